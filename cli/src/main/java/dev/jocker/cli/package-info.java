@@ -1,0 +1,2 @@
+/** The jocker CLI. */
+package dev.jocker.cli;

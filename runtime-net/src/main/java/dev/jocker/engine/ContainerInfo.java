@@ -1,0 +1,72 @@
+package dev.jocker.engine;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A container as {@code docker inspect} and {@code docker ps} need it.
+ *
+ * @param id 64 hex characters
+ * @param name without Docker's leading slash
+ * @param image the image name it was created from
+ * @param imageId the image's {@code sha256:} ID
+ * @param path the executable, e.g. {@code /bin/sh}
+ * @param args the arguments after the path
+ * @param env the full environment of the process
+ * @param hostname hostname inside the container
+ * @param created creation time
+ * @param state process state
+ * @param networkMode {@code bridge}, {@code host} or {@code none}
+ * @param endpoint the bridge endpoint, or null for host and none
+ * @param sandboxKey the network namespace file, e.g. {@code /run/netns/jocker-test1}
+ * @param tty whether the process has a terminal
+ * @param openStdin whether stdin is kept open
+ * @param autoRemove whether it is removed on exit
+ * @param logPath the file holding stdout and stderr
+ * @param hostsPath the file bind-mounted as /etc/hosts
+ * @param hostnamePath the file bind-mounted as /etc/hostname
+ * @param resolvConfPath the file bind-mounted as /etc/resolv.conf
+ */
+public record ContainerInfo(
+    String id,
+    String name,
+    String image,
+    String imageId,
+    String path,
+    List<String> args,
+    List<String> env,
+    String hostname,
+    Instant created,
+    State state,
+    String networkMode,
+    EndpointInfo endpoint,
+    String sandboxKey,
+    boolean tty,
+    boolean openStdin,
+    boolean autoRemove,
+    String logPath,
+    String hostsPath,
+    String hostnamePath,
+    String resolvConfPath) {
+
+  /** The first 12 characters of the ID, as {@code docker ps} shows it. */
+  public String shortId() {
+    return id.substring(0, 12);
+  }
+
+  /**
+   * Process state.
+   *
+   * @param status {@code created}, {@code running} or {@code exited}
+   * @param pid host PID of the container's PID 1, 0 when not running
+   * @param exitCode last exit code (128 + signal when killed by one)
+   * @param startedAt last start, or null
+   * @param finishedAt last exit, or null
+   */
+  public record State(
+      String status, long pid, int exitCode, Instant startedAt, Instant finishedAt) {
+    public boolean running() {
+      return "running".equals(status);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.jocker.engine;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The one entry point the daemon uses: containers, networks and images on this host. References
+ * ({@code ref}) are a full ID, a unique ID prefix, or a name, as in Docker. Every failure is an
+ * {@link EngineException} whose message is fit to show a user.
+ */
+public interface Engine extends AutoCloseable {
+
+  /** Creates a container and its network endpoint without starting it; all checks come first. */
+  ContainerInfo create(CreateRequest request);
+
+  /** Starts a created or exited container's process. */
+  ContainerInfo start(String ref);
+
+  /** SIGTERM, then SIGKILL once {@code timeout} has passed; a stopped container is left as is. */
+  ContainerInfo stop(String ref, Duration timeout);
+
+  /** Sends {@code signal} (a name like {@code KILL} or {@code SIGTERM}, or a number). */
+  void kill(String ref, String signal);
+
+  /** Blocks until the container is not running and returns its exit code. */
+  int waitForExit(String ref) throws InterruptedException;
+
+  /** Removes a container; a running one only with {@code force} (SIGKILL first). */
+  void remove(String ref, boolean force);
+
+  /** All containers ({@code all}) or the running ones, newest first. */
+  List<ContainerInfo> containers(boolean all);
+
+  /** One container by reference. */
+  ContainerInfo container(String ref);
+
+  /** The file holding the container's stdout and stderr, as written. */
+  Path logFile(String ref);
+
+  /** Runs a process inside a running container and waits for it, capturing its output. */
+  ExecResult exec(String ref, ExecRequest request);
+
+  /**
+   * The argument vector (util-linux {@code nsenter} into every namespace and the root of the
+   * container) that runs {@code request} inside the running container when started by the caller,
+   * for interactive sessions where the caller owns the terminal.
+   */
+  List<String> execCommand(String ref, ExecRequest request);
+
+  /**
+   * The argument vector that starts a created container's process when run by the caller with its
+   * own terminal ({@code run -it}); the caller then reports the started PID with {@link #adopt}.
+   */
+  List<String> launchCommand(String ref);
+
+  /**
+   * Takes over supervision of a container process the caller started from {@link #launchCommand}.
+   */
+  ContainerInfo adopt(String ref, long pid);
+
+  /** Records how an adopted container's process ended, as seen by the caller that started it. */
+  void reportExit(String ref, int exitCode);
+
+  /** Networks: {@code bridge}, {@code host}, {@code none}. */
+  List<NetworkInfo> networks();
+
+  /** One network by full ID, unique ID prefix or name. */
+  NetworkInfo network(String ref);
+
+  /** Images kept under the state root (busybox is provisioned on first use). */
+  List<ImageInfo> images();
+
+  /** One image by name or ID. */
+  ImageInfo image(String ref);
+
+  /** Adds a root file system from a directory or a tarball as image {@code name}. */
+  ImageInfo importImage(Path source, String name);
+
+  /**
+   * Restores kernel state (bridge, rules, sysctls) to what the records say; returns what it fixed.
+   */
+  List<String> reconcile();
+
+  /** Facts for {@code jocker info} and {@code GET /info}. */
+  EngineInfo info();
+
+  /** Releases resources; running containers keep running (live restore). */
+  @Override
+  void close();
+}

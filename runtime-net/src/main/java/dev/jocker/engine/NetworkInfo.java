@@ -1,0 +1,30 @@
+package dev.jocker.engine;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A network as {@code docker network ls/inspect} show it.
+ *
+ * @param id 64 hex characters, stable across restarts
+ * @param name {@code bridge}, {@code host} or {@code none}
+ * @param driver {@code bridge}, {@code host} or {@code null}
+ * @param created creation time
+ * @param subnet CIDR, or null for host and none
+ * @param gateway gateway address, or null
+ * @param options Docker's {@code com.docker.network.*} options
+ * @param containers attached containers by container ID
+ */
+public record NetworkInfo(
+    String id,
+    String name,
+    String driver,
+    Instant created,
+    String subnet,
+    String gateway,
+    Map<String, String> options,
+    Map<String, Attached> containers) {
+
+  /** An attached container as {@code network inspect} lists it. */
+  public record Attached(String name, EndpointInfo endpoint) {}
+}
