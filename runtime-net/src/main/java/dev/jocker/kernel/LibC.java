@@ -1,0 +1,45 @@
+package dev.jocker.kernel;
+
+import java.nio.ByteBuffer;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * The libc calls jocker makes; every one saves errno for {@link Syscalls}, its only user. Public
+ * only because jnr-ffi generates the implementation in its own class loader, which cannot implement
+ * a package-private interface.
+ */
+@SaveError
+public interface LibC {
+  LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+
+  int socket(int domain, int type, int protocol);
+
+  int bind(int fd, @In byte[] address, int addressLength);
+
+  int getsockname(int fd, @Out byte[] address, IntByReference addressLength);
+
+  int setsockopt(int fd, int level, int option, @In IntByReference value, int valueLength);
+
+  long sendto(int fd, @In byte[] buf, long len, int flags, Pointer address, int addressLength);
+
+  long recvfrom(int fd, ByteBuffer buf, long len, int flags, Pointer address, Pointer length);
+
+  int close(int fd);
+
+  int open(String path, int flags, int mode);
+
+  int setns(int fd, int nstype);
+
+  int unshare(int flags);
+
+  int mount(String source, String target, String fstype, long flags, String data);
+
+  int umount2(String target, int flags);
+
+  long syscall(long number);
+}

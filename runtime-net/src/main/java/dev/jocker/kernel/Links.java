@@ -1,0 +1,200 @@
+package dev.jocker.kernel;
+
+import static dev.jocker.netlink.IfInfoMsg.IFF_LOWER_UP;
+import static dev.jocker.netlink.IfInfoMsg.IFF_UP;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_ADDRESS;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_IFNAME;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_INFO_DATA;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_INFO_KIND;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_LINK;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_LINKINFO;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_LINK_NETNSID;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_MASTER;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_MTU;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_NET_NS_FD;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_OPERSTATE;
+import static dev.jocker.netlink.IfInfoMsg.VETH_INFO_PEER;
+import static dev.jocker.netlink.NlMsg.NLM_F_ACK;
+import static dev.jocker.netlink.NlMsg.NLM_F_CREATE;
+import static dev.jocker.netlink.NlMsg.NLM_F_DUMP;
+import static dev.jocker.netlink.NlMsg.NLM_F_EXCL;
+import static dev.jocker.netlink.NlMsg.NLM_F_REQUEST;
+
+import dev.jocker.netlink.Attributes;
+import dev.jocker.netlink.IfInfoMsg;
+import dev.jocker.netlink.MessageWriter;
+import dev.jocker.netlink.NlMsg;
+import java.util.List;
+import java.util.Optional;
+
+/** Network interfaces of one namespace, over rtnetlink. */
+public final class Links {
+  private static final int AF_UNSPEC = 0;
+  private static final String[] OPER_STATES = {
+    "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"
+  };
+
+  private final Netns ns;
+
+  Links(Netns ns) {
+    this.ns = ns;
+  }
+
+  /** Equivalent to: {@code ip link add NAME mtu MTU address MAC type bridge}. */
+  public Link addBridge(String name, int mtu, MacAddress mac) {
+    MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu);
+    if (mac != null) {
+      w.attr(IFLA_ADDRESS, mac.bytes());
+    }
+    int info = w.beginNested(IFLA_LINKINFO);
+    w.attr(IFLA_INFO_KIND, "bridge");
+    w.endNested(info);
+    ns.socket().execute(w, "link add", name);
+    return get(name);
+  }
+
+  /**
+   * Equivalent to: {@code ip link add NAME mtu MTU type veth peer name PEER address MAC netns NS}:
+   * one request, so the peer is born inside {@code peerNs} and never appears here.
+   */
+  public Link addVethPair(String name, String peerName, Netns peerNs, MacAddress peerMac, int mtu) {
+    MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu);
+    int info = w.beginNested(IFLA_LINKINFO);
+    w.attr(IFLA_INFO_KIND, "veth");
+    int data = w.beginNested(IFLA_INFO_DATA);
+    int peer = w.beginNested(VETH_INFO_PEER);
+    w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    w.attr(IFLA_IFNAME, peerName).attrInt(IFLA_MTU, mtu);
+    if (peerMac != null) {
+      w.attr(IFLA_ADDRESS, peerMac.bytes());
+    }
+    if (peerNs != null) {
+      w.attrInt(IFLA_NET_NS_FD, peerNs.fd());
+    }
+    w.endNested(peer);
+    w.endNested(data);
+    w.endNested(info);
+    ns.socket().execute(w, "link add", name);
+    return get(name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME master MASTER}. */
+  public void setMaster(String name, String master) {
+    int masterIndex = get(master).index();
+    ns.socket().execute(set(name).attrInt(IFLA_MASTER, masterIndex), "link set master", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME nomaster}. */
+  public void setNoMaster(String name) {
+    ns.socket().execute(set(name).attrInt(IFLA_MASTER, 0), "link set nomaster", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME up}. */
+  public void setUp(String name) {
+    ns.socket().execute(flags(name, IFF_UP), "link set up", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME down}. */
+  public void setDown(String name) {
+    ns.socket().execute(flags(name, 0), "link set down", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME mtu MTU}. */
+  public void setMtu(String name, int mtu) {
+    ns.socket().execute(set(name).attrInt(IFLA_MTU, mtu), "link set mtu", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME address MAC}. */
+  public void setMac(String name, MacAddress mac) {
+    ns.socket().execute(set(name).attr(IFLA_ADDRESS, mac.bytes()), "link set address", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME name NEWNAME}. */
+  public void rename(String name, String newName) {
+    int index = get(name).index();
+    MessageWriter w = request(NlMsg.RTM_NEWLINK, 0).ifinfomsg(AF_UNSPEC, index, 0, 0);
+    ns.socket().execute(w.attr(IFLA_IFNAME, newName), "link rename", name);
+  }
+
+  /** Equivalent to: {@code ip link set NAME netns NS}. */
+  public void moveTo(String name, Netns target) {
+    ns.socket().execute(set(name).attrInt(IFLA_NET_NS_FD, target.fd()), "link set netns", name);
+  }
+
+  /** Equivalent to: {@code ip link delete NAME}. */
+  public void delete(String name) {
+    MessageWriter w = request(NlMsg.RTM_DELLINK, 0).ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    ns.socket().execute(w.attr(IFLA_IFNAME, name), "link delete", name);
+  }
+
+  /** Equivalent to: {@code ip link show NAME}. */
+  public Link get(String name) {
+    MessageWriter w = request(NlMsg.RTM_GETLINK, 0).ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    w.attr(IFLA_IFNAME, name);
+    return decode(ns.socket().query(w, "link show", name).get(0));
+  }
+
+  /** Equivalent to: {@code ip link show} for the interface with index {@code index}. */
+  public Link get(int index) {
+    MessageWriter w = request(NlMsg.RTM_GETLINK, 0).ifinfomsg(AF_UNSPEC, index, 0, 0);
+    return decode(ns.socket().query(w, "link show", "index " + index).get(0));
+  }
+
+  /** Like {@link #get(String)}, empty when there is no such link. */
+  public Optional<Link> find(String name) {
+    try {
+      return Optional.of(get(name));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Equivalent to: {@code ip link show}. */
+  public List<Link> list() {
+    MessageWriter w = request(NlMsg.RTM_GETLINK, NLM_F_DUMP).ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    return ns.socket().dump(w, "link list", "all").stream()
+        .filter(m -> m.type() == NlMsg.RTM_NEWLINK)
+        .map(Links::decode)
+        .toList();
+  }
+
+  static Link decode(NlMsg msg) {
+    IfInfoMsg info = IfInfoMsg.decode(msg.body());
+    Attributes a = info.attributes();
+    Attributes linkInfo = a.nested(IFLA_LINKINFO);
+    int oper = a.get(IFLA_OPERSTATE).map(x -> x.asByte()).orElse(0);
+    byte[] mac = a.get(IFLA_ADDRESS).map(x -> x.value()).orElse(null);
+    return new Link(
+        info.index(),
+        a.string(IFLA_IFNAME),
+        linkInfo.string(IFLA_INFO_KIND),
+        a.integer(IFLA_MTU, 0),
+        mac != null && mac.length == 6 ? new MacAddress(mac) : null,
+        a.integer(IFLA_MASTER, 0),
+        a.integer(IFLA_LINK, 0),
+        a.integer(IFLA_LINK_NETNSID, -1),
+        (info.flags() & IFF_UP) != 0,
+        (info.flags() & IFF_LOWER_UP) != 0,
+        oper < OPER_STATES.length ? OPER_STATES[oper] : "UNKNOWN");
+  }
+
+  private static MessageWriter create() {
+    return request(NlMsg.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  }
+
+  private MessageWriter set(String name) {
+    return request(NlMsg.RTM_NEWLINK, 0).ifinfomsg(AF_UNSPEC, 0, 0, 0).attr(IFLA_IFNAME, name);
+  }
+
+  private MessageWriter flags(String name, int flags) {
+    return request(NlMsg.RTM_NEWLINK, 0)
+        .ifinfomsg(AF_UNSPEC, 0, flags, IFF_UP)
+        .attr(IFLA_IFNAME, name);
+  }
+
+  private static MessageWriter request(int type, int flags) {
+    return new MessageWriter(type, NLM_F_REQUEST | NLM_F_ACK | flags);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.jocker.kernel;
+
+import java.nio.ByteBuffer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * The thin layer over {@link LibC}: a result of -1 becomes a {@link KernelException} carrying errno
+ * and the operation; EINTR is retried.
+ */
+final class Syscalls {
+  static final int AF_NETLINK = 16;
+  static final int SOCK_RAW = 3;
+  static final int SOCK_CLOEXEC = 0x80000;
+  static final int NETLINK_ROUTE = 0;
+  static final int SOL_SOCKET = 1;
+  static final int SO_SNDBUF = 7;
+  static final int SO_RCVBUF = 8;
+  static final int SOL_NETLINK = 270;
+  static final int NETLINK_CAP_ACK = 10;
+  static final int NETLINK_EXT_ACK = 11;
+  static final int MSG_TRUNC = 0x20;
+  static final int O_RDONLY = 0;
+  static final int O_CLOEXEC = 0x80000;
+  static final int CLONE_NEWNET = 0x40000000;
+  static final long MS_BIND = 4096;
+  static final long MS_REC = 16384;
+  static final long MS_PRIVATE = 1 << 18;
+  static final long MS_SHARED = 1 << 20;
+  static final int MNT_DETACH = 2;
+  private static final long SYS_GETTID =
+      "aarch64".equals(System.getProperty("os.arch")) ? 178 : 186;
+
+  private static final LibC LIBC = LibC.INSTANCE;
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+  private Syscalls() {}
+
+  private interface Call {
+    long invoke();
+  }
+
+  private static long check(String operation, String object, Call call) {
+    while (true) {
+      long result = call.invoke();
+      if (result != -1) {
+        return result;
+      }
+      int errno = RUNTIME.getLastError();
+      if (errno != Errno.EINTR) {
+        throw KernelException.of(operation, object, errno, null);
+      }
+    }
+  }
+
+  static int socket(int domain, int type, int protocol) {
+    return (int) check("socket", "netlink", () -> LIBC.socket(domain, type, protocol));
+  }
+
+  static void bind(int fd, byte[] address) {
+    check("bind", "netlink socket", () -> LIBC.bind(fd, address, address.length));
+  }
+
+  static byte[] getsockname(int fd, int length) {
+    byte[] address = new byte[length];
+    IntByReference len = new IntByReference(length);
+    check("getsockname", "netlink socket", () -> LIBC.getsockname(fd, address, len));
+    return address;
+  }
+
+  static void setsockopt(int fd, int level, int option, int value) {
+    IntByReference v = new IntByReference(value);
+    check(
+        "setsockopt",
+        "option " + level + "/" + option,
+        () -> LIBC.setsockopt(fd, level, option, v, 4));
+  }
+
+  static void send(int fd, byte[] message) {
+    check("sendto", "netlink socket", () -> LIBC.sendto(fd, message, message.length, 0, null, 0));
+  }
+
+  static int receive(int fd, ByteBuffer buf, int flags) {
+    return (int)
+        check(
+            "recvfrom",
+            "netlink socket",
+            () -> LIBC.recvfrom(fd, buf, buf.capacity(), flags, null, null));
+  }
+
+  static void close(int fd) {
+    check("close", "fd " + fd, () -> LIBC.close(fd));
+  }
+
+  static int open(String path) {
+    return (int) check("open", path, () -> LIBC.open(path, O_RDONLY | O_CLOEXEC, 0));
+  }
+
+  static void setns(int fd, String what) {
+    check("setns", what, () -> LIBC.setns(fd, CLONE_NEWNET));
+  }
+
+  static void unshareNet() {
+    check("unshare", "CLONE_NEWNET", () -> LIBC.unshare(CLONE_NEWNET));
+  }
+
+  static void mount(String source, String target, String fstype, long flags) {
+    check("mount", target, () -> LIBC.mount(source, target, fstype, flags, null));
+  }
+
+  static void umountDetach(String target) {
+    check("umount", target, () -> LIBC.umount2(target, MNT_DETACH));
+  }
+
+  static long gettid() {
+    return LIBC.syscall(SYS_GETTID);
+  }
+}
