@@ -1,0 +1,159 @@
+package dev.jocker.bridge;
+
+import dev.jocker.firewall.DefaultBridgeRules;
+import dev.jocker.firewall.Firewall;
+import dev.jocker.firewall.Iptables;
+import dev.jocker.firewall.Rule;
+import dev.jocker.firewall.RuleSet;
+import dev.jocker.ipam.Ipv4;
+import dev.jocker.kernel.MacAddress;
+import dev.jocker.kernel.Netns;
+import dev.jocker.kernel.NetnsStore;
+import dev.jocker.kernel.NotFoundException;
+import dev.jocker.kernel.Sysctls;
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/** Docker's bridge driver for the default network: the bridge itself, its rules, and endpoints. */
+public final class BridgeDriver {
+  private static final Logger LOG = LogManager.getLogger(BridgeDriver.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final BridgeConfig config;
+  private final Netns host;
+  private final NetnsStore namespaces;
+  private final Firewall firewall;
+  private final MacAddress bridgeMac;
+  private final List<SetupStep> steps =
+      List.of(
+          new SetupDevice(),
+          new SetupIpv4(),
+          new SetupSysctls(),
+          new SetupForwarding(),
+          new SetupIptables(),
+          new SetupUp(),
+          new SetupVerify());
+
+  /**
+   * A driver for the bridge in {@code host}; {@code hostPath} names that namespace for iptables
+   * (null when it is the caller's own).
+   */
+  public BridgeDriver(
+      BridgeConfig config, Netns host, Path hostPath, NetnsStore namespaces, MacAddress bridgeMac) {
+    this.config = config;
+    this.host = host;
+    this.namespaces = namespaces;
+    this.firewall = new Firewall(new Iptables(hostPath));
+    this.bridgeMac = bridgeMac;
+  }
+
+  /** The bridge's configuration. */
+  public BridgeConfig config() {
+    return config;
+  }
+
+  /** Runs every setup step in order; returns what had to change (empty when all was in place). */
+  public List<String> setup() {
+    BridgeContext ctx = new BridgeContext(config, host, bridgeMac, firewall);
+    List<String> changes = new ArrayList<>();
+    for (SetupStep step : steps) {
+      String change;
+      try {
+        change = step.apply(ctx);
+      } catch (BridgeException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new BridgeException(
+            "bridge " + config.name() + " setup step " + step.name() + ": " + e.getMessage(), e);
+      }
+      if (change != null) {
+        LOG.info("bridge {}: {}", config.name(), change);
+        changes.add(change);
+      }
+    }
+    return changes;
+  }
+
+  /** The default-bridge rules this driver owns. */
+  public RuleSet rules() {
+    return DefaultBridgeRules.of(config.name(), config.subnet().toString(), config.chainPrefix());
+  }
+
+  /** Rules of {@link #rules()} that are absent from the kernel now. */
+  public List<Rule> missingRules() {
+    return config.iptables() ? firewall.missing(rules()) : List.of();
+  }
+
+  /** A fresh host-side veth name: {@code veth} and 7 hex characters, as Docker names them. */
+  public static String newVethName() {
+    return "veth" + HexFormat.of().formatHex(RANDOM.generateSeed(4)).substring(0, 7);
+  }
+
+  /**
+   * Creates namespace {@code netns} and wires it onto the bridge with {@code address}: one veth
+   * pair whose peer is born inside as {@code eth0} with MAC 02:42 + address, host end enslaved and
+   * up, lo and eth0 up, the address with its broadcast, and the default route via the bridge.
+   */
+  public Endpoint attach(String netns, String hostVeth, int address) {
+    Inet4Address ip = Ipv4.toInet(address);
+    MacAddress mac = MacAddress.forIpv4(ip);
+    int prefix = config.subnet().prefixLength();
+    try (Netns ns = namespaces.create(netns, BridgeDriver::privateNamespaceSysctls)) {
+      host.links().addVethPair(hostVeth, "eth0", ns, mac, config.mtu());
+      host.links().setMaster(hostVeth, config.name());
+      host.links().setUp(hostVeth);
+      ns.links().setUp("lo");
+      ns.links().setUp("eth0");
+      ns.addrs().add("eth0", ip, prefix, Ipv4.toInet(config.subnet().broadcast()));
+      ns.routes().addDefault(Ipv4.toInet(config.address()));
+    }
+    return new Endpoint(netns, hostVeth, mac, ip, prefix);
+  }
+
+  /**
+   * Creates namespace {@code netns} with only {@code lo} up, for containers on network {@code
+   * none}.
+   */
+  public void createIsolated(String netns) {
+    try (Netns ns = namespaces.create(netns, BridgeDriver::privateNamespaceSysctls)) {
+      ns.links().setUp("lo");
+    }
+  }
+
+  /** Deletes the veth pair (if still there) and the namespace (if still there). */
+  public void detach(String netns, String hostVeth) {
+    if (hostVeth != null) {
+      try {
+        host.links().delete(hostVeth);
+      } catch (NotFoundException gone) {
+        LOG.debug("veth {} already gone", hostVeth);
+      }
+    }
+    if (namespaces.exists(netns)) {
+      namespaces.delete(netns);
+    }
+  }
+
+  /** Host-side veths enslaved to the bridge, by name. */
+  public List<String> bridgePorts() {
+    int bridgeIndex = host.links().get(config.name()).index();
+    return host.links().list().stream()
+        .filter(l -> l.masterIndex() == bridgeIndex)
+        .map(dev.jocker.kernel.Link::name)
+        .toList();
+  }
+
+  // Docker sets these in every container namespace it creates; eth0 inherits disable_ipv6 from
+  // "default" because it is born after this runs.
+  private static void privateNamespaceSysctls(Path ignored) {
+    Sysctls.write("net.ipv4.ip_unprivileged_port_start", "0");
+    Sysctls.write("net.ipv4.ping_group_range", "0 2147483647");
+    Sysctls.write("net.ipv6.conf.default.disable_ipv6", "1");
+  }
+}

@@ -1,0 +1,112 @@
+package dev.jocker.firewall;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies a {@link RuleSet} idempotently: each rule is checked with {@code -C} before it is added,
+ * so restarts never duplicate rules, and a chain missing any rule is rebuilt in order so that a
+ * partial flush comes back exactly as Docker lays it out.
+ */
+public final class Firewall {
+  private final Iptables iptables;
+
+  public Firewall(Iptables iptables) {
+    this.iptables = iptables;
+  }
+
+  /** Creates missing chains and rules; returns the rules it had to add. */
+  public List<Rule> ensure(RuleSet set) {
+    for (String chain : set.chains()) {
+      String[] tc = chain.split(":");
+      if (iptables.run("-t", tc[0], "-n", "-L", tc[1]).exitCode() != 0) {
+        check(iptables.run("-t", tc[0], "-N", tc[1]), "create chain " + chain);
+      }
+    }
+    List<Rule> added = new ArrayList<>();
+    for (Map.Entry<String, List<Rule>> chain : byChain(set).entrySet()) {
+      List<Rule> rules = chain.getValue();
+      List<Rule> missing = rules.stream().filter(r -> !present(r)).toList();
+      if (missing.isEmpty()) {
+        continue;
+      }
+      // Rebuild the chain's jocker rules at its head, in order, so their relative order is
+      // Docker's.
+      for (Rule r : rules) {
+        if (present(r)) {
+          check(iptables.run(args("-D", r)), "delete " + r.saveText());
+        }
+      }
+      for (int i = rules.size() - 1; i >= 0; i--) {
+        Rule r = rules.get(i);
+        check(iptables.run(insertArgs(r)), "add " + r.saveText());
+      }
+      added.addAll(missing);
+    }
+    return added;
+  }
+
+  /** The rules of {@code set} that are absent now. */
+  public List<Rule> missing(RuleSet set) {
+    return set.rules().stream().filter(r -> !present(r)).toList();
+  }
+
+  /** Removes every rule of {@code set}, then its chains. */
+  public void remove(RuleSet set) {
+    for (Rule r : set.rules()) {
+      while (present(r)) {
+        check(iptables.run(args("-D", r)), "delete " + r.saveText());
+      }
+    }
+    for (String chain : set.chains()) {
+      String[] tc = chain.split(":");
+      if (iptables.run("-t", tc[0], "-n", "-L", tc[1]).exitCode() == 0) {
+        check(iptables.run("-t", tc[0], "-F", tc[1]), "flush chain " + chain);
+        check(iptables.run("-t", tc[0], "-X", tc[1]), "delete chain " + chain);
+      }
+    }
+  }
+
+  /** Equivalent to: {@code iptables -P FORWARD POLICY}. */
+  public void setForwardPolicy(String policy) {
+    check(iptables.run("-P", "FORWARD", policy), "set FORWARD policy " + policy);
+  }
+
+  /** {@code nf_tables} or {@code legacy}, from {@code iptables --version}. */
+  public String backend() {
+    String v = iptables.run("--version").stdout();
+    return v.contains("nf_tables") ? "nf_tables" : "legacy";
+  }
+
+  private boolean present(Rule r) {
+    return iptables.run(args("-C", r)).exitCode() == 0;
+  }
+
+  private static String[] args(String op, Rule r) {
+    List<String> a = new ArrayList<>(List.of("-t", r.table(), op, r.chain()));
+    a.addAll(r.args());
+    return a.toArray(String[]::new);
+  }
+
+  private static String[] insertArgs(Rule r) {
+    List<String> a = new ArrayList<>(List.of("-t", r.table(), "-I", r.chain(), "1"));
+    a.addAll(r.args());
+    return a.toArray(String[]::new);
+  }
+
+  private static Map<String, List<Rule>> byChain(RuleSet set) {
+    Map<String, List<Rule>> out = new LinkedHashMap<>();
+    for (Rule r : set.rules()) {
+      out.computeIfAbsent(r.table() + ":" + r.chain(), k -> new ArrayList<>()).add(r);
+    }
+    return out;
+  }
+
+  private static void check(Iptables.Result r, String what) {
+    if (r.exitCode() != 0) {
+      throw new IptablesException("iptables " + what + ": " + r.stderr().strip());
+    }
+  }
+}

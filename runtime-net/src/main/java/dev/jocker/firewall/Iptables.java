@@ -1,0 +1,73 @@
+package dev.jocker.firewall;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The system's {@code iptables}, run with {@code --wait} and an argument list (never a shell),
+ * optionally inside another network namespace through {@code nsenter --net=FILE}.
+ */
+public final class Iptables {
+  /** What a finished command left. */
+  public record Result(int exitCode, String stdout, String stderr) {}
+
+  private final Path netns;
+
+  /** iptables of the namespace named by {@code netns}, or of the caller's when null. */
+  public Iptables(Path netns) {
+    this.netns = netns;
+  }
+
+  /** Runs {@code iptables --wait ARGS}; returns the result whatever the exit code. */
+  public Result run(String... args) {
+    return exec("iptables", List.of(args));
+  }
+
+  /** Runs {@code iptables-save}. */
+  public String save() {
+    Result r = exec("iptables-save", List.of());
+    if (r.exitCode() != 0) {
+      throw new IptablesException("iptables-save failed: " + r.stderr().strip());
+    }
+    return r.stdout();
+  }
+
+  private Result exec(String tool, List<String> args) {
+    List<String> argv = new ArrayList<>();
+    if (netns != null) {
+      argv.addAll(List.of("nsenter", "--net=" + netns, "--"));
+    }
+    argv.add(tool);
+    if (tool.equals("iptables")) {
+      argv.add("--wait");
+    }
+    argv.addAll(args);
+    try {
+      Process p =
+          new ProcessBuilder(argv)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
+      byte[] out = p.getInputStream().readAllBytes();
+      byte[] err = p.getErrorStream().readAllBytes();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IptablesException(String.join(" ", argv) + ": no answer in 60 s");
+      }
+      return new Result(
+          p.exitValue(),
+          new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          tool + " could not be started (is the iptables package installed?)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IptablesException(tool + " interrupted");
+    }
+  }
+}

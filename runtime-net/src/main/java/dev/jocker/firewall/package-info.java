@@ -1,0 +1,2 @@
+/** Docker's iptables rules as data, applied through the system's iptables binary. */
+package dev.jocker.firewall;

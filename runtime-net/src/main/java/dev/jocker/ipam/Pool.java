@@ -1,0 +1,54 @@
+package dev.jocker.ipam;
+
+/**
+ * The addresses one network may hand out: its subnet, an optional range inside it, and the gateway.
+ * The network address, the broadcast address and the gateway are never handed out.
+ *
+ * @param subnet the network's subnet
+ * @param range where dynamic and static addresses must come from (the subnet when none is given)
+ * @param gateway the gateway address
+ */
+public record Pool(Subnet subnet, Subnet range, int gateway) {
+  /** Checks the rules of a bridge network and builds the pool; messages name the failing rule. */
+  public static Pool of(String subnetText, String rangeText, String gatewayText) {
+    Subnet subnet = Subnet.parse(subnetText);
+    if (subnet.prefixLength() > 30) {
+      throw new IpamException(
+          "subnet " + subnet + " has no room for a gateway and containers; use a /30 or larger");
+    }
+    Subnet range = subnet;
+    if (rangeText != null && !rangeText.isEmpty()) {
+      range = Subnet.parse(rangeText);
+      if (!subnet.encloses(range)) {
+        throw new IpamException("ip-range " + range + " is not inside subnet " + subnet);
+      }
+    }
+    int gateway = subnet.firstHost();
+    if (gatewayText != null && !gatewayText.isEmpty()) {
+      gateway = Ipv4.parse(gatewayText);
+      if (!subnet.contains(gateway)
+          || gateway == subnet.network()
+          || gateway == subnet.broadcast()) {
+        throw new IpamException(
+            "gateway " + gatewayText + " is not a host address of subnet " + subnet);
+      }
+    }
+    return new Pool(subnet, range, gateway);
+  }
+
+  /** Whether the address is the network, broadcast or gateway address. */
+  public boolean reserved(int address) {
+    return address == subnet.network() || address == subnet.broadcast() || address == gateway;
+  }
+
+  /** How many addresses can be leased. */
+  public long capacity() {
+    long n = range.size();
+    for (int a : new int[] {subnet.network(), subnet.broadcast(), gateway}) {
+      if (range.contains(a)) {
+        n--;
+      }
+    }
+    return n;
+  }
+}
