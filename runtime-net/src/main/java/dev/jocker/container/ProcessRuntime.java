@@ -1,0 +1,292 @@
+package dev.jocker.container;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts, signals and enters container processes. Every process starts from the calling thread
+ * (which must sit in the host namespace) through util-linux trampolines: {@code nsenter} into the
+ * network namespace, {@code unshare} for new PID, mount, UTS and IPC namespaces, then an init
+ * script that mounts the root and execs the command as PID 1. A small shell shim per container
+ * outlives the daemon and records the exit status, like containerd-shim.
+ */
+public final class ProcessRuntime {
+  /** A running container process: host PID of its PID 1 and that PID's start time. */
+  public record Started(long pid, long startTime) {}
+
+  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private ProcessRuntime() {}
+
+  /** Starts the container detached: output to {@code container.log}, exit status to a file. */
+  public static Started startDetached(ProcessSpec spec) {
+    prepare(spec);
+    Path dir = spec.stateDir();
+    try {
+      Files.deleteIfExists(dir.resolve("exitcode"));
+      Files.deleteIfExists(dir.resolve("pid"));
+      String shim =
+          "#!/bin/sh\n"
+              + "# Outlives the daemon: waits for the container and records how it ended.\n"
+              + quoteAll(launchArgv(spec))
+              + "\necho $? > "
+              + quote(dir.resolve("exitcode.tmp").toString())
+              + " && mv "
+              + quote(dir.resolve("exitcode.tmp").toString())
+              + " "
+              + quote(dir.resolve("exitcode").toString())
+              + "\n";
+      Files.writeString(dir.resolve("shim.sh"), shim);
+      File log = dir.resolve("container.log").toFile();
+      new ProcessBuilder("setsid", "/bin/sh", dir.resolve("shim.sh").toString())
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+          .redirectError(ProcessBuilder.Redirect.appendTo(log))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("start container in " + dir, e);
+    }
+    return awaitStarted(dir, 10_000);
+  }
+
+  /**
+   * The argument vector that starts the container when run by the caller (who then owns its
+   * terminal); the caller learns the PID from {@link #awaitStarted}.
+   */
+  public static List<String> launchArgv(ProcessSpec spec) {
+    prepare(spec);
+    List<String> argv = new ArrayList<>();
+    if (spec.netns() != null) {
+      argv.addAll(List.of("nsenter", "--net=" + spec.netns(), "--"));
+    }
+    argv.addAll(
+        List.of(
+            "unshare",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            spec.stateDir().resolve("init.sh").toString()));
+    return argv;
+  }
+
+  /** Waits until the init script reports the container's PID; fails if the process died first. */
+  public static Started awaitStarted(Path stateDir, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    Path pidFile = stateDir.resolve("pid");
+    try {
+      while (System.currentTimeMillis() < deadline) {
+        if (Files.exists(pidFile)) {
+          String[] parts = Files.readString(pidFile).strip().split(" ");
+          return new Started(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+        }
+        if (Files.exists(stateDir.resolve("exitcode"))) {
+          throw new IllegalStateException(
+              "container process ended before it started: "
+                  + tail(stateDir.resolve("container.log")));
+        }
+        Thread.sleep(2);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("read " + pidFile, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new IllegalStateException(
+        "container process did not start within " + timeoutMillis + " ms");
+  }
+
+  /** Whether {@code pid} is alive and still the process that started at {@code startTime}. */
+  public static boolean alive(long pid, long startTime) {
+    return pid > 0 && startTime(pid) == startTime;
+  }
+
+  /** The start time of {@code pid} in clock ticks after boot (field 22 of its stat), or -1. */
+  public static long startTime(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[19]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The exit status the shim recorded, if the container has ended. */
+  public static OptionalInt exitCode(Path stateDir) {
+    try {
+      Path f = stateDir.resolve("exitcode");
+      return Files.exists(f)
+          ? OptionalInt.of(Integer.parseInt(Files.readString(f).strip()))
+          : OptionalInt.empty();
+    } catch (IOException | NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** Sends {@code signal} (a number) to {@code pid}. */
+  public static void signal(long pid, int signal) {
+    run(List.of("kill", "-" + signal, Long.toString(pid)));
+  }
+
+  /**
+   * The argument vector that runs {@code command} inside every namespace and the root of {@code
+   * pid}.
+   */
+  public static List<String> execArgv(long pid, List<String> command, List<String> env) {
+    List<String> argv = new ArrayList<>(List.of("env", "-i"));
+    argv.addAll(env);
+    argv.addAll(
+        List.of(
+            "nsenter", "-t", Long.toString(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--"));
+    argv.addAll(command);
+    return argv;
+  }
+
+  /** Runs {@code command} inside the container and collects its exit code and output. */
+  public static ExecOutput exec(long pid, List<String> command, List<String> env) {
+    try {
+      Path err = Files.createTempFile("jocker-exec", ".err");
+      try {
+        Process p =
+            new ProcessBuilder(execArgv(pid, command, env))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectError(err.toFile())
+                .start();
+        byte[] out = p.getInputStream().readAllBytes();
+        int code = p.waitFor();
+        return new ExecOutput(code, out, Files.readAllBytes(err));
+      } finally {
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("exec in container " + pid, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("exec interrupted", e);
+    }
+  }
+
+  /** What an exec left. */
+  public record ExecOutput(int exitCode, byte[] stdout, byte[] stderr) {}
+
+  /** The environment a container process gets: PATH and HOSTNAME, then the user's entries. */
+  public static List<String> environment(String hostname, List<String> user, boolean tty) {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    env.put("PATH", PATH);
+    env.put("HOSTNAME", hostname);
+    if (tty) {
+      env.put("TERM", "xterm");
+    }
+    for (String e : user) {
+      int eq = e.indexOf('=');
+      if (eq > 0) {
+        env.put(e.substring(0, eq), e.substring(eq + 1));
+      }
+    }
+    return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+  }
+
+  private static void prepare(ProcessSpec spec) {
+    Path dir = spec.stateDir();
+    try {
+      for (String d : List.of("rootfs", "upper", "work")) {
+        Files.createDirectories(dir.resolve(d));
+      }
+      Files.writeString(dir.resolve("init.sh"), initScript(spec));
+    } catch (IOException e) {
+      throw new UncheckedIOException("prepare container in " + dir, e);
+    }
+  }
+
+  private static String initScript(ProcessSpec spec) {
+    String d = quote(spec.stateDir().toString());
+    List<String> exec = new ArrayList<>(List.of("env", "-i"));
+    exec.addAll(spec.env());
+    exec.addAll(List.of("chroot", spec.stateDir().resolve("rootfs").toString()));
+    exec.addAll(spec.command());
+    return "#!/bin/sh\n"
+        + "# PID 1 of the container's PID namespace, in its own mount, UTS and IPC namespaces.\n"
+        + "set -e\n"
+        + "D="
+        + d
+        + "\n"
+        + "R=\"$D/rootfs\"\n"
+        + "I="
+        + quote(spec.rootfs().toString())
+        + "\n"
+        + "# The host's /proc is still mounted here, so /proc/self/stat shows our host PID.\n"
+        + "read -r pid _ < /proc/self/stat\n"
+        + "mount -t overlay overlay -o \"lowerdir=$I,upperdir=$D/upper,workdir=$D/work\" \"$R\" 2>/dev/null"
+        + " || { cp -a \"$I/.\" \"$D/upper/\"; mount --bind \"$D/upper\" \"$R\"; }\n"
+        + "mkdir -p \"$R/proc\" \"$R/sys\" \"$R/dev\" \"$R/etc\" \"$R/tmp\"\n"
+        + "mount -t proc proc \"$R/proc\"\n"
+        + "mount -t sysfs -o ro sysfs \"$R/sys\" 2>/dev/null || true\n"
+        + "mount -t tmpfs -o nosuid,mode=755 tmpfs \"$R/dev\"\n"
+        + "for n in null zero full random urandom tty; do touch \"$R/dev/$n\";"
+        + " mount --bind \"/dev/$n\" \"$R/dev/$n\"; done\n"
+        + "mkdir -p \"$R/dev/pts\" \"$R/dev/shm\"\n"
+        + "mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts \"$R/dev/pts\"\n"
+        + "ln -s pts/ptmx \"$R/dev/ptmx\"\n"
+        + "for f in hosts hostname resolv.conf; do [ -e \"$R/etc/$f\" ] || touch \"$R/etc/$f\";"
+        + " mount --bind \"$D/$f\" \"$R/etc/$f\"; done\n"
+        + "hostname "
+        + quote(spec.hostname())
+        + "\n"
+        + "start=$(cut -d' ' -f22 /proc/$pid/stat)\n"
+        + "echo \"$pid $start\" > \"$D/pid.tmp\" && mv \"$D/pid.tmp\" \"$D/pid\"\n"
+        + "cd \"$R\"\n"
+        + "exec "
+        + quoteAll(exec)
+        + "\n";
+  }
+
+  static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  private static String quoteAll(List<String> words) {
+    return String.join(" ", words.stream().map(ProcessRuntime::quote).toList());
+  }
+
+  private static String tail(Path log) {
+    try {
+      if (!Files.exists(log)) {
+        return "(no output)";
+      }
+      String text = Files.readString(log).strip();
+      return text.length() > 500 ? text.substring(text.length() - 500) : text;
+    } catch (IOException e) {
+      return "(log unreadable)";
+    }
+  }
+
+  private static void run(List<String> argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", argv) + ": " + out.strip());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(String.join(" ", argv), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

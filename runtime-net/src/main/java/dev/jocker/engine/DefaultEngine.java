@@ -1,0 +1,871 @@
+package dev.jocker.engine;
+
+import static dev.jocker.engine.EngineException.Kind.CONFLICT;
+import static dev.jocker.engine.EngineException.Kind.INTERNAL;
+import static dev.jocker.engine.EngineException.Kind.INVALID;
+
+import dev.jocker.bridge.BridgeConfig;
+import dev.jocker.bridge.BridgeDriver;
+import dev.jocker.container.ContainerFiles;
+import dev.jocker.container.ContainerNames;
+import dev.jocker.container.Images;
+import dev.jocker.container.ProcessRuntime;
+import dev.jocker.container.ProcessSpec;
+import dev.jocker.ipam.Ipam;
+import dev.jocker.ipam.IpamException;
+import dev.jocker.ipam.Ipv4;
+import dev.jocker.ipam.Pool;
+import dev.jocker.kernel.MacAddress;
+import dev.jocker.kernel.Netns;
+import dev.jocker.kernel.NetnsStore;
+import dev.jocker.store.ContainerRecord;
+import dev.jocker.store.EndpointRecord;
+import dev.jocker.store.JournalEntry;
+import dev.jocker.store.NetworkRecord;
+import dev.jocker.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Properties;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The engine on a real kernel: the SQLite store, IPAM, the bridge driver and the process runtime.
+ * Every container create is journaled before it touches the kernel, so a crash at any point is
+ * rolled back on the next open; running containers are re-adopted by PID and start time.
+ */
+public final class DefaultEngine implements Engine {
+  private static final Logger LOG = LogManager.getLogger(DefaultEngine.class);
+  private static final String BRIDGE = "bridge";
+  private static final String HOST = "host";
+  private static final String NONE = "none";
+  private static final String NETNS_PREFIX = "jocker-";
+
+  private final EngineConfig config;
+  private final Store store;
+  private final Ipam ipam = new Ipam();
+  private final Images images;
+  private final Netns host;
+  private final NetnsStore namespaces;
+  private final BridgeDriver bridge;
+  private final Path containersDir;
+  private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
+  private final Thread supervisor;
+  private volatile boolean closed;
+
+  private DefaultEngine(EngineConfig config) {
+    this.config = config;
+    this.containersDir = config.dataRoot().resolve("containers");
+    this.store = Store.open(config.dataRoot().resolve("jocker.db"));
+    this.images = new Images(config.dataRoot());
+    this.host = config.hostNetns() == null ? Netns.current() : Netns.open(config.hostNetns());
+    this.namespaces = new NetnsStore(config.netnsDir());
+    BridgeConfig bridgeConfig =
+        BridgeConfig.of(
+            config.bridge(),
+            config.bip(),
+            config.mtu(),
+            config.iptables(),
+            config.ipForward(),
+            config.chainPrefix());
+    ensureNetworks(bridgeConfig);
+    NetworkRecord bridgeRecord = networks.get(BRIDGE);
+    this.bridge =
+        new BridgeDriver(
+            bridgeConfig,
+            host,
+            config.hostNetns(),
+            namespaces,
+            MacAddress.parse(bridgeRecord.mac()));
+    store.inTransaction(
+        tx -> {
+          ipam.register(
+              tx,
+              bridgeRecord.id(),
+              BRIDGE,
+              Pool.of(bridgeRecord.subnet(), null, bridgeRecord.gateway()));
+          return null;
+        });
+    bridge.setup();
+    recover();
+    supervisor = new Thread(this::supervise, "jocker-supervisor");
+    supervisor.setDaemon(true);
+    supervisor.start();
+  }
+
+  /** Opens the engine: store, default networks, the bridge, then recovery of unfinished work. */
+  public static DefaultEngine open(EngineConfig config) {
+    return new DefaultEngine(config);
+  }
+
+  private void ensureNetworks(BridgeConfig bridgeConfig) {
+    store.inTransaction(
+        tx -> {
+          Map<String, NetworkRecord> byName = new LinkedHashMap<>();
+          tx.networks().forEach(n -> byName.put(n.name(), n));
+          Instant now = Instant.now();
+          if (!byName.containsKey(BRIDGE)) {
+            tx.insertNetwork(
+                new NetworkRecord(
+                    ContainerNames.newId(),
+                    BRIDGE,
+                    BRIDGE,
+                    bridgeConfig.subnet().toString(),
+                    null,
+                    Ipv4.format(bridgeConfig.address()),
+                    bridgeConfig.name(),
+                    bridgeConfig.mtu(),
+                    MacAddress.randomLocal().toString(),
+                    now));
+          }
+          if (!byName.containsKey(HOST)) {
+            tx.insertNetwork(
+                new NetworkRecord(
+                    ContainerNames.newId(), HOST, HOST, null, null, null, null, 0, null, now));
+          }
+          if (!byName.containsKey(NONE)) {
+            tx.insertNetwork(
+                new NetworkRecord(
+                    ContainerNames.newId(), NONE, "null", null, null, null, null, 0, null, now));
+          }
+          tx.networks().forEach(n -> networks.put(n.name(), n));
+          return null;
+        });
+    NetworkRecord b = networks.get(BRIDGE);
+    if (!b.subnet().equals(bridgeConfig.subnet().toString())
+        || !b.bridge().equals(bridgeConfig.name())) {
+      throw new EngineException(
+          INVALID,
+          "network bridge is recorded as "
+              + b.bridge()
+              + " "
+              + b.subnet()
+              + " but the daemon was started with --bridge "
+              + bridgeConfig.name()
+              + " --bip "
+              + config.bip()
+              + "; use the recorded values or a new --data-root");
+    }
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  @Override
+  public synchronized ContainerInfo create(CreateRequest request) {
+    String name =
+        request.name() == null || request.name().isEmpty() ? uniqueGeneratedName() : request.name();
+    String problem = ContainerNames.problem(name);
+    if (problem != null) {
+      throw new EngineException(INVALID, problem);
+    }
+    Optional<ContainerRecord> clash =
+        records().stream().filter(c -> c.name().equals(name)).findFirst();
+    if (clash.isPresent()) {
+      throw new EngineException(
+          CONFLICT,
+          "Conflict. The container name \"/"
+              + name
+              + "\" is already in use by container \""
+              + clash.get().id()
+              + "\". You have to remove (or rename) that container to be able to reuse that name.");
+    }
+    Images.Image image =
+        images
+            .find(request.image())
+            .orElseThrow(() -> EngineException.notFound("image", request.image()));
+    String mode =
+        request.network() == null
+                || request.network().isEmpty()
+                || request.network().equals("default")
+            ? BRIDGE
+            : request.network();
+    if (!networks.containsKey(mode)) {
+      throw EngineException.notFound("network", mode);
+    }
+    if (request.ipv4() != null && !request.ipv4().isEmpty() && !mode.equals(BRIDGE)) {
+      throw new EngineException(INVALID, "--ip is only supported on network bridge, not " + mode);
+    }
+    String id = ContainerNames.newId();
+    String hostname =
+        request.hostname() == null || request.hostname().isEmpty()
+            ? id.substring(0, 12)
+            : request.hostname();
+    List<String> command = request.command().isEmpty() ? List.of("sh") : request.command();
+    ContainerRecord record =
+        new ContainerRecord(
+            id,
+            name,
+            request.image(),
+            image.id(),
+            command,
+            ProcessRuntime.environment(hostname, request.env(), request.tty()),
+            hostname,
+            mode,
+            request.tty(),
+            request.openStdin(),
+            request.autoRemove(),
+            Instant.now(),
+            "created",
+            0,
+            0,
+            0,
+            null,
+            null);
+    Path dir = containersDir.resolve(id);
+    String netnsName = NETNS_PREFIX + name;
+    if (!mode.equals(HOST) && namespaces.exists(netnsName)) {
+      throw new EngineException(
+          CONFLICT, "network namespace " + netnsName + " exists already; run jocker reconcile");
+    }
+    NetworkRecord net = networks.get(BRIDGE);
+    String veth = BridgeDriver.newVethName();
+    long journal;
+    int address;
+    try {
+      record Prepared(long journal, int address) {}
+      Prepared p =
+          store.inTransaction(
+              tx -> {
+                tx.insertContainer(record);
+                int a = 0;
+                if (mode.equals(BRIDGE)) {
+                  a = ipam.allocate(tx, net.id(), request.ipv4(), id);
+                }
+                long j =
+                    tx.beginJournal("create", id, "netns=" + netnsName + "\nveth=" + veth + "\n");
+                if (mode.equals(BRIDGE)) {
+                  tx.insertEndpoint(
+                      new EndpointRecord(
+                          ContainerNames.newId(),
+                          net.id(),
+                          id,
+                          veth,
+                          MacAddress.forIpv4(Ipv4.toInet(a)).toString(),
+                          Ipv4.format(a),
+                          netnsName));
+                }
+                return new Prepared(j, a);
+              });
+      journal = p.journal();
+      address = p.address();
+    } catch (IpamException e) {
+      throw new EngineException(INVALID, e.getMessage(), e);
+    }
+    try {
+      Files.createDirectories(dir);
+      if (mode.equals(BRIDGE)) {
+        bridge.attach(netnsName, veth, address);
+      } else if (mode.equals(NONE)) {
+        bridge.createIsolated(netnsName);
+      }
+      ContainerFiles.write(dir, mode.equals(BRIDGE) ? Ipv4.format(address) : null, hostname);
+      store.inTransaction(
+          tx -> {
+            tx.finishJournal(journal);
+            return null;
+          });
+    } catch (IOException | RuntimeException e) {
+      undoCreate(id, netnsName, veth);
+      throw new EngineException(INTERNAL, "create container " + name + ": " + e.getMessage(), e);
+    }
+    LOG.info(
+        "container created: container={} network={} address={}",
+        name,
+        mode,
+        mode.equals(BRIDGE) ? Ipv4.format(address) : "-");
+    return info(find(id));
+  }
+
+  private String uniqueGeneratedName() {
+    List<String> taken = records().stream().map(ContainerRecord::name).toList();
+    String n;
+    do {
+      n = ContainerNames.generate();
+    } while (taken.contains(n));
+    return n;
+  }
+
+  private void undoCreate(String id, String netnsName, String veth) {
+    try {
+      bridge.detach(netnsName, veth);
+    } catch (RuntimeException e) {
+      LOG.warn("undo create {}: {}", id, e.getMessage());
+    }
+    store.inTransaction(
+        tx -> {
+          for (EndpointRecord e : tx.endpoints()) {
+            if (e.containerId().equals(id)) {
+              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+              tx.deleteEndpoint(e.id());
+            }
+          }
+          tx.deleteContainer(id);
+          for (JournalEntry j : tx.journal()) {
+            if (j.subject().equals(id)) {
+              tx.finishJournal(j.id());
+            }
+          }
+          return null;
+        });
+    deleteDir(containersDir.resolve(id));
+  }
+
+  @Override
+  public ContainerInfo start(String ref) {
+    ContainerRecord c;
+    synchronized (this) {
+      c = resolve(ref);
+      if (c.status().equals("running")) {
+        return info(c);
+      }
+      ProcessRuntime.Started started = ProcessRuntime.startDetached(spec(c));
+      ContainerRecord running = c.running(started.pid(), started.startTime(), Instant.now());
+      saveState(running);
+      LOG.info("container started: container={} pid={}", c.name(), started.pid());
+      c = running;
+    }
+    return info(c);
+  }
+
+  private ProcessSpec spec(ContainerRecord c) {
+    Images.Image image =
+        images.find(c.image()).orElseThrow(() -> EngineException.notFound("image", c.image()));
+    Path netns =
+        c.networkMode().equals(HOST)
+            ? config.hostNetns()
+            : namespaces.path(NETNS_PREFIX + c.name());
+    return new ProcessSpec(
+        containersDir.resolve(c.id()),
+        image.rootfs(),
+        netns,
+        c.hostname(),
+        c.command(),
+        c.env(),
+        c.tty());
+  }
+
+  @Override
+  public ContainerInfo stop(String ref, Duration timeout) {
+    ContainerRecord c = resolveSync(ref);
+    if (c.status().equals("running")) {
+      ProcessHandle.of(c.pid()).ifPresent(ProcessHandle::destroy);
+      if (!awaitExit(c.id(), timeout.toMillis())) {
+        ProcessHandle.of(c.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        awaitExit(c.id(), 10_000);
+      }
+      LOG.info("container stopped: container={}", c.name());
+    }
+    return container(c.id());
+  }
+
+  @Override
+  public void kill(String ref, String signal) {
+    ContainerRecord c = resolveSync(ref);
+    if (!c.status().equals("running")) {
+      throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
+    }
+    ProcessRuntime.signal(c.pid(), Signals.number(signal));
+    LOG.info("container signalled: container={} signal={}", c.name(), signal);
+  }
+
+  @Override
+  public int waitForExit(String ref) throws InterruptedException {
+    String id = resolveSync(ref).id();
+    while (true) {
+      ContainerRecord c = findSync(id).orElse(null);
+      if (c == null) {
+        return 0;
+      }
+      if (!c.status().equals("running")) {
+        return c.exitCode();
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private boolean awaitExit(String id, long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    while (System.currentTimeMillis() < deadline) {
+      checkExits();
+      Optional<ContainerRecord> c = findSync(id);
+      if (c.isEmpty() || !c.get().status().equals("running")) {
+        return true;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void remove(String ref, boolean force) {
+    ContainerRecord c = resolveSync(ref);
+    if (c.status().equals("running")) {
+      if (!force) {
+        throw new EngineException(
+            CONFLICT,
+            "You cannot remove a running container "
+                + c.id()
+                + ". Stop the container before attempting removal or force remove");
+      }
+      ProcessHandle.of(c.pid()).ifPresent(ProcessHandle::destroyForcibly);
+      awaitExit(c.id(), 10_000);
+    }
+    removeRecord(c);
+  }
+
+  private synchronized void removeRecord(ContainerRecord c) {
+    String netnsName = NETNS_PREFIX + c.name();
+    String veth =
+        store.inTransaction(
+            tx ->
+                tx.endpoints().stream()
+                    .filter(e -> e.containerId().equals(c.id()))
+                    .map(EndpointRecord::hostVeth)
+                    .findFirst()
+                    .orElse(null));
+    long journal =
+        store.inTransaction(
+            tx ->
+                tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + veth + "\n"));
+    if (!c.networkMode().equals(HOST)) {
+      bridge.detach(netnsName, veth);
+    }
+    store.inTransaction(
+        tx -> {
+          for (EndpointRecord e : tx.endpoints()) {
+            if (e.containerId().equals(c.id())) {
+              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+              tx.deleteEndpoint(e.id());
+            }
+          }
+          tx.deleteContainer(c.id());
+          tx.finishJournal(journal);
+          return null;
+        });
+    deleteDir(containersDir.resolve(c.id()));
+    LOG.info("container removed: container={}", c.name());
+  }
+
+  @Override
+  public List<ContainerInfo> containers(boolean all) {
+    checkExits();
+    return recordsSync().stream()
+        .filter(c -> all || c.status().equals("running"))
+        .map(this::info)
+        .toList();
+  }
+
+  @Override
+  public ContainerInfo container(String ref) {
+    checkExits();
+    return info(resolveSync(ref));
+  }
+
+  @Override
+  public Path logFile(String ref) {
+    return containersDir.resolve(resolveSync(ref).id()).resolve("container.log");
+  }
+
+  @Override
+  public ExecResult exec(String ref, ExecRequest request) {
+    ContainerRecord c = runningContainer(ref);
+    ProcessRuntime.ExecOutput out =
+        ProcessRuntime.exec(c.pid(), request.command(), execEnv(c, request));
+    return new ExecResult(out.exitCode(), out.stdout(), out.stderr());
+  }
+
+  @Override
+  public List<String> execCommand(String ref, ExecRequest request) {
+    ContainerRecord c = runningContainer(ref);
+    return ProcessRuntime.execArgv(c.pid(), request.command(), execEnv(c, request));
+  }
+
+  private static List<String> execEnv(ContainerRecord c, ExecRequest request) {
+    List<String> env = new ArrayList<>(c.env());
+    env.addAll(request.env());
+    if (request.tty()) {
+      env.add("TERM=xterm");
+    }
+    return ProcessRuntime.environment(c.hostname(), env, request.tty());
+  }
+
+  private ContainerRecord runningContainer(String ref) {
+    checkExits();
+    ContainerRecord c = resolveSync(ref);
+    if (!c.status().equals("running")) {
+      throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
+    }
+    return c;
+  }
+
+  @Override
+  public synchronized List<String> launchCommand(String ref) {
+    ContainerRecord c = resolve(ref);
+    if (c.status().equals("running")) {
+      throw new EngineException(CONFLICT, "Container " + c.id() + " is already running");
+    }
+    Path dir = containersDir.resolve(c.id());
+    try {
+      Files.deleteIfExists(dir.resolve("pid"));
+      Files.deleteIfExists(dir.resolve("exitcode"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ProcessRuntime.launchArgv(spec(c));
+  }
+
+  @Override
+  public ContainerInfo adopt(String ref, long pid) {
+    ContainerRecord c = resolveSync(ref);
+    ProcessRuntime.Started started =
+        ProcessRuntime.awaitStarted(containersDir.resolve(c.id()), 10_000);
+    ContainerRecord running = c.running(started.pid(), started.startTime(), Instant.now());
+    synchronized (this) {
+      saveState(running);
+    }
+    return info(running);
+  }
+
+  @Override
+  public void reportExit(String ref, int exitCode) {
+    ContainerRecord c = resolveSync(ref);
+    Path dir = containersDir.resolve(c.id());
+    try {
+      if (!Files.exists(dir.resolve("exitcode"))) {
+        Files.writeString(dir.resolve("exitcode"), Integer.toString(exitCode));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    checkExits();
+  }
+
+  // ---------------------------------------------------------------- supervision
+
+  private void supervise() {
+    while (!closed) {
+      try {
+        Thread.sleep(250);
+        checkExits();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("supervisor: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** Marks containers whose process is gone as exited, with the code the shim recorded. */
+  private void checkExits() {
+    List<ContainerRecord> ended = new ArrayList<>();
+    synchronized (this) {
+      for (ContainerRecord c : records()) {
+        if (c.status().equals("running") && !ProcessRuntime.alive(c.pid(), c.pidStart())) {
+          OptionalInt code = awaitExitCode(containersDir.resolve(c.id()));
+          ContainerRecord exited = c.exited(code.orElse(137), Instant.now());
+          saveState(exited);
+          LOG.info("container exited: container={} code={}", c.name(), exited.exitCode());
+          if (c.autoRemove()) {
+            ended.add(exited);
+          }
+        }
+      }
+    }
+    for (ContainerRecord c : ended) {
+      try {
+        removeRecord(c);
+      } catch (RuntimeException e) {
+        LOG.warn("auto-remove {}: {}", c.name(), e.getMessage());
+      }
+    }
+  }
+
+  private static OptionalInt awaitExitCode(Path dir) {
+    for (int i = 0; i < 100; i++) {
+      OptionalInt code = ProcessRuntime.exitCode(dir);
+      if (code.isPresent()) {
+        return code;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return OptionalInt.empty();
+  }
+
+  /** Rolls back creates and removes a crash interrupted, then cleans objects no record owns. */
+  private void recover() {
+    for (JournalEntry j : store.inTransaction(tx -> tx.journal())) {
+      Properties p = new Properties();
+      try {
+        p.load(new java.io.StringReader(j.payload()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      String veth = "null".equals(p.getProperty("veth")) ? null : p.getProperty("veth");
+      LOG.warn("recovering unfinished {} of container {}", j.kind(), j.subject());
+      bridge.detach(p.getProperty("netns"), veth);
+      store.inTransaction(
+          tx -> {
+            for (EndpointRecord e : tx.endpoints()) {
+              if (e.containerId().equals(j.subject())) {
+                ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+                tx.deleteEndpoint(e.id());
+              }
+            }
+            tx.deleteContainer(j.subject());
+            tx.finishJournal(j.id());
+            return null;
+          });
+      deleteDir(containersDir.resolve(j.subject()));
+    }
+    reconcile();
+  }
+
+  @Override
+  public synchronized List<String> reconcile() {
+    List<String> fixed = new ArrayList<>(bridge.setup());
+    List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
+    List<ContainerRecord> containers = records();
+    for (String port : bridge.bridgePorts()) {
+      if (port.startsWith("veth") && endpoints.stream().noneMatch(e -> e.hostVeth().equals(port))) {
+        bridge.detach("-", port);
+        fixed.add("removed orphan veth " + port);
+      }
+    }
+    for (String ns : namespaces.list()) {
+      if (ns.startsWith(NETNS_PREFIX)
+          && containers.stream()
+              .noneMatch(
+                  c -> (NETNS_PREFIX + c.name()).equals(ns) && !c.networkMode().equals(HOST))) {
+        bridge.detach(ns, null);
+        fixed.add("removed orphan namespace " + ns);
+      }
+    }
+    for (String f : fixed) {
+      LOG.info("reconcile: {}", f);
+    }
+    return fixed;
+  }
+
+  // ---------------------------------------------------------------- networks and images
+
+  @Override
+  public synchronized List<NetworkInfo> networks() {
+    return networks.values().stream().map(this::networkInfo).toList();
+  }
+
+  @Override
+  public synchronized NetworkInfo network(String ref) {
+    for (NetworkRecord n : networks.values()) {
+      if (n.name().equals(ref) || n.id().equals(ref)) {
+        return networkInfo(n);
+      }
+    }
+    List<NetworkRecord> prefixed =
+        networks.values().stream().filter(n -> n.id().startsWith(ref)).toList();
+    if (prefixed.size() == 1) {
+      return networkInfo(prefixed.get(0));
+    }
+    throw EngineException.notFound("network", ref);
+  }
+
+  private NetworkInfo networkInfo(NetworkRecord n) {
+    Map<String, String> options = new LinkedHashMap<>();
+    Map<String, NetworkInfo.Attached> attached = new LinkedHashMap<>();
+    if (n.name().equals(BRIDGE)) {
+      options.put("com.docker.network.bridge.default_bridge", "true");
+      options.put("com.docker.network.bridge.enable_icc", "true");
+      options.put("com.docker.network.bridge.enable_ip_masquerade", "true");
+      options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
+      options.put("com.docker.network.bridge.name", n.bridge());
+      options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
+      for (ContainerRecord c : records()) {
+        EndpointInfo e = endpointInfo(c);
+        if (e != null) {
+          attached.put(c.id(), new NetworkInfo.Attached(c.name(), e));
+        }
+      }
+    }
+    return new NetworkInfo(
+        n.id(), n.name(), n.driver(), n.created(), n.subnet(), n.gateway(), options, attached);
+  }
+
+  @Override
+  public List<ImageInfo> images() {
+    return images.list().stream().map(DefaultEngine::imageInfo).toList();
+  }
+
+  @Override
+  public ImageInfo image(String ref) {
+    return images
+        .find(ref)
+        .map(DefaultEngine::imageInfo)
+        .orElseThrow(() -> EngineException.notFound("image", ref));
+  }
+
+  @Override
+  public ImageInfo importImage(Path source, String name) {
+    try {
+      return imageInfo(images.importImage(source, name));
+    } catch (IllegalArgumentException e) {
+      throw new EngineException(INVALID, e.getMessage(), e);
+    }
+  }
+
+  private static ImageInfo imageInfo(Images.Image i) {
+    return new ImageInfo(i.id(), i.name(), i.created(), i.size(), i.rootfs());
+  }
+
+  @Override
+  public EngineInfo info() {
+    List<ContainerRecord> all = recordsSync();
+    int running = (int) all.stream().filter(c -> c.status().equals("running")).count();
+    return new EngineInfo(
+        all.size(),
+        running,
+        all.size() - running,
+        images.list().size(),
+        config.dataRoot(),
+        config.bridge(),
+        config.iptables(),
+        config.ipForward());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    supervisor.interrupt();
+    synchronized (this) {
+      store.close();
+      host.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- records
+
+  private List<ContainerRecord> records() {
+    return store.inTransaction(tx -> tx.containers());
+  }
+
+  private synchronized List<ContainerRecord> recordsSync() {
+    return records();
+  }
+
+  private ContainerRecord find(String id) {
+    return records().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  private synchronized Optional<ContainerRecord> findSync(String id) {
+    return records().stream().filter(c -> c.id().equals(id)).findFirst();
+  }
+
+  private ContainerRecord resolve(String ref) {
+    List<ContainerRecord> all = records();
+    for (ContainerRecord c : all) {
+      if (c.id().equals(ref) || c.name().equals(ref) || ("/" + c.name()).equals(ref)) {
+        return c;
+      }
+    }
+    List<ContainerRecord> prefixed =
+        ref.isEmpty() ? List.of() : all.stream().filter(c -> c.id().startsWith(ref)).toList();
+    if (prefixed.size() == 1) {
+      return prefixed.get(0);
+    }
+    throw EngineException.notFound("container", ref);
+  }
+
+  private synchronized ContainerRecord resolveSync(String ref) {
+    return resolve(ref);
+  }
+
+  private void saveState(ContainerRecord c) {
+    store.inTransaction(
+        tx -> {
+          tx.updateContainerState(c);
+          return null;
+        });
+  }
+
+  private EndpointInfo endpointInfo(ContainerRecord c) {
+    if (!c.networkMode().equals(BRIDGE)) {
+      return null;
+    }
+    NetworkRecord n = networks.get(BRIDGE);
+    return store.inTransaction(tx -> tx.endpoints()).stream()
+        .filter(e -> e.containerId().equals(c.id()))
+        .findFirst()
+        .map(
+            e ->
+                new EndpointInfo(
+                    n.id(),
+                    BRIDGE,
+                    e.id(),
+                    e.mac(),
+                    e.address(),
+                    Integer.parseInt(n.subnet().split("/")[1]),
+                    n.gateway(),
+                    e.hostVeth()))
+        .orElse(null);
+  }
+
+  private ContainerInfo info(ContainerRecord c) {
+    Path dir = containersDir.resolve(c.id());
+    String sandboxKey =
+        c.networkMode().equals(HOST) ? null : namespaces.path(NETNS_PREFIX + c.name()).toString();
+    return new ContainerInfo(
+        c.id(),
+        c.name(),
+        c.image(),
+        c.imageId(),
+        c.command().get(0),
+        c.command().subList(1, c.command().size()),
+        c.env(),
+        c.hostname(),
+        c.created(),
+        new ContainerInfo.State(c.status(), c.pid(), c.exitCode(), c.startedAt(), c.finishedAt()),
+        c.networkMode(),
+        endpointInfo(c),
+        sandboxKey,
+        c.tty(),
+        c.openStdin(),
+        c.autoRemove(),
+        dir.resolve("container.log").toString(),
+        dir.resolve("hosts").toString(),
+        dir.resolve("hostname").toString(),
+        dir.resolve("resolv.conf").toString());
+  }
+
+  private static void deleteDir(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      List<Path> all = new ArrayList<>(walk.toList());
+      java.util.Collections.reverse(all);
+      for (Path p : all) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      LOG.warn("delete {}: {}", dir, e.getMessage());
+    }
+  }
+}

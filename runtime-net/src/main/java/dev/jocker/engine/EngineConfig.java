@@ -1,0 +1,48 @@
+package dev.jocker.engine;
+
+import java.nio.file.Path;
+
+/**
+ * How to open an engine; the daemon fills it from its options and {@code daemon.json}.
+ *
+ * @param dataRoot state root, {@code /var/lib/jocker}
+ * @param bridge default bridge device, {@code docker0}
+ * @param bip the bridge's address with prefix, {@code 172.17.0.1/16}
+ * @param mtu MTU of the bridge and veths
+ * @param iptables whether to manage iptables rules
+ * @param ipForward whether to enable {@code net.ipv4.ip_forward}
+ * @param chainPrefix iptables chain prefix, {@code DOCKER}
+ * @param netnsDir where named namespaces live, {@code /run/netns}
+ * @param hostNetns the namespace playing the host, or null for the caller's own
+ */
+public record EngineConfig(
+    Path dataRoot,
+    String bridge,
+    String bip,
+    int mtu,
+    boolean iptables,
+    boolean ipForward,
+    String chainPrefix,
+    Path netnsDir,
+    Path hostNetns) {
+
+  /** Docker's defaults under {@code dataRoot}. */
+  public static EngineConfig defaults(Path dataRoot) {
+    return new EngineConfig(
+        dataRoot,
+        "docker0",
+        "172.17.0.1/16",
+        1500,
+        true,
+        true,
+        "DOCKER",
+        Path.of("/run/netns"),
+        null);
+  }
+
+  /** The same configuration with another host namespace. */
+  public EngineConfig withHostNetns(Path netns) {
+    return new EngineConfig(
+        dataRoot, bridge, bip, mtu, iptables, ipForward, chainPrefix, netnsDir, netns);
+  }
+}

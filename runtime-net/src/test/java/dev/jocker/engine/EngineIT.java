@@ -1,0 +1,69 @@
+package dev.jocker.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jocker.testing.Privileged;
+import dev.jocker.testing.Sandbox;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Privileged
+class EngineIT {
+  @TempDir Path dataRoot;
+
+  private static final List<String> LOOP =
+      List.of("/bin/sh", "-c", "while true; do sleep 3600;done");
+
+  private static CreateRequest busybox(String name) {
+    return new CreateRequest(
+        name, "busybox", LOOP, List.of(), null, null, null, false, false, false);
+  }
+
+  private static String exec(Engine engine, String container, String... command) {
+    ExecResult r = engine.exec(container, new ExecRequest(List.of(command), List.of(), false));
+    String out = new String(r.stdout(), StandardCharsets.UTF_8);
+    assertEquals(0, r.exitCode(), out + new String(r.stderr(), StandardCharsets.UTF_8));
+    return out;
+  }
+
+  @Test
+  void seedScenario(Sandbox sandbox) throws Exception {
+    sandbox.internet();
+    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    try (Engine engine = DefaultEngine.open(config)) {
+      engine.create(busybox("test1"));
+      engine.start("test1");
+      engine.create(busybox("test2"));
+      engine.start("test2");
+      String addr = exec(engine, "test1", "ip", "addr");
+      assertTrue(addr.contains("inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0"), addr);
+      assertTrue(addr.contains("link/ether 02:42:ac:11:00:02"), addr);
+      assertTrue(
+          exec(engine, "test1", "ping", "-c", "2", "172.17.0.3").contains(" 0% packet loss"));
+      assertTrue(
+          exec(engine, "test2", "ping", "-c", "2", "172.17.0.2").contains(" 0% packet loss"));
+      assertTrue(
+          exec(engine, "test1", "ping", "-c", "2", "198.51.100.1").contains(" 0% packet loss"));
+      assertTrue(exec(engine, "test1", "cat", "/proc/1/cmdline").startsWith("/bin/sh\0-c\0while true"));
+      assertEquals(
+          127, engine.exec("test1", new ExecRequest(List.of("nope"), List.of(), false)).exitCode());
+      String save = sandbox.host().run("iptables-save");
+      assertTrue(save.contains("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"), save);
+      engine.remove("test1", true);
+      engine.remove("test2", true);
+      engine.create(busybox("test3"));
+      engine.start("test3");
+      assertTrue(exec(engine, "test3", "ip", "addr").contains("inet 172.17.0.2/16"));
+      engine.remove("test3", true);
+      assertEquals(List.of(), engine.containers(true));
+      String links = sandbox.host().run("ip", "-o", "link");
+      assertTrue(!links.contains("veth"), links);
+      assertTrue(Files.exists(dataRoot.resolve("jocker.db")));
+    }
+  }
+}
