@@ -49,7 +49,8 @@ class EngineIT {
           exec(engine, "test2", "ping", "-c", "2", "172.17.0.2").contains(" 0% packet loss"));
       assertTrue(
           exec(engine, "test1", "ping", "-c", "2", "198.51.100.1").contains(" 0% packet loss"));
-      assertTrue(exec(engine, "test1", "cat", "/proc/1/cmdline").startsWith("/bin/sh\0-c\0while true"));
+      assertTrue(
+          exec(engine, "test1", "cat", "/proc/1/cmdline").startsWith("/bin/sh\0-c\0while true"));
       assertEquals(
           127, engine.exec("test1", new ExecRequest(List.of("nope"), List.of(), false)).exitCode());
       String save = sandbox.host().run("iptables-save");
