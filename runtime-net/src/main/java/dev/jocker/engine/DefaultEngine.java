@@ -125,7 +125,7 @@ public final class DefaultEngine implements Engine {
                     Ipv4.format(bridgeConfig.address()),
                     bridgeConfig.name(),
                     bridgeConfig.mtu(),
-                    MacAddress.randomLocal().toString(),
+                    MacAddress.randomDocker().toString(),
                     now));
           }
           if (!byName.containsKey(HOST)) {

@@ -28,11 +28,12 @@ public record MacAddress(byte[] bytes) {
     return new MacAddress(b);
   }
 
-  /** A random unicast, locally administered address, as a bridge gets when none is given. */
-  public static MacAddress randomLocal() {
+  /** Docker's random bridge MAC: the locally administered prefix 02:42, then four random bytes. */
+  public static MacAddress randomDocker() {
     byte[] b = new byte[6];
     RANDOM.nextBytes(b);
-    b[0] = (byte) ((b[0] & 0xfe) | 0x02);
+    b[0] = 0x02;
+    b[1] = 0x42;
     return new MacAddress(b);
   }
 

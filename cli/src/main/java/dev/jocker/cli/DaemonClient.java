@@ -1,0 +1,227 @@
+package dev.jocker.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A minimal HTTP/1.1 client over the daemon's unix socket: one request per connection, bodies by
+ * Content-Length, chunked or to end of stream. Kept this small so that the CLI starts fast.
+ */
+final class DaemonClient {
+  /** The daemon could not be reached at all. */
+  static final class Unreachable extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Unreachable(String message) {
+      super(message);
+    }
+  }
+
+  /** A response whose body is still to be read. */
+  static final class Response implements AutoCloseable {
+    final int status;
+    final Map<String, String> headers;
+    private final InputStream body;
+    private final SocketChannel channel;
+
+    Response(int status, Map<String, String> headers, InputStream body, SocketChannel channel) {
+      this.status = status;
+      this.headers = headers;
+      this.body = body;
+      this.channel = channel;
+    }
+
+    /** The body as a stream (de-chunked). */
+    InputStream body() {
+      return body;
+    }
+
+    /** The whole body. */
+    byte[] bytes() throws IOException {
+      return body.readAllBytes();
+    }
+
+    String text() throws IOException {
+      return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  private final Path socket;
+
+  DaemonClient(Path socket) {
+    this.socket = socket;
+  }
+
+  Path socket() {
+    return socket;
+  }
+
+  /** Sends a request; the caller closes the response. */
+  Response send(String method, String path, byte[] body) throws IOException {
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+    } catch (IOException e) {
+      throw new Unreachable(
+          "Cannot connect to the jocker daemon at unix://"
+              + socket
+              + ". Is the jocker daemon running?"
+              + " Start it with: sudo jockerd & (or: sudo jocker daemon &)");
+    }
+    OutputStream out = Channels.newOutputStream(channel);
+    StringBuilder head = new StringBuilder();
+    head.append(method).append(' ').append("/v1.41").append(path).append(" HTTP/1.1\r\n");
+    head.append("Host: jocker\r\nUser-Agent: jocker-cli/").append(Version.VERSION).append("\r\n");
+    head.append("Connection: close\r\n");
+    if (body != null) {
+      head.append("Content-Type: application/json\r\n");
+    }
+    head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
+    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    if (body != null) {
+      out.write(body);
+    }
+    out.flush();
+    InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel));
+    String statusLine = line(in);
+    String[] parts = statusLine.split(" ", 3);
+    if (parts.length < 2) {
+      channel.close();
+      throw new IOException("malformed response from the daemon: " + statusLine);
+    }
+    int status = Integer.parseInt(parts[1]);
+    Map<String, String> headers = new HashMap<>();
+    for (String h = line(in); !h.isEmpty(); h = line(in)) {
+      int colon = h.indexOf(':');
+      if (colon > 0) {
+        headers.put(
+            h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+      }
+    }
+    InputStream content;
+    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+      content = new Chunked(in);
+    } else if (headers.containsKey("content-length")) {
+      content = new Limited(in, Long.parseLong(headers.get("content-length")));
+    } else {
+      content = in;
+    }
+    return new Response(status, headers, content, channel);
+  }
+
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      if (c != '\r') {
+        b.write(c);
+      }
+    }
+    return b.toString(StandardCharsets.US_ASCII);
+  }
+
+  private static final class Limited extends InputStream {
+    private final InputStream in;
+    private long left;
+
+    Limited(InputStream in, long left) {
+      this.in = in;
+      this.left = left;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int c = in.read();
+      if (c >= 0) {
+        left--;
+      }
+      return c;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+  }
+
+  private static final class Chunked extends InputStream {
+    private final InputStream in;
+    private long left;
+    private boolean done;
+
+    Chunked(InputStream in) {
+      this.in = in;
+    }
+
+    private boolean fill() throws IOException {
+      if (done) {
+        return false;
+      }
+      if (left == 0) {
+        String size = line(in);
+        if (size.isEmpty()) {
+          size = line(in);
+        }
+        int semi = size.indexOf(';');
+        left = Long.parseLong((semi >= 0 ? size.substring(0, semi) : size).trim(), 16);
+        if (left == 0) {
+          done = true;
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (!fill()) {
+        return -1;
+      }
+      int c = in.read();
+      if (c >= 0 && --left == 0) {
+        line(in);
+      }
+      return c;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (!fill()) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+        if (left == 0) {
+          line(in);
+        }
+      }
+      return n;
+    }
+  }
+}

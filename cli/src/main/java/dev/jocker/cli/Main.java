@@ -1,0 +1,112 @@
+package dev.jocker.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The single entry point of {@code jocker} and {@code jockerd} ({@code jocker daemon}). Nothing on
+ * the CLI's path touches logging, jnr or the engine unless the command needs them.
+ */
+public final class Main {
+  static final String USAGE =
+      """
+      Usage:  jocker [OPTIONS] COMMAND
+
+      Docker's default bridge networking, rebuilt on rtnetlink
+
+      Options:
+        -D, --debug          Enable debug mode (stack traces on errors)
+        -H, --host string    Daemon socket to connect to (default unix:///run/jocker.sock)
+        -h, --help           Print usage
+        -v, --version        Print version information and quit
+
+      Commands:
+        run         Create and run a new container from an image
+        exec        Execute a command in a running container
+        ps          List containers
+        start       Start one or more stopped containers
+        stop        Stop one or more running containers
+        kill        Kill one or more running containers
+        rm          Remove one or more containers
+        logs        Fetch the logs of a container
+        inspect     Return low-level information on containers
+        images      List images
+        image       Manage images (import)
+        network     Manage networks (ls, inspect, topology, trace)
+        reconcile   Restore the bridge, rules and sysctls and remove leftovers
+        info        Display system-wide information
+        version     Show the jocker version information
+        daemon      Run the jocker daemon (same as jockerd)
+        demo        Replay the docker0 tutorial in a throwaway sandbox
+        install     Put jocker and jockerd on PATH (run through ./jocker)
+
+      Run 'jocker COMMAND --help' for more information on a command.
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs one invocation; returns its exit status. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    String host = System.getenv("JOCKER_HOST");
+    boolean debug = false;
+    int i = 0;
+    for (; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("-H") || a.equals("--host")) {
+        if (i + 1 >= args.length) {
+          err.println("flag needs an argument: " + a);
+          err.println("See 'jocker --help'.");
+          return 125;
+        }
+        host = args[++i];
+      } else if (a.startsWith("--host=")) {
+        host = a.substring(7);
+      } else if (a.equals("-D") || a.equals("--debug")) {
+        debug = true;
+      } else if (a.equals("-h") || a.equals("--help")) {
+        out.print(USAGE);
+        return 0;
+      } else if (a.equals("-v") || a.equals("--version")) {
+        out.println("jocker version " + Version.VERSION);
+        return 0;
+      } else if (a.startsWith("-")) {
+        err.println("unknown flag: " + a);
+        err.println("See 'jocker --help'.");
+        return 125;
+      } else {
+        break;
+      }
+    }
+    if (i >= args.length) {
+      out.print(USAGE);
+      return 0;
+    }
+    String command = args[i];
+    List<String> rest = Arrays.asList(args).subList(i + 1, args.length);
+    if (command.equals("daemon")) {
+      return dev.jocker.daemon.Daemon.run(rest.toArray(String[]::new), err);
+    }
+    Path socket = socketPath(host);
+    if (socket == null) {
+      err.println("invalid -H " + host + ": only unix:// sockets are supported");
+      return 125;
+    }
+    return new Commands(new DaemonClient(socket), out, err, debug).run(command, rest);
+  }
+
+  private static Path socketPath(String host) {
+    if (host == null || host.isEmpty()) {
+      return Path.of("/run/jocker.sock");
+    }
+    if (host.startsWith("unix://")) {
+      return Path.of(host.substring(7));
+    }
+    return host.startsWith("/") ? Path.of(host) : null;
+  }
+}

@@ -1,0 +1,180 @@
+package dev.jocker.daemon;
+
+import dev.jocker.engine.DefaultEngine;
+import dev.jocker.engine.Engine;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CountDownLatch;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.ParseException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * jockerd: opens the engine and serves the API on a unix socket until SIGTERM. Containers keep
+ * running when it stops; the next start re-adopts them.
+ */
+public final class Daemon {
+  private Daemon() {}
+
+  /** Runs the daemon; returns the process exit code. */
+  public static int run(String[] args, PrintStream err) {
+    DaemonConfig config;
+    try {
+      config = DaemonConfig.parse(args);
+    } catch (ParseException | IllegalArgumentException e) {
+      err.println("jockerd: " + e.getMessage());
+      err.println("See 'jockerd --help'.");
+      return 125;
+    } catch (IOException e) {
+      err.println("jockerd: cannot read the configuration file: " + e.getMessage());
+      return 125;
+    }
+    if (java.util.Arrays.asList(args).contains("--help")
+        || java.util.Arrays.asList(args).contains("-h")) {
+      new HelpFormatter()
+          .printHelp(
+              "jockerd [OPTIONS]",
+              "\nA self-sufficient runtime for containers on docker0.\n\n",
+              DaemonConfig.options(),
+              "");
+      return 0;
+    }
+    System.setProperty("jocker.log.level", config.logLevel());
+    System.setProperty(
+        "log4j2.configurationFile",
+        config.logJson() ? "jockerd-log4j2-json.xml" : "jockerd-log4j2.xml");
+    if (!Files.isWritable(Path.of("/var/log")) || !canWriteLogDir()) {
+      System.setProperty("jocker.log.dir", config.engine().dataRoot().resolve("log").toString());
+    }
+    Logger log = LogManager.getLogger(Daemon.class);
+    try {
+      Files.createDirectories(config.engine().dataRoot());
+    } catch (IOException e) {
+      err.println("jockerd: cannot create " + config.engine().dataRoot() + ": " + e.getMessage());
+      return 1;
+    }
+    Path lockFile = config.engine().dataRoot().resolve("jockerd.pid");
+    try (FileChannel lockChannel =
+        FileChannel.open(
+            lockFile,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.READ)) {
+      FileLock lock = lockChannel.tryLock();
+      if (lock == null) {
+        String holder = Files.readString(lockFile).strip();
+        err.println(
+            "jockerd: another jockerd (PID "
+                + holder
+                + ") is using "
+                + config.engine().dataRoot()
+                + "; stop it first or use another --data-root");
+        return 1;
+      }
+      lockChannel.truncate(0);
+      lockChannel.write(
+          java.nio.ByteBuffer.wrap(
+              (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+      return serve(config, log, err);
+    } catch (IOException e) {
+      err.println("jockerd: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static boolean canWriteLogDir() {
+    try {
+      Files.createDirectories(Path.of("/var/log/jocker"));
+      return Files.isWritable(Path.of("/var/log/jocker"));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int serve(DaemonConfig config, Logger log, PrintStream err) {
+    Engine engine;
+    try {
+      engine = DefaultEngine.open(config.engine());
+    } catch (RuntimeException e) {
+      log.error("engine failed to start", e);
+      err.println("jockerd: failed to start: " + e.getMessage());
+      return 1;
+    }
+    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    threads.setName("api");
+    Server server = new Server(threads);
+    UnixDomainServerConnector connector =
+        new UnixDomainServerConnector(server, new HttpConnectionFactory());
+    connector.setUnixDomainPath(config.socket());
+    server.addConnector(connector);
+    server.setHandler(new ApiHandler(engine));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("shutting down; containers keep running");
+                  try {
+                    server.stop();
+                  } catch (Exception e) {
+                    log.warn("stop API server: {}", e.getMessage());
+                  }
+                  engine.close();
+                  stopped.countDown();
+                  LogManager.shutdown();
+                },
+                "shutdown"));
+    try {
+      Files.deleteIfExists(config.socket());
+      Files.createDirectories(config.socket().toAbsolutePath().getParent());
+      server.start();
+      restrictSocket(config.socket());
+    } catch (Exception e) {
+      log.error("cannot serve on {}", config.socket(), e);
+      err.println("jockerd: cannot listen on " + config.socket() + ": " + e.getMessage());
+      engine.close();
+      return 1;
+    }
+    log.info(
+        "jockerd {} serving API {} on unix://{}",
+        dev.jocker.cli.Version.VERSION,
+        ApiHandler.API_VERSION,
+        config.socket());
+    try {
+      server.join();
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /** Mode 0660, group {@code jocker} when that group exists, else root only, as dockerd does. */
+  private static void restrictSocket(Path socket) throws IOException {
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+    try {
+      GroupPrincipal group =
+          socket
+              .getFileSystem()
+              .getUserPrincipalLookupService()
+              .lookupPrincipalByGroupName("jocker");
+      Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
+    } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    }
+  }
+}

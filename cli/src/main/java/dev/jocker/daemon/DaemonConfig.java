@@ -1,0 +1,178 @@
+package dev.jocker.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jocker.engine.EngineConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/**
+ * jockerd's settings, named as dockerd names them, from {@code /etc/jocker/daemon.json} overridden
+ * by flags.
+ *
+ * @param socket the unix socket to serve on
+ * @param engine what the engine needs
+ * @param logLevel {@code debug}, {@code info}, {@code warn}, {@code error}
+ * @param logJson whether the log uses the JSON layout
+ */
+public record DaemonConfig(Path socket, EngineConfig engine, String logLevel, boolean logJson) {
+  /** The default socket, as {@code -H unix:///run/jocker.sock}. */
+  public static final Path DEFAULT_SOCKET = Path.of("/run/jocker.sock");
+
+  static Options options() {
+    Options o = new Options();
+    o.addOption(
+        Option.builder()
+            .longOpt("data-root")
+            .hasArg()
+            .argName("dir")
+            .desc("Root directory of persistent state (default /var/lib/jocker)")
+            .build());
+    o.addOption(
+        Option.builder("H")
+            .longOpt("host")
+            .hasArg()
+            .argName("unix://path")
+            .desc("Socket to listen on (default unix:///run/jocker.sock)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("bridge")
+            .hasArg()
+            .argName("name")
+            .desc("Default bridge device (default docker0)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("bip")
+            .hasArg()
+            .argName("cidr")
+            .desc("Bridge address with prefix (default 172.17.0.1/16)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("mtu")
+            .hasArg()
+            .argName("int")
+            .desc("MTU of the bridge and container links (default 1500)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("iptables")
+            .hasArg()
+            .argName("bool")
+            .desc("Manage iptables rules (default true)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("ip-forward")
+            .hasArg()
+            .argName("bool")
+            .desc("Enable net.ipv4.ip_forward (default true)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("iptables-chain-prefix")
+            .hasArg()
+            .argName("name")
+            .desc("Prefix of jocker's iptables chains (default DOCKER)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("netns-dir")
+            .hasArg()
+            .argName("dir")
+            .desc("Directory of named network namespaces (default /run/netns)")
+            .build());
+    o.addOption(
+        Option.builder("l")
+            .longOpt("log-level")
+            .hasArg()
+            .argName("level")
+            .desc("debug, info, warn or error (default info)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("log-format")
+            .hasArg()
+            .argName("text|json")
+            .desc("Log layout (default text)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("config-file")
+            .hasArg()
+            .argName("file")
+            .desc("Daemon configuration file (default /etc/jocker/daemon.json)")
+            .build());
+    o.addOption(Option.builder("h").longOpt("help").desc("Print usage").build());
+    return o;
+  }
+
+  /** Parses flags over the configuration file; bad values are {@link IllegalArgumentException}s. */
+  static DaemonConfig parse(String[] args) throws ParseException, IOException {
+    CommandLine cl = new DefaultParser().parse(options(), args);
+    if (!cl.getArgList().isEmpty()) {
+      throw new ParseException("unexpected argument: " + cl.getArgList().get(0));
+    }
+    Path file = Path.of(cl.getOptionValue("config-file", "/etc/jocker/daemon.json"));
+    JsonNode json =
+        Files.exists(file)
+            ? new ObjectMapper().readTree(file.toFile())
+            : new ObjectMapper().createObjectNode();
+    String host = pick(cl, json, "host", "hosts", "unix://" + DEFAULT_SOCKET);
+    if (!host.startsWith("unix://")) {
+      throw new IllegalArgumentException("-H " + host + ": only unix:// sockets are supported");
+    }
+    int mtu;
+    try {
+      mtu = Integer.parseInt(pick(cl, json, "mtu", "mtu", "1500"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--mtu must be a number");
+    }
+    EngineConfig engine =
+        new EngineConfig(
+            Path.of(pick(cl, json, "data-root", "data-root", "/var/lib/jocker")),
+            pick(cl, json, "bridge", "bridge", "docker0"),
+            pick(cl, json, "bip", "bip", "172.17.0.1/16"),
+            mtu,
+            bool(pick(cl, json, "iptables", "iptables", "true"), "--iptables"),
+            bool(pick(cl, json, "ip-forward", "ip-forward", "true"), "--ip-forward"),
+            pick(cl, json, "iptables-chain-prefix", "iptables-chain-prefix", "DOCKER"),
+            Path.of(pick(cl, json, "netns-dir", "netns-dir", "/run/netns")),
+            null);
+    String level = pick(cl, json, "log-level", "log-level", "info");
+    if (!List.of("debug", "info", "warn", "error").contains(level)) {
+      throw new IllegalArgumentException(
+          "--log-level " + level + ": use debug, info, warn or error");
+    }
+    boolean jsonLog = "json".equals(pick(cl, json, "log-format", "log-format", "text"));
+    return new DaemonConfig(Path.of(host.substring("unix://".length())), engine, level, jsonLog);
+  }
+
+  private static String pick(
+      CommandLine cl, JsonNode json, String flag, String key, String fallback) {
+    if (cl.hasOption(flag)) {
+      return cl.getOptionValue(flag);
+    }
+    JsonNode v = json.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    return v.isArray() ? v.get(0).asText() : v.asText();
+  }
+
+  private static boolean bool(String v, String flag) {
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IllegalArgumentException(flag + "=" + v + ": use true or false");
+    }
+    return Boolean.parseBoolean(v);
+  }
+}
