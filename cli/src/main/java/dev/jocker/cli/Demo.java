@@ -216,8 +216,11 @@ final class Demo {
         sender.start();
         listener.socket().setSoTimeout(5000);
         try (Socket peer = listener.socket().accept()) {
+          // One line is all we wait for: nc exits only once this end hangs up.
           String text =
-              new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+              new java.io.BufferedReader(
+                      new java.io.InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8))
+                  .readLine();
           String source =
               ((InetSocketAddress) peer.getRemoteSocketAddress()).getAddress().getHostAddress();
           say(

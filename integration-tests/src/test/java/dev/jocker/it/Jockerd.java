@@ -1,0 +1,139 @@
+package dev.jocker.it;
+
+import dev.jocker.cli.Main;
+import dev.jocker.testing.Sandbox;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real jockerd process inside the sandbox's host namespace, and the real CLI talking to it over
+ * its socket. The daemon shares the test JVM's mount namespace (nsenter --net only), so the named
+ * namespaces it creates are visible to the test's oracles.
+ */
+final class Jockerd implements AutoCloseable {
+  /** One CLI invocation's outcome. */
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  private final Path dataRoot;
+  private final Path socket;
+  private final Sandbox sandbox;
+  private Process process;
+
+  Jockerd(Sandbox sandbox, Path dir) {
+    this.sandbox = sandbox;
+    this.dataRoot = dir.resolve("state");
+    this.socket = dir.resolve("jocker.sock");
+  }
+
+  Jockerd start() {
+    List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    argv.addAll(List.of("daemon", "--data-root", dataRoot.toString(), "-H", "unix://" + socket));
+    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    pb.redirectOutput(dataRoot.getParent().resolve("jockerd.log").toFile());
+    pb.environment().remove("JOCKER_HOST");
+    System.setProperty("jocker.log.dir", dataRoot.resolve("log").toString());
+    try {
+      Files.createDirectories(dataRoot);
+      process = pb.start();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (!Files.exists(socket) || jocker("version").stderr().contains("Cannot connect")) {
+        if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+          throw new AssertionError("jockerd did not start: " + log());
+        }
+        Thread.sleep(50);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return this;
+  }
+
+  String log() {
+    try {
+      return Files.readString(dataRoot.getParent().resolve("jockerd.log"));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Runs the real CLI against this daemon. */
+  Result jocker(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> full = new ArrayList<>(List.of("-H", "unix://" + socket));
+    full.addAll(List.of(args));
+    int code =
+        Main.run(
+            full.toArray(String[]::new),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Runs the CLI and fails the test on a non-zero exit. */
+  String ok(String... args) {
+    Result r = jocker(args);
+    if (r.exitCode() != 0) {
+      throw new AssertionError(
+          "jocker "
+              + String.join(" ", args)
+              + " exited "
+              + r.exitCode()
+              + ": "
+              + r.stderr()
+              + r.stdout());
+    }
+    return r.stdout();
+  }
+
+  /** SIGTERM, as a service manager stops it. */
+  void stop() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      try {
+        process.waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** SIGKILL, as a crash. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      for (String id : jocker("ps", "-aq").stdout().split("\n")) {
+        if (!id.isBlank()) {
+          jocker("rm", "-f", id.strip());
+        }
+      }
+    }
+    stop();
+  }
+}
