@@ -1,0 +1,69 @@
+package dev.jocker.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jocker.ipam.Ipam;
+import dev.jocker.ipam.Ipv4;
+import dev.jocker.ipam.Pool;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreTest {
+  @TempDir Path dir;
+
+  @Test
+  void aLeaseCommitsWithItsContainerOrNotAtAll() {
+    Ipam ipam = new Ipam();
+    try (Store store = Store.open(dir.resolve("jocker.db"))) {
+      assertEquals(1, store.schemaVersion());
+      store.inTransaction(
+          tx -> {
+            ipam.register(tx, "n1", "bridge", Pool.of("172.17.0.0/16", null, null));
+            return null;
+          });
+      assertThrows(
+          IllegalStateException.class,
+          () ->
+              store.inTransaction(
+                  tx -> {
+                    ipam.allocate(tx, "n1", null, "c1");
+                    throw new IllegalStateException("kernel said no");
+                  }));
+      int address = store.inTransaction(tx -> ipam.allocate(tx, "n1", null, "c2"));
+      assertEquals("172.17.0.2", Ipv4.format(address), "the rolled-back lease is free again");
+      store.inTransaction(
+          tx -> {
+            tx.insertContainer(
+                new ContainerRecord(
+                    "c2",
+                    "test1",
+                    "busybox",
+                    "sha256:x",
+                    List.of("sh", "-c", "a b"),
+                    List.of("A=1"),
+                    "c2",
+                    "bridge",
+                    false,
+                    false,
+                    false,
+                    Instant.EPOCH,
+                    "created",
+                    0,
+                    0,
+                    0,
+                    null,
+                    null));
+            return null;
+          });
+    }
+    try (Store reopened = Store.open(dir.resolve("jocker.db"))) {
+      ContainerRecord c = reopened.inTransaction(tx -> tx.containers()).get(0);
+      assertEquals(List.of("sh", "-c", "a b"), c.command());
+      assertEquals(1, reopened.inTransaction(tx -> tx.leases("n1")).size());
+    }
+  }
+}
