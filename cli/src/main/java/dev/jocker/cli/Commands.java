@@ -111,6 +111,10 @@ final class Commands {
     try {
       CommandLine cl =
           new DefaultParser().parse(options, args.toArray(String[]::new), stopAtNonOption);
+      // Stopping at the first non-option lets an unknown flag through as "the image": refuse it.
+      if (stopAtNonOption && !cl.getArgList().isEmpty() && cl.getArgList().get(0).startsWith("-")) {
+        throw new UsageException(command, "unknown flag: " + cl.getArgList().get(0));
+      }
       if (cl.hasOption("help")) {
         HelpFormatter f = new HelpFormatter();
         f.setSyntaxPrefix("Usage:  ");
