@@ -219,7 +219,8 @@ final class Commands {
     body.put("OpenStdin", cl.hasOption("i"));
     ObjectNode host = body.putObject("HostConfig");
     host.put("NetworkMode", cl.getOptionValue("network", "default"));
-    host.put("AutoRemove", cl.hasOption("rm"));
+    // Attached, the CLI removes the container itself after reading its exit code.
+    host.put("AutoRemove", cl.hasOption("rm") && cl.hasOption("d"));
     if (cl.hasOption("ip")) {
       String network = cl.getOptionValue("network", "bridge");
       body.putObject("NetworkingConfig")
@@ -284,8 +285,11 @@ final class Commands {
     }
     post("/containers/" + id + "/start");
     streamLogs(id, true);
-    JsonNode waited = call("POST", "/containers/" + id + "/wait", null);
-    return waited.get("StatusCode").asInt();
+    int code = call("POST", "/containers/" + id + "/wait", null).get("StatusCode").asInt();
+    if (autoRemove) {
+      removeQuietly(id);
+    }
+    return code;
   }
 
   private void removeQuietly(String id) {

@@ -33,12 +33,35 @@ final class Jockerd implements AutoCloseable {
     this.socket = dir.resolve("jocker.sock");
   }
 
-  Jockerd start() {
+  /** Runs a daemon that is expected to refuse to start; returns its exit code and output. */
+  Result runToExit() {
+    try {
+      Files.createDirectories(dataRoot);
+      Process p = new ProcessBuilder(argv()).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("jockerd did not exit: " + output);
+      }
+      return new Result(p.exitValue(), output, "");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private List<String> argv() {
     List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of("daemon", "--data-root", dataRoot.toString(), "-H", "unix://" + socket));
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+    return argv;
+  }
+
+  Jockerd start() {
+    ProcessBuilder pb = new ProcessBuilder(argv()).redirectErrorStream(true);
     pb.redirectOutput(dataRoot.getParent().resolve("jockerd.log").toFile());
     pb.environment().remove("JOCKER_HOST");
     System.setProperty("jocker.log.dir", dataRoot.resolve("log").toString());

@@ -34,20 +34,26 @@ public final class ProcessRuntime {
     try {
       Files.deleteIfExists(dir.resolve("exitcode"));
       Files.deleteIfExists(dir.resolve("pid"));
+      // The shim runs after unshare(CLONE_NEWPID), so the first child it forks is PID 1 of the new
+      // PID namespace; as that child's parent it sees a death by signal, which unshare --fork
+      // hides.
+      // Only builtins after the wait: once PID 1 is gone the namespace cannot fork any more.
       String shim =
           "#!/bin/sh\n"
-              + "# Outlives the daemon: waits for the container and records how it ended.\n"
-              + quoteAll(launchArgv(spec))
-              + "\necho $? > "
-              + quote(dir.resolve("exitcode.tmp").toString())
-              + " && mv "
-              + quote(dir.resolve("exitcode.tmp").toString())
-              + " "
+              + "# Outlives the daemon, like containerd-shim, and records how the container ended.\n"
+              + "/bin/sh "
+              + quote(dir.resolve("init.sh").toString())
+              + " &\n"
+              + "wait $!\n"
+              + "echo $? > "
               + quote(dir.resolve("exitcode").toString())
               + "\n";
       Files.writeString(dir.resolve("shim.sh"), shim);
+      List<String> argv = new ArrayList<>(List.of("setsid"));
+      argv.addAll(namespaces(spec, false));
+      argv.addAll(List.of("/bin/sh", dir.resolve("shim.sh").toString()));
       File log = dir.resolve("container.log").toFile();
-      new ProcessBuilder("setsid", "/bin/sh", dir.resolve("shim.sh").toString())
+      new ProcessBuilder(argv)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
           .redirectError(ProcessBuilder.Redirect.appendTo(log))
@@ -58,30 +64,28 @@ public final class ProcessRuntime {
     return awaitStarted(dir, 10_000);
   }
 
+  private static List<String> namespaces(ProcessSpec spec, boolean fork) {
+    List<String> argv = new ArrayList<>();
+    if (spec.netns() != null) {
+      argv.addAll(List.of("nsenter", "--net=" + spec.netns(), "--"));
+    }
+    argv.addAll(
+        List.of("unshare", "--pid", "--mount", "--uts", "--ipc", "--propagation", "private"));
+    if (fork) {
+      argv.addAll(List.of("--fork", "--kill-child"));
+    }
+    argv.add("--");
+    return argv;
+  }
+
   /**
    * The argument vector that starts the container when run by the caller (who then owns its
    * terminal); the caller learns the PID from {@link #awaitStarted}.
    */
   public static List<String> launchArgv(ProcessSpec spec) {
     prepare(spec);
-    List<String> argv = new ArrayList<>();
-    if (spec.netns() != null) {
-      argv.addAll(List.of("nsenter", "--net=" + spec.netns(), "--"));
-    }
-    argv.addAll(
-        List.of(
-            "unshare",
-            "--pid",
-            "--fork",
-            "--kill-child",
-            "--mount",
-            "--uts",
-            "--ipc",
-            "--propagation",
-            "private",
-            "--",
-            "/bin/sh",
-            spec.stateDir().resolve("init.sh").toString()));
+    List<String> argv = namespaces(spec, true);
+    argv.addAll(List.of("/bin/sh", spec.stateDir().resolve("init.sh").toString()));
     return argv;
   }
 

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Times `jocker ps`, `jocker run -d busybox sleep 1000` and `jocker rm -f` as a user runs them (a new
+# CLI process each time) against a jockerd in a throwaway network and mount namespace. Run as root.
+# N runs each (default 50). The machine's own network is never touched.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd -P)
+N=${N:-50}
+"$root/jocker" --version >/dev/null
+dist="$root/cli/target/jocker-dist"
+export N dist
+exec unshare --net --mount --propagation private -- sh -eu -c '
+  mount -t tmpfs -o mode=755 bench-run /run
+  mkdir -p /run/netns
+  mount -t sysfs sysfs /sys
+  ip link set lo up
+  state=$(mktemp -d)
+  "$dist/bin/jockerd" --data-root "$state" -H unix:///run/jocker.sock >"$state/jockerd.log" 2>&1 &
+  daemon=$!
+  trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf $state" EXIT
+  i=0
+  until "$dist/bin/jocker" ps >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 300 ] && { cat "$state/jockerd.log"; exit 1; }; sleep 0.1
+  done
+  ms() { echo $(( ($(date +%s%N) - $1) / 1000 )); }
+  median() { sort -n | awk "{a[NR]=\$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; printf \"median %.1f ms, p99 %.1f ms\", m/1000, p/1000}"; }
+  : >"$state/ps"; : >"$state/run"; : >"$state/rm"
+  n=0
+  while [ $n -lt "$N" ]; do
+    t=$(date +%s%N); "$dist/bin/jocker" ps >/dev/null; ms "$t" >>"$state/ps"
+    t=$(date +%s%N); id=$("$dist/bin/jocker" run -d busybox sleep 1000); ms "$t" >>"$state/run"
+    t=$(date +%s%N); "$dist/bin/jocker" rm -f "$id" >/dev/null; ms "$t" >>"$state/rm"
+    n=$((n + 1))
+  done
+  echo "jocker ps:     $(median <"$state/ps") (N=$N)"
+  echo "jocker run -d: $(median <"$state/run") (N=$N)"
+  echo "jocker rm -f:  $(median <"$state/rm") (N=$N)"
+  echo "cli run -d median: $(sort -n "$state/run" | awk "{a[NR]=\$1} END {printf \"%.1f\", a[int((NR+1)/2)]/1000}") ms"
+'
