@@ -67,4 +67,38 @@ class EngineIT {
       assertTrue(Files.exists(dataRoot.resolve("jocker.db")));
     }
   }
+
+  @Test
+  void aHundredContainersLeaveTheKernelAtItsBaseline(Sandbox sandbox) {
+    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    try (Engine engine = DefaultEngine.open(config)) {
+      String linksBefore = linkNames(sandbox);
+      String rulesBefore = sandbox.host().run("iptables", "-S");
+      for (int i = 0; i < 100; i++) {
+        engine.create(busybox("c" + i));
+        engine.start("c" + i);
+      }
+      assertEquals(100, engine.containers(false).size());
+      assertTrue(exec(engine, "c99", "ping", "-c", "1", "172.17.0.2").contains(" 0% packet loss"));
+      for (int i = 0; i < 100; i++) {
+        engine.remove("c" + i, true);
+      }
+      assertEquals(
+          linksBefore,
+          linkNames(sandbox),
+          "names only: a bridge carrier state depends on its port history");
+      assertEquals(rulesBefore, sandbox.host().run("iptables", "-S"));
+      assertEquals("", sandbox.host().run("ip", "netns", "list").replaceAll("jk-\\S+.*\\n?", ""));
+    }
+  }
+
+  private static String linkNames(Sandbox sandbox) {
+    return sandbox
+        .host()
+        .run("ip", "-o", "link")
+        .lines()
+        .map(l -> l.split(": ")[1])
+        .toList()
+        .toString();
+  }
 }
