@@ -1,0 +1,132 @@
+package dev.jocker.kernel;
+
+import dev.jocker.ipam.Ipv4;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Times N per-container plumbings (named namespace, veth with its peer born inside, master, host
+ * end up, lo and eth0 up, address, default route) through the Java API and through iproute2
+ * commands, in the same run. Run it only inside a throwaway namespace: {@code bench/netlink.sh}.
+ */
+public final class NetlinkBenchmark {
+  private NetlinkBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    NetnsStore store = new NetnsStore(Path.of("/run/netns"));
+    try (Netns host = Netns.current()) {
+      host.links().addBridge("docker0", 1500, MacAddress.randomDocker());
+      host.addrs()
+          .add(
+              "docker0",
+              Ipv4.toInet(Ipv4.parse("172.17.0.1")),
+              16,
+              Ipv4.toInet(Ipv4.parse("172.17.255.255")));
+      host.links().setUp("docker0");
+      warmUp(host, store);
+      double[] java = new double[n];
+      for (int i = 0; i < n; i++) {
+        long t = System.nanoTime();
+        plumb(host, store, i);
+        java[i] = (System.nanoTime() - t) / 1e6;
+      }
+      for (int i = 0; i < n; i++) {
+        host.links().delete(veth(i));
+        store.delete("bench" + i);
+      }
+      double[] ip = new double[n];
+      for (int i = 0; i < n; i++) {
+        long t = System.nanoTime();
+        sh(iproute2Script(i));
+        ip[i] = (System.nanoTime() - t) / 1e6;
+      }
+      for (int i = 0; i < n; i++) {
+        sh("ip link del " + veth(i) + "; ip netns del bench" + i);
+      }
+      report("jocker (Java API)", java);
+      report("iproute2 (ip commands)", ip);
+      System.out.printf(
+          Locale.ROOT,
+          "netlink speedup vs iproute2: %.1fx (jocker median %.2f ms, iproute2 median %.2f ms, N=%d)%n",
+          median(ip) / median(java),
+          median(java),
+          median(ip),
+          n);
+    }
+  }
+
+  private static void warmUp(Netns host, NetnsStore store) {
+    for (int i = 0; i < 50; i++) {
+      plumb(host, store, 60_000 + i);
+      host.links().delete(veth(60_000 + i));
+      store.delete("bench" + (60_000 + i));
+    }
+  }
+
+  private static void plumb(Netns host, NetnsStore store, int i) {
+    int address = Ipv4.parse("172.17.0.2") + i;
+    try (Netns ns = store.create("bench" + i)) {
+      host.links().addVethPair(veth(i), "eth0", ns, MacAddress.forIpv4(Ipv4.toInet(address)), 1500);
+      host.links().setMaster(veth(i), "docker0");
+      host.links().setUp(veth(i));
+      ns.links().setUp("lo");
+      ns.links().setUp("eth0");
+      ns.addrs().add("eth0", Ipv4.toInet(address), 16, Ipv4.toInet(Ipv4.parse("172.17.255.255")));
+      ns.routes().addDefault(Ipv4.toInet(Ipv4.parse("172.17.0.1")));
+    }
+  }
+
+  private static String iproute2Script(int i) {
+    String ns = "bench" + i;
+    String ip = Ipv4.format(Ipv4.parse("172.17.0.2") + i);
+    return String.join(
+        " && ",
+        "ip netns add " + ns,
+        "ip link add " + veth(i) + " type veth peer name eth0 netns " + ns,
+        "ip link set " + veth(i) + " master docker0",
+        "ip link set " + veth(i) + " up",
+        "ip -n " + ns + " link set lo up",
+        "ip -n " + ns + " link set eth0 up",
+        "ip -n " + ns + " addr add " + ip + "/16 brd 172.17.255.255 dev eth0",
+        "ip -n " + ns + " route add default via 172.17.0.1");
+  }
+
+  private static String veth(int i) {
+    return "vb" + Integer.toHexString(i);
+  }
+
+  private static void sh(String script) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("sh", "-c", script).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IOException("failed: " + script);
+    }
+  }
+
+  private static void report(String what, double[] ms) {
+    System.out.printf(
+        Locale.ROOT,
+        "%-24s median %.2f ms  p99 %.2f ms  total %.0f ms%n",
+        what,
+        median(ms),
+        percentile(ms, 0.99),
+        Arrays.stream(ms).sum());
+  }
+
+  private static double median(double[] ms) {
+    return percentile(ms, 0.5);
+  }
+
+  private static double percentile(double[] ms, double p) {
+    List<Double> sorted = new ArrayList<>();
+    for (double d : ms) {
+      sorted.add(d);
+    }
+    sorted.sort(null);
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+  }
+}
