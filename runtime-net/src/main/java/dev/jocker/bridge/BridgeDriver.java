@@ -6,6 +6,7 @@ import dev.jocker.firewall.Iptables;
 import dev.jocker.firewall.Rule;
 import dev.jocker.firewall.RuleSet;
 import dev.jocker.ipam.Ipv4;
+import dev.jocker.kernel.Link;
 import dev.jocker.kernel.MacAddress;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
@@ -30,6 +31,7 @@ public final class BridgeDriver {
   private final NetnsStore namespaces;
   private final Firewall firewall;
   private final MacAddress bridgeMac;
+  private volatile int cachedBridgeIndex;
   private final List<SetupStep> steps =
       List.of(
           new SetupDevice(),
@@ -60,6 +62,8 @@ public final class BridgeDriver {
 
   /** Runs every setup step in order; returns what had to change (empty when all was in place). */
   public List<String> setup() {
+    // A reconcile may have recreated the bridge under a new index.
+    cachedBridgeIndex = 0;
     BridgeContext ctx = new BridgeContext(config, host, bridgeMac, firewall);
     List<String> changes = new ArrayList<>();
     for (SetupStep step : steps) {
@@ -105,12 +109,13 @@ public final class BridgeDriver {
     MacAddress mac = MacAddress.forIpv4(ip);
     int prefix = config.subnet().prefixLength();
     try (Netns ns = namespaces.create(netns, BridgeDriver::privateNamespaceSysctls)) {
-      host.links().addVethPair(hostVeth, "eth0", ns, mac, config.mtu());
-      host.links().setMaster(hostVeth, config.name());
+      // The host end's IFLA_LINK is eth0's index inside: no lookup needed for the address.
+      Link hostEnd = host.links().addVethPair(hostVeth, "eth0", ns, mac, config.mtu());
+      host.links().setMaster(hostVeth, bridgeIndex());
       host.links().setUp(hostVeth);
       ns.links().setUp("lo");
       ns.links().setUp("eth0");
-      ns.addrs().add("eth0", ip, prefix, Ipv4.toInet(config.subnet().broadcast()));
+      ns.addrs().add(hostEnd.linkIndex(), ip, prefix, Ipv4.toInet(config.subnet().broadcast()));
       ns.routes().addDefault(Ipv4.toInet(config.address()));
     }
     return new Endpoint(netns, hostVeth, mac, ip, prefix);
@@ -140,12 +145,19 @@ public final class BridgeDriver {
     }
   }
 
+  private int bridgeIndex() {
+    if (cachedBridgeIndex == 0) {
+      cachedBridgeIndex = host.links().get(config.name()).index();
+    }
+    return cachedBridgeIndex;
+  }
+
   /** Host-side veths enslaved to the bridge, by name. */
   public List<String> bridgePorts() {
     int bridgeIndex = host.links().get(config.name()).index();
     return host.links().list().stream()
         .filter(l -> l.masterIndex() == bridgeIndex)
-        .map(dev.jocker.kernel.Link::name)
+        .map(Link::name)
         .toList();
   }
 

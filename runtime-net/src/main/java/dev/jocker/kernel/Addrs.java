@@ -31,7 +31,12 @@ public final class Addrs {
 
   /** Equivalent to: {@code ip addr add ADDRESS/PREFIX brd BROADCAST dev LINK}. */
   public void add(String link, Inet4Address address, int prefixLength, Inet4Address broadcast) {
-    int index = ns.links().get(link).index();
+    add(ns.links().get(link).index(), address, prefixLength, broadcast);
+  }
+
+  /** Equivalent to: {@code ip addr add ADDRESS/PREFIX brd BROADCAST dev LINK}, by link index. */
+  public void add(int index, Inet4Address address, int prefixLength, Inet4Address broadcast) {
+    String link = "index " + index;
     MessageWriter w =
         new MessageWriter(NlMsg.RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
             .ifaddrmsg(AF_INET, prefixLength, 0, 0, index)

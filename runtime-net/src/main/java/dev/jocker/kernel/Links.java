@@ -82,7 +82,11 @@ public final class Links {
 
   /** Equivalent to: {@code ip link set NAME master MASTER}. */
   public void setMaster(String name, String master) {
-    int masterIndex = get(master).index();
+    setMaster(name, get(master).index());
+  }
+
+  /** Equivalent to: {@code ip link set NAME master MASTER}, the master given by its index. */
+  public void setMaster(String name, int masterIndex) {
     ns.socket().execute(set(name).attrInt(IFLA_MASTER, masterIndex), "link set master", name);
   }
 

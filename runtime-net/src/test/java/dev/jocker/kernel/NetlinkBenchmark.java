@@ -29,10 +29,11 @@ public final class NetlinkBenchmark {
               Ipv4.toInet(Ipv4.parse("172.17.255.255")));
       host.links().setUp("docker0");
       warmUp(host, store);
+      int bridgeIndex = host.links().get("docker0").index();
       double[] java = new double[n];
       for (int i = 0; i < n; i++) {
         long t = System.nanoTime();
-        plumb(host, store, i);
+        plumb(host, store, i, bridgeIndex);
         java[i] = (System.nanoTime() - t) / 1e6;
       }
       for (int i = 0; i < n; i++) {
@@ -62,21 +63,28 @@ public final class NetlinkBenchmark {
 
   private static void warmUp(Netns host, NetnsStore store) {
     for (int i = 0; i < 50; i++) {
-      plumb(host, store, 60_000 + i);
+      plumb(host, store, 60_000 + i, host.links().get("docker0").index());
       host.links().delete(veth(60_000 + i));
       store.delete("bench" + (60_000 + i));
     }
   }
 
-  private static void plumb(Netns host, NetnsStore store, int i) {
+  private static void plumb(Netns host, NetnsStore store, int i, int bridgeIndex) {
     int address = Ipv4.parse("172.17.0.2") + i;
     try (Netns ns = store.create("bench" + i)) {
-      host.links().addVethPair(veth(i), "eth0", ns, MacAddress.forIpv4(Ipv4.toInet(address)), 1500);
-      host.links().setMaster(veth(i), "docker0");
+      Link hostEnd =
+          host.links()
+              .addVethPair(veth(i), "eth0", ns, MacAddress.forIpv4(Ipv4.toInet(address)), 1500);
+      host.links().setMaster(veth(i), bridgeIndex);
       host.links().setUp(veth(i));
       ns.links().setUp("lo");
       ns.links().setUp("eth0");
-      ns.addrs().add("eth0", Ipv4.toInet(address), 16, Ipv4.toInet(Ipv4.parse("172.17.255.255")));
+      ns.addrs()
+          .add(
+              hostEnd.linkIndex(),
+              Ipv4.toInet(address),
+              16,
+              Ipv4.toInet(Ipv4.parse("172.17.255.255")));
       ns.routes().addDefault(Ipv4.toInet(Ipv4.parse("172.17.0.1")));
     }
   }
