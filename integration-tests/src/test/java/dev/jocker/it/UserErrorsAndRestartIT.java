@@ -80,6 +80,15 @@ class UserErrorsAndRestartIT {
       assertEquals(
           linksBefore, sandbox.host().run("ip", "-o", "link"), "failed creates leave no link");
 
+      String shortId = d.ok("ps", "-q").strip();
+      assertEquals(shortId + "\n", d.ok("exec", "test1", "hostname"));
+      assertTrue(
+          d.ok("exec", "test1", "cat", "/etc/hosts").endsWith("172.17.0.2\t" + shortId + "\n"));
+      assertTrue(d.ok("exec", "test1", "cat", "/etc/resolv.conf").contains("nameserver "));
+      assertTrue(d.ok("exec", "test1", "cat", "/proc/1/cmdline").startsWith("/bin/sh\0-c\0while"));
+      assertEquals("v=42\n", d.ok("exec", "-e", "X=42", "test1", "sh", "-c", "echo v=$X"));
+      assertTrue(d.ok("exec", "test1", "sh", "-c", "echo $PATH").startsWith("/usr/local/sbin:"));
+
       d.ok("stop", "-t", "1", "test1");
       assertTrue(d.ok("ps", "-a").contains("Exited (137)"), d.ok("ps", "-a"));
       expect(d, 1, "is not running", "exec", "test1", "true");
@@ -87,6 +96,13 @@ class UserErrorsAndRestartIT {
       assertEquals(0, d.jocker("run", "--rm", "busybox", "true").exitCode());
       assertEquals(7, d.jocker("run", "--rm", "busybox", "sh", "-c", "exit 7").exitCode());
       assertEquals("", d.ok("ps", "-aq").strip(), "--rm removed them");
+
+      Path rootfs = dir.resolve("rootfs");
+      sandbox.host().run("mkdir", "-p", rootfs.resolve("bin").toString());
+      sandbox.host().run("cp", "/bin/busybox", rootfs.resolve("bin/sh").toString());
+      d.ok("image", "import", rootfs.toString(), "tiny");
+      assertTrue(d.ok("images").contains("tiny "), d.ok("images"));
+      assertEquals("from tiny\n", d.ok("run", "--rm", "tiny", "/bin/sh", "-c", "echo from tiny"));
     }
   }
 
