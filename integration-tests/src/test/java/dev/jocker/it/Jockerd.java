@@ -27,7 +27,15 @@ final class Jockerd implements AutoCloseable {
   private final Sandbox sandbox;
   private Process process;
 
-  Jockerd(Sandbox sandbox, Path dir) {
+  private final List<String> jvmProperties;
+
+  /**
+   * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
+   * {@code -Djocker.test.crash-at=attach:veth} go to its JVM. The periodic firewall check is off
+   * unless a property turns it on, so that tests can remove rules and watch what happens.
+   */
+  Jockerd(Sandbox sandbox, Path dir, String... jvmProperties) {
+    this.jvmProperties = List.of(jvmProperties);
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
@@ -55,6 +63,8 @@ final class Jockerd implements AutoCloseable {
   private List<String> argv() {
     List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.add("-Djocker.rules-check-seconds=3600");
+    argv.addAll(jvmProperties);
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of("daemon", "--data-root", dataRoot.toString(), "-H", "unix://" + socket));
     return argv;

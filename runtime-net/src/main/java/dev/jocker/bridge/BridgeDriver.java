@@ -109,13 +109,18 @@ public final class BridgeDriver {
     MacAddress mac = MacAddress.forIpv4(ip);
     int prefix = config.subnet().prefixLength();
     try (Netns ns = namespaces.create(netns, BridgeDriver::privateNamespaceSysctls)) {
+      Crashpoints.reach("attach:netns");
       // The host end's IFLA_LINK is eth0's index inside: no lookup needed for the address.
       Link hostEnd = host.links().addVethPair(hostVeth, "eth0", ns, mac, config.mtu());
+      Crashpoints.reach("attach:veth");
       host.links().setMaster(hostVeth, bridgeIndex());
+      Crashpoints.reach("attach:master");
       host.links().setUp(hostVeth);
       ns.links().setUp("lo");
       ns.links().setUp("eth0");
+      Crashpoints.reach("attach:up");
       ns.addrs().add(hostEnd.linkIndex(), ip, prefix, Ipv4.toInet(config.subnet().broadcast()));
+      Crashpoints.reach("attach:address");
       ns.routes().addDefault(Ipv4.toInet(config.address()));
     }
     return new Endpoint(netns, hostVeth, mac, ip, prefix);
@@ -140,6 +145,7 @@ public final class BridgeDriver {
         LOG.debug("veth {} already gone", hostVeth);
       }
     }
+    Crashpoints.reach("detach:veth");
     if (namespaces.exists(netns)) {
       namespaces.delete(netns);
     }

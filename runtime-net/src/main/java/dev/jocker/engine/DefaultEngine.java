@@ -6,6 +6,7 @@ import static dev.jocker.engine.EngineException.Kind.INVALID;
 
 import dev.jocker.bridge.BridgeConfig;
 import dev.jocker.bridge.BridgeDriver;
+import dev.jocker.bridge.Crashpoints;
 import dev.jocker.container.ContainerFiles;
 import dev.jocker.container.ContainerNames;
 import dev.jocker.container.Images;
@@ -50,6 +51,8 @@ public final class DefaultEngine implements Engine {
   private static final String HOST = "host";
   private static final String NONE = "none";
   private static final String NETNS_PREFIX = "jocker-";
+  private static final long RULE_CHECK_MILLIS =
+      1000L * Long.getLong("jocker.rules-check-seconds", 10);
 
   private final EngineConfig config;
   private final Store store;
@@ -258,6 +261,7 @@ public final class DefaultEngine implements Engine {
               });
       journal = p.journal();
       address = p.address();
+      Crashpoints.reach("create:journaled");
     } catch (IpamException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
     }
@@ -269,6 +273,7 @@ public final class DefaultEngine implements Engine {
         bridge.createIsolated(netnsName);
       }
       ContainerFiles.write(dir, mode.equals(BRIDGE) ? Ipv4.format(address) : null, hostname);
+      Crashpoints.reach("create:attached");
       store.inTransaction(
           tx -> {
             tx.finishJournal(journal);
@@ -442,9 +447,11 @@ public final class DefaultEngine implements Engine {
         store.inTransaction(
             tx ->
                 tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + veth + "\n"));
+    Crashpoints.reach("remove:journaled");
     if (!c.networkMode().equals(HOST)) {
       bridge.detach(netnsName, veth);
     }
+    Crashpoints.reach("remove:detached");
     store.inTransaction(
         tx -> {
           for (EndpointRecord e : tx.endpoints()) {
@@ -558,15 +565,30 @@ public final class DefaultEngine implements Engine {
   // ---------------------------------------------------------------- supervision
 
   private void supervise() {
+    long nextRuleCheck = 0;
     while (!closed) {
       try {
         Thread.sleep(250);
         checkExits();
+        // A firewall reload or `iptables -F` behind jocker's back is noticed within seconds.
+        if (System.currentTimeMillis() > nextRuleCheck) {
+          nextRuleCheck = System.currentTimeMillis() + RULE_CHECK_MILLIS;
+          restoreRulesIfFlushed();
+        }
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
         LOG.warn("supervisor: {}", e.getMessage());
       }
+    }
+  }
+
+  private void restoreRulesIfFlushed() {
+    if (!bridge.missingRules().isEmpty()) {
+      LOG.warn(
+          "iptables rules of {} were removed behind jocker's back; restoring them",
+          config.bridge());
+      reconcile();
     }
   }
 
