@@ -40,7 +40,9 @@ public final class ContainerFiles {
       String t = line.strip();
       if (t.startsWith("nameserver")) {
         String[] parts = t.split("\\s+");
-        if (parts.length < 2 || parts[1].startsWith("127.") || parts[1].equals("::1")) {
+        // Loopback resolvers are unreachable from the container's namespace, and IPv6 ones from a
+        // bridge without IPv6.
+        if (parts.length < 2 || parts[1].startsWith("127.") || parts[1].contains(":")) {
           continue;
         }
         nameserver = true;
@@ -52,6 +54,31 @@ public final class ContainerFiles {
       lines.add("nameserver 8.8.4.4");
     }
     return String.join("\n", lines).strip() + "\n";
+  }
+
+  /** The host's hostname. */
+  public static String hostHostname() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
+  /**
+   * For host networking, as Docker does: plain copies of the host's /etc/hosts and
+   * /etc/resolv.conf, since the container shares the host's network and its resolvers.
+   */
+  public static void copyHostFiles(Path stateDir, String hostname) {
+    try {
+      for (String f : List.of("hosts", "resolv.conf")) {
+        Path host = Path.of("/etc", f);
+        Files.writeString(stateDir.resolve(f), Files.exists(host) ? Files.readString(host) : "");
+      }
+      Files.writeString(stateDir.resolve("hostname"), hostname + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("copy host files into " + stateDir, e);
+    }
   }
 
   /** Writes the three files into {@code stateDir}. */

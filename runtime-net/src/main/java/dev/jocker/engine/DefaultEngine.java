@@ -200,9 +200,9 @@ public final class DefaultEngine implements Engine {
     }
     String id = ContainerNames.newId();
     String hostname =
-        request.hostname() == null || request.hostname().isEmpty()
-            ? id.substring(0, 12)
-            : request.hostname();
+        request.hostname() != null && !request.hostname().isEmpty()
+            ? request.hostname()
+            : mode.equals(HOST) ? ContainerFiles.hostHostname() : id.substring(0, 12);
     List<String> command = request.command().isEmpty() ? List.of("sh") : request.command();
     ContainerRecord record =
         new ContainerRecord(
@@ -272,7 +272,11 @@ public final class DefaultEngine implements Engine {
       } else if (mode.equals(NONE)) {
         bridge.createIsolated(netnsName);
       }
-      ContainerFiles.write(dir, mode.equals(BRIDGE) ? Ipv4.format(address) : null, hostname);
+      if (mode.equals(HOST)) {
+        ContainerFiles.copyHostFiles(dir, hostname);
+      } else {
+        ContainerFiles.write(dir, mode.equals(BRIDGE) ? Ipv4.format(address) : null, hostname);
+      }
       Crashpoints.reach("create:attached");
       store.inTransaction(
           tx -> {
@@ -363,9 +367,9 @@ public final class DefaultEngine implements Engine {
   public ContainerInfo stop(String ref, Duration timeout) {
     ContainerRecord c = resolveSync(ref);
     if (c.status().equals("running")) {
-      ProcessHandle.of(c.pid()).ifPresent(ProcessHandle::destroy);
+      signal(c, false);
       if (!awaitExit(c.id(), timeout.toMillis())) {
-        ProcessHandle.of(c.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        signal(c, true);
         awaitExit(c.id(), 10_000);
       }
       LOG.info("container stopped: container={}", c.name());
@@ -398,6 +402,21 @@ public final class DefaultEngine implements Engine {
     }
   }
 
+  /** SIGTERM or SIGKILL, but only to the very process that was started (PIDs get reused). */
+  private static void signal(ContainerRecord c, boolean kill) {
+    if (ProcessRuntime.alive(c.pid(), c.pidStart())) {
+      ProcessHandle.of(c.pid())
+          .ifPresent(
+              p -> {
+                if (kill) {
+                  p.destroyForcibly();
+                } else {
+                  p.destroy();
+                }
+              });
+    }
+  }
+
   private boolean awaitExit(String id, long millis) {
     long deadline = System.currentTimeMillis() + millis;
     while (System.currentTimeMillis() < deadline) {
@@ -427,7 +446,7 @@ public final class DefaultEngine implements Engine {
                 + c.id()
                 + ". Stop the container before attempting removal or force remove");
       }
-      ProcessHandle.of(c.pid()).ifPresent(ProcessHandle::destroyForcibly);
+      signal(c, true);
       awaitExit(c.id(), 10_000);
     }
     removeRecord(c);

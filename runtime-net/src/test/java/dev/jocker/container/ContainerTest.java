@@ -46,6 +46,9 @@ class ContainerTest {
         "nameserver 192.0.2.53\n",
         ContainerFiles.resolvConf("nameserver 127.0.0.53\nnameserver 192.0.2.53\n"));
     assertEquals(
+        "nameserver 192.0.2.53\n",
+        ContainerFiles.resolvConf("nameserver 2001:db8::53\nnameserver 192.0.2.53\n"));
+    assertEquals(
         "options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n",
         ContainerFiles.resolvConf("nameserver 127.0.0.53\noptions edns0\n"));
   }
