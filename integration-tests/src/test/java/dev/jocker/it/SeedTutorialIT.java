@@ -116,6 +116,19 @@ class SeedTutorialIT {
           normalise(sandbox.host().run("iptables-save")));
       assertEquals("1", sandbox.host().run("sysctl", "-n", "net.ipv4.ip_forward").strip());
       assertTrue(sandbox.host().run("ip", "netns", "list").contains("jocker-test1"));
+      // Inside test1, iproute2 sees eth0 as the reference c1-eth0-d.txt shows it, random parts
+      // aside (our sandbox host has a name, which iproute2 prints instead of Docker's netnsid 0).
+      String eth0 =
+          sandbox
+              .host()
+              .run("ip", "netns", "exec", "jocker-test1", "ip", "-d", "link", "show", "eth0");
+      String reference = Files.readString(REFERENCE.resolve("c1-eth0-d.txt"));
+      assertEquals(
+          reference.replaceAll("\\d+: eth0@if\\d+", "N: eth0@ifM").replaceAll("\\s+", " ").strip(),
+          eth0.replaceAll("\\d+: eth0@if\\d+", "N: eth0@ifM")
+              .replaceAll("link-netns \\S+", "link-netnsid 0")
+              .replaceAll("\\s+", " ")
+              .strip());
 
       // 9. the MASQUERADE rule is what makes it work, and reconcile restores it
       sandbox

@@ -13,6 +13,7 @@ import static dev.jocker.netlink.IfInfoMsg.IFLA_MASTER;
 import static dev.jocker.netlink.IfInfoMsg.IFLA_MTU;
 import static dev.jocker.netlink.IfInfoMsg.IFLA_NET_NS_FD;
 import static dev.jocker.netlink.IfInfoMsg.IFLA_OPERSTATE;
+import static dev.jocker.netlink.IfInfoMsg.IFLA_TXQLEN;
 import static dev.jocker.netlink.IfInfoMsg.VETH_INFO_PEER;
 import static dev.jocker.netlink.NlMsg.NLM_F_ACK;
 import static dev.jocker.netlink.NlMsg.NLM_F_CREATE;
@@ -40,10 +41,13 @@ public final class Links {
     this.ns = ns;
   }
 
-  /** Equivalent to: {@code ip link add NAME mtu MTU address MAC type bridge}. */
+  /**
+   * Equivalent to: {@code ip link add NAME mtu MTU address MAC txqueuelen 0 type bridge} (queue
+   * length 0 as Docker's links have: these devices queue nothing themselves).
+   */
   public Link addBridge(String name, int mtu, MacAddress mac) {
     MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
-    w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu);
+    w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu).attrInt(IFLA_TXQLEN, 0);
     if (mac != null) {
       w.attr(IFLA_ADDRESS, mac.bytes());
     }
@@ -55,18 +59,18 @@ public final class Links {
   }
 
   /**
-   * Equivalent to: {@code ip link add NAME mtu MTU type veth peer name PEER address MAC netns NS}:
-   * one request, so the peer is born inside {@code peerNs} and never appears here.
+   * Equivalent to: {@code ip link add NAME mtu MTU txqueuelen 0 type veth peer name PEER address
+   * MAC netns NS}: one request, so the peer is born inside {@code peerNs} and never appears here.
    */
   public Link addVethPair(String name, String peerName, Netns peerNs, MacAddress peerMac, int mtu) {
     MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
-    w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu);
+    w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu).attrInt(IFLA_TXQLEN, 0);
     int info = w.beginNested(IFLA_LINKINFO);
     w.attr(IFLA_INFO_KIND, "veth");
     int data = w.beginNested(IFLA_INFO_DATA);
     int peer = w.beginNested(VETH_INFO_PEER);
     w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
-    w.attr(IFLA_IFNAME, peerName).attrInt(IFLA_MTU, mtu);
+    w.attr(IFLA_IFNAME, peerName).attrInt(IFLA_MTU, mtu).attrInt(IFLA_TXQLEN, 0);
     if (peerMac != null) {
       w.attr(IFLA_ADDRESS, peerMac.bytes());
     }
