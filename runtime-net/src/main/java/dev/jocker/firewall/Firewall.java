@@ -33,15 +33,22 @@ public final class Firewall {
         continue;
       }
       // Rebuild the chain's jocker rules at its head, in order, so their relative order is
-      // Docker's.
+      // Docker's and they come before anything else (Docker inserts its FORWARD rules). A chain's
+      // closing bare RETURN goes to the tail instead, as Docker appends it, so that rules a user
+      // inserted into DOCKER-USER keep working.
       for (Rule r : rules) {
         if (present(r)) {
-          check(iptables.run(args("-D", r)), "delete " + r.saveText());
+          check(iptables.run(args("-D", r)), "delete", r);
         }
       }
-      for (int i = rules.size() - 1; i >= 0; i--) {
-        Rule r = rules.get(i);
-        check(iptables.run(insertArgs(r)), "add " + r.saveText());
+      List<Rule> head = rules.stream().filter(r -> !isClosingReturn(r)).toList();
+      for (int i = head.size() - 1; i >= 0; i--) {
+        check(iptables.run(insertArgs(head.get(i))), "add", head.get(i));
+      }
+      for (Rule r : rules) {
+        if (isClosingReturn(r)) {
+          check(iptables.run(args("-A", r)), "add", r);
+        }
       }
       added.addAll(missing);
     }
@@ -57,7 +64,7 @@ public final class Firewall {
   public void remove(RuleSet set) {
     for (Rule r : set.rules()) {
       while (present(r)) {
-        check(iptables.run(args("-D", r)), "delete " + r.saveText());
+        check(iptables.run(args("-D", r)), "delete", r);
       }
     }
     for (String chain : set.chains()) {
@@ -102,6 +109,14 @@ public final class Firewall {
       out.computeIfAbsent(r.table() + ":" + r.chain(), k -> new ArrayList<>()).add(r);
     }
     return out;
+  }
+
+  private static boolean isClosingReturn(Rule r) {
+    return r.args().equals(List.of("-j", "RETURN"));
+  }
+
+  private static void check(Iptables.Result r, String op, Rule rule) {
+    check(r, op + " rule -t " + rule.table() + " " + rule.saveText());
   }
 
   private static void check(Iptables.Result r, String what) {
