@@ -716,6 +716,8 @@ final class Commands {
           Commands:
             inspect     Display detailed information on one or more networks
             ls          List networks
+            topology    Draw the network as the kernel holds it (--format text|dot|mermaid)
+            trace       Explain the path of a packet: trace CONTAINER DEST
 
           Run 'jocker network COMMAND --help' for more information on a command.
           """);
@@ -747,6 +749,39 @@ final class Commands {
           result.add(call("GET", "/networks/" + enc(n), null));
         }
         out.println(pretty(result));
+        return 0;
+      }
+      case "topology" -> {
+        String format = "text";
+        String network = "bridge";
+        for (int i = 0; i < rest.size(); i++) {
+          if (rest.get(i).equals("--format") && i + 1 < rest.size()) {
+            format = rest.get(++i);
+          } else if (rest.get(i).startsWith("--format=")) {
+            format = rest.get(i).substring(9);
+          } else if (rest.get(i).startsWith("-")) {
+            throw new UsageException("network topology", "unknown flag: " + rest.get(i));
+          } else {
+            network = rest.get(i);
+          }
+        }
+        out.print(
+            text("GET", "/jocker/networks/" + enc(network) + "/topology?format=" + enc(format)));
+        return 0;
+      }
+      case "trace" -> {
+        if (rest.size() != 2) {
+          throw new UsageException(
+              "network trace",
+              "\"jocker network trace\" requires exactly 2 arguments: CONTAINER DEST");
+        }
+        out.print(
+            text(
+                "GET",
+                "/jocker/containers/"
+                    + enc(rest.get(0))
+                    + "/trace?destination="
+                    + enc(rest.get(1))));
         return 0;
       }
       default -> throw new UsageException("network", "unknown network command: " + sub);
@@ -810,6 +845,13 @@ final class Commands {
 
   private void post(String path) throws IOException, DaemonError {
     call("POST", path, null);
+  }
+
+  private String text(String method, String path) throws IOException, DaemonError {
+    try (DaemonClient.Response r = client.send(method, path, null)) {
+      check(r);
+      return r.text();
+    }
   }
 
   private JsonNode call(String method, String path, byte[] body) throws IOException, DaemonError {

@@ -157,6 +157,12 @@ final class ApiHandler extends Handler.Abstract {
           empty(c, 204);
         });
     post("/jocker/exec/([^/]+)/argv", this::execArgv);
+    get(
+        "/jocker/networks/([^/]+)/topology",
+        c -> text(c, 200, engine.topology(c.group(1), c.param("format", "text"))));
+    get(
+        "/jocker/containers/([^/]+)/trace",
+        c -> text(c, 200, engine.trace(c.group(1), c.param("destination", ""))));
     post("/jocker/reconcile", c -> send(c, 200, Map.of("Fixed", engine.reconcile())));
   }
 

@@ -262,6 +262,16 @@ class ApiHandlerTest {
     }
 
     @Override
+    public String topology(String network, String format) {
+      return "";
+    }
+
+    @Override
+    public String trace(String container, String destination) {
+      return "";
+    }
+
+    @Override
     public EngineInfo info() {
       return new EngineInfo(0, 0, 0, 0, Path.of("/"), "docker0", true, true);
     }

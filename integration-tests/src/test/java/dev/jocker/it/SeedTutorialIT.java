@@ -130,6 +130,16 @@ class SeedTutorialIT {
               .replaceAll("\\s+", " ")
               .strip());
 
+      // Where is the other end of the veth? The topology answers from the live kernel.
+      String topology = d.ok("network", "topology");
+      assertTrue(topology.contains("test1 · netns jocker-test1"), topology);
+      assertTrue(topology.contains("eth0@if") && topology.contains("◄─veth─►"), topology);
+      assertTrue(
+          d.ok("network", "topology", "--format", "dot")
+              .startsWith("graph \"jocker network bridge\" {"));
+      assertTrue(d.ok("network", "trace", "test1", "198.51.100.1").contains("MASQUERADE"));
+      assertTrue(d.ok("network", "trace", "test1", "172.17.0.3").contains("test2"));
+
       // 9. the MASQUERADE rule is what makes it work, and reconcile restores it
       sandbox
           .host()

@@ -24,6 +24,13 @@ import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
 import dev.jocker.store.NetworkRecord;
 import dev.jocker.store.Store;
+import dev.jocker.topology.BridgeView;
+import dev.jocker.topology.ContainerView;
+import dev.jocker.topology.Presence;
+import dev.jocker.topology.Topology;
+import dev.jocker.topology.TopologyFormat;
+import dev.jocker.topology.TraceExplainer;
+import dev.jocker.topology.UplinkView;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -774,6 +781,171 @@ public final class DefaultEngine implements Engine {
 
   private static ImageInfo imageInfo(Images.Image i) {
     return new ImageInfo(i.id(), i.name(), i.created(), i.size(), i.rootfs());
+  }
+
+  @Override
+  public String topology(String network, String format) {
+    NetworkInfo n = network(network == null || network.isEmpty() ? BRIDGE : network);
+    if (!n.name().equals(BRIDGE)) {
+      throw new EngineException(
+          INVALID,
+          "network " + n.name() + " has no bridge to draw; try: jocker network topology bridge");
+    }
+    try {
+      return TopologyFormat.parse(format == null || format.isEmpty() ? "text" : format)
+          .render(liveTopology());
+    } catch (IllegalArgumentException e) {
+      throw new EngineException(INVALID, e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String trace(String container, String destination) {
+    ContainerRecord c = resolveSync(container);
+    try {
+      Ipv4.parse(destination);
+    } catch (IpamException e) {
+      throw new EngineException(INVALID, e.getMessage(), e);
+    }
+    return TraceExplainer.explain(liveTopology(), c.name(), destination).render();
+  }
+
+  /** What the kernel holds now, compared with the records. */
+  private synchronized Topology liveTopology() {
+    NetworkRecord net = networks.get(BRIDGE);
+    List<dev.jocker.kernel.Link> links = host.links().list();
+    Map<Integer, dev.jocker.kernel.Link> byIndex = new LinkedHashMap<>();
+    links.forEach(l -> byIndex.put(l.index(), l));
+    List<dev.jocker.kernel.Addr> addrs = host.addrs().list();
+    BridgeView bridgeView = null;
+    int bridgeIndex = 0;
+    for (dev.jocker.kernel.Link l : links) {
+      if (l.name().equals(net.bridge())) {
+        bridgeIndex = l.index();
+        bridgeView =
+            new BridgeView(
+                l.index(),
+                l.name(),
+                ipv4Of(addrs, l.index()),
+                String.valueOf(l.mac()),
+                l.mtu(),
+                Presence.BOTH);
+      }
+    }
+    if (bridgeView == null) {
+      bridgeView =
+          new BridgeView(
+              0,
+              net.bridge(),
+              net.gateway() + "/" + net.subnet().split("/")[1],
+              net.mac(),
+              net.mtu(),
+              Presence.RECORD_ONLY);
+    }
+    UplinkView uplink = null;
+    for (dev.jocker.kernel.Route r : host.routes().list()) {
+      if (r.destination() == null && r.gateway() != null && byIndex.containsKey(r.outputIndex())) {
+        dev.jocker.kernel.Link l = byIndex.get(r.outputIndex());
+        uplink =
+            new UplinkView(
+                l.index(),
+                l.name(),
+                ipv4Of(addrs, l.index()),
+                String.valueOf(l.mac()),
+                l.mtu(),
+                r.gateway().getHostAddress());
+        break;
+      }
+    }
+    List<ContainerView> views = new ArrayList<>();
+    List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
+    Map<String, ContainerRecord> byId = new LinkedHashMap<>();
+    records().forEach(c -> byId.put(c.id(), c));
+    List<String> seenVeths = new ArrayList<>();
+    for (EndpointRecord e : endpoints) {
+      ContainerRecord c = byId.get(e.containerId());
+      String name = c == null ? e.containerId().substring(0, 12) : c.name();
+      dev.jocker.kernel.Link veth =
+          links.stream().filter(l -> l.name().equals(e.hostVeth())).findFirst().orElse(null);
+      int eth0Index = 0;
+      int eth0Peer = 0;
+      String eth0Mac = e.mac();
+      if (namespaces.exists(e.netns())) {
+        try (Netns ns = namespaces.open(e.netns())) {
+          Optional<dev.jocker.kernel.Link> eth0 = ns.links().find("eth0");
+          if (eth0.isPresent()) {
+            eth0Index = eth0.get().index();
+            eth0Peer = eth0.get().linkIndex();
+            eth0Mac = String.valueOf(eth0.get().mac());
+          }
+        }
+      }
+      if (veth != null) {
+        seenVeths.add(veth.name());
+      }
+      views.add(
+          new ContainerView(
+              name,
+              e.netns(),
+              eth0Index,
+              eth0Mac,
+              e.address() + "/" + net.subnet().split("/")[1],
+              eth0Peer,
+              e.hostVeth(),
+              veth == null ? 0 : veth.index(),
+              veth == null ? 0 : veth.linkIndex(),
+              veth == null || eth0Index == 0 ? Presence.RECORD_ONLY : Presence.BOTH));
+    }
+    for (dev.jocker.kernel.Link l : links) {
+      if (bridgeIndex != 0 && l.masterIndex() == bridgeIndex && !seenVeths.contains(l.name())) {
+        views.add(
+            new ContainerView(
+                null,
+                null,
+                0,
+                null,
+                null,
+                0,
+                l.name(),
+                l.index(),
+                l.linkIndex(),
+                Presence.KERNEL_ONLY));
+      }
+    }
+    List<dev.jocker.firewall.Rule> rules = new ArrayList<>();
+    String forwardPolicy = "ACCEPT";
+    String table = "";
+    for (String line : new dev.jocker.firewall.Iptables(config.hostNetns()).save().split("\n")) {
+      if (line.startsWith("*")) {
+        table = line.substring(1);
+      } else if (line.startsWith(":FORWARD ") && table.equals("filter")) {
+        forwardPolicy = line.split(" ")[1];
+      } else if (line.startsWith("-A ")) {
+        String[] words = line.substring(3).split(" ");
+        rules.add(
+            new dev.jocker.firewall.Rule(table, words[0], List.of(words).subList(1, words.length)));
+      }
+    }
+    boolean forward = "1".equals(host.sysctls().get("net.ipv4.ip_forward"));
+    boolean nfCall;
+    try {
+      nfCall =
+          "1"
+              .equals(
+                  Files.readString(Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables"))
+                      .strip());
+    } catch (IOException e) {
+      nfCall = false;
+    }
+    return new Topology(BRIDGE, uplink, bridgeView, views, rules, forward, forwardPolicy, nfCall);
+  }
+
+  private static String ipv4Of(List<dev.jocker.kernel.Addr> addrs, int index) {
+    return addrs.stream()
+        .filter(a -> a.linkIndex() == index && a.address() instanceof java.net.Inet4Address)
+        .map(dev.jocker.kernel.Addr::cidr)
+        .findFirst()
+        .orElse(null);
   }
 
   @Override

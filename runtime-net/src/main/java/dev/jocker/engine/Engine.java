@@ -82,6 +82,17 @@ public interface Engine extends AutoCloseable {
    */
   List<String> reconcile();
 
+  /**
+   * The network as the kernel holds it now (read over netlink and from iptables, flagged against
+   * the records), rendered as {@code text}, {@code dot} or {@code mermaid}.
+   */
+  String topology(String network, String format);
+
+  /**
+   * The hop-by-hop path a packet from {@code container} to {@code destination} takes, explained.
+   */
+  String trace(String container, String destination);
+
   /** Facts for {@code jocker info} and {@code GET /info}. */
   EngineInfo info();
 
