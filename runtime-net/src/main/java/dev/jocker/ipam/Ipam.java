@@ -94,6 +94,15 @@ public final class Ipam {
   /** Releases {@code address}; releasing a free address is a no-op. */
   public synchronized void release(LeaseStore leases, String networkId, int address) {
     Network net = network(networkId);
+    if (!net.pool().range().contains(address)) {
+      throw new IpamException(
+          "address "
+              + Ipv4.format(address)
+              + " is not in the pool "
+              + net.pool().range()
+              + " of network "
+              + net.name());
+    }
     leases.deleteLease(networkId, address);
     net.map().clear(address);
     leases.onRollback(() -> remark(networkId, address));

@@ -27,6 +27,14 @@ public final class Ipv4 {
         throw new IpamException(
             "invalid IPv4 address \"" + text + "\": \"" + part + "\" is not a number");
       }
+      if (part.length() > 1 && part.startsWith("0")) {
+        throw new IpamException(
+            "invalid IPv4 address \""
+                + text
+                + "\": \""
+                + part
+                + "\" has a leading zero, which some tools read as octal");
+      }
       int octet = Integer.parseInt(part);
       if (octet > 255) {
         throw new IpamException(

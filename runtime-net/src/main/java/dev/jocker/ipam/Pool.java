@@ -16,6 +16,10 @@ public record Pool(Subnet subnet, Subnet range, int gateway) {
       throw new IpamException(
           "subnet " + subnet + " has no room for a gateway and containers; use a /30 or larger");
     }
+    if (subnet.prefixLength() < 8) {
+      throw new IpamException(
+          "subnet " + subnet + " is too large for one bridge network; use a /8 or smaller");
+    }
     Subnet range = subnet;
     if (rangeText != null && !rangeText.isEmpty()) {
       range = Subnet.parse(rangeText);

@@ -91,6 +91,13 @@ public final class Store implements AutoCloseable {
 
   private synchronized void migrate() throws SQLException {
     int version = schemaVersion();
+    if (version > MIGRATIONS.size()) {
+      throw new SQLException(
+          "schema version "
+              + version
+              + " was written by a newer jocker; this one knows up to "
+              + MIGRATIONS.size());
+    }
     for (int v = version; v < MIGRATIONS.size(); v++) {
       connection.setAutoCommit(false);
       try (Statement s = connection.createStatement()) {

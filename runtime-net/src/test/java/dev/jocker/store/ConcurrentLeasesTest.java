@@ -56,6 +56,11 @@ class ConcurrentLeasesTest {
       pool.shutdown();
       assertEquals(Map.of(), store.inTransaction(tx -> tx.leases("n1")));
       assertEquals(Map.of(), held);
+      // The in-memory bitmap agrees with the database: everything is free again.
+      assertEquals(
+          "172.17.0.2",
+          dev.jocker.ipam.Ipv4.format(
+              store.inTransaction(tx -> ipam.allocate(tx, "n1", null, "x"))));
     }
   }
 }

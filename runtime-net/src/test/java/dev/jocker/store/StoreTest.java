@@ -66,4 +66,15 @@ class StoreTest {
       assertEquals(1, reopened.inTransaction(tx -> tx.leases("n1")).size());
     }
   }
+
+  @Test
+  void aDatabaseFromANewerJockerIsRefused() throws Exception {
+    Path db = dir.resolve("newer.db");
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var st = c.createStatement()) {
+      st.execute("PRAGMA user_version=99");
+    }
+    StoreException e = assertThrows(StoreException.class, () -> Store.open(db));
+    assertEquals(true, e.getMessage().contains("newer jocker"), e.getMessage());
+  }
 }
