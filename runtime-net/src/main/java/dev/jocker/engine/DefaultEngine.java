@@ -311,29 +311,37 @@ public final class DefaultEngine implements Engine {
     return n;
   }
 
+  /**
+   * Deletes every record of a container whose kernel objects are gone: its leases, endpoints, row,
+   * journal entries and state directory, in one transaction.
+   */
+  private void forget(String containerId) {
+    store.inTransaction(
+        tx -> {
+          for (EndpointRecord e : tx.endpoints()) {
+            if (e.containerId().equals(containerId)) {
+              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+              tx.deleteEndpoint(e.id());
+            }
+          }
+          tx.deleteContainer(containerId);
+          for (JournalEntry j : tx.journal()) {
+            if (j.subject().equals(containerId)) {
+              tx.finishJournal(j.id());
+            }
+          }
+          return null;
+        });
+    deleteDir(containersDir.resolve(containerId));
+  }
+
   private void undoCreate(String id, String netnsName, String veth) {
     try {
       bridge.detach(netnsName, veth);
     } catch (RuntimeException e) {
       LOG.warn("undo create {}: {}", id, e.getMessage());
     }
-    store.inTransaction(
-        tx -> {
-          for (EndpointRecord e : tx.endpoints()) {
-            if (e.containerId().equals(id)) {
-              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
-              tx.deleteEndpoint(e.id());
-            }
-          }
-          tx.deleteContainer(id);
-          for (JournalEntry j : tx.journal()) {
-            if (j.subject().equals(id)) {
-              tx.finishJournal(j.id());
-            }
-          }
-          return null;
-        });
-    deleteDir(containersDir.resolve(id));
+    forget(id);
   }
 
   @Override
@@ -469,38 +477,27 @@ public final class DefaultEngine implements Engine {
                     .map(EndpointRecord::hostVeth)
                     .findFirst()
                     .orElse(null));
-    long journal =
-        store.inTransaction(
-            tx ->
-                tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + veth + "\n"));
+    store.inTransaction(
+        tx -> tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + veth + "\n"));
     Crashpoints.reach("remove:journaled");
     if (!c.networkMode().equals(HOST)) {
       bridge.detach(netnsName, veth);
     }
     Crashpoints.reach("remove:detached");
-    store.inTransaction(
-        tx -> {
-          for (EndpointRecord e : tx.endpoints()) {
-            if (e.containerId().equals(c.id())) {
-              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
-              tx.deleteEndpoint(e.id());
-            }
-          }
-          tx.deleteContainer(c.id());
-          tx.finishJournal(journal);
-          return null;
-        });
-    deleteDir(containersDir.resolve(c.id()));
+    forget(c.id());
     LOG.info("container removed: container={}", c.name());
   }
 
   @Override
   public List<ContainerInfo> containers(boolean all) {
     checkExits();
-    return recordsSync().stream()
-        .filter(c -> all || c.status().equals("running"))
-        .map(this::info)
-        .toList();
+    synchronized (this) {
+      Map<String, EndpointRecord> endpoints = endpointsByContainer();
+      return records().stream()
+          .filter(c -> all || c.status().equals("running"))
+          .map(c -> info(c, endpoints))
+          .toList();
+    }
   }
 
   @Override
@@ -671,19 +668,7 @@ public final class DefaultEngine implements Engine {
       String veth = "null".equals(p.getProperty("veth")) ? null : p.getProperty("veth");
       LOG.warn("recovering unfinished {} of container {}", j.kind(), j.subject());
       bridge.detach(p.getProperty("netns"), veth);
-      store.inTransaction(
-          tx -> {
-            for (EndpointRecord e : tx.endpoints()) {
-              if (e.containerId().equals(j.subject())) {
-                ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
-                tx.deleteEndpoint(e.id());
-              }
-            }
-            tx.deleteContainer(j.subject());
-            tx.finishJournal(j.id());
-            return null;
-          });
-      deleteDir(containersDir.resolve(j.subject()));
+      forget(j.subject());
     }
     reconcile();
   }
@@ -746,8 +731,9 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
+      Map<String, EndpointRecord> endpoints = endpointsByContainer();
       for (ContainerRecord c : records()) {
-        EndpointInfo e = endpointInfo(c);
+        EndpointInfo e = endpointInfo(c, endpoints);
         if (e != null) {
           attached.put(c.id(), new NetworkInfo.Attached(c.name(), e));
         }
@@ -1018,29 +1004,35 @@ public final class DefaultEngine implements Engine {
         });
   }
 
-  private EndpointInfo endpointInfo(ContainerRecord c) {
-    if (!c.networkMode().equals(BRIDGE)) {
+  /** Endpoints by container ID, read once for a whole listing. */
+  private Map<String, EndpointRecord> endpointsByContainer() {
+    Map<String, EndpointRecord> out = new LinkedHashMap<>();
+    store.inTransaction(tx -> tx.endpoints()).forEach(e -> out.put(e.containerId(), e));
+    return out;
+  }
+
+  private EndpointInfo endpointInfo(ContainerRecord c, Map<String, EndpointRecord> endpoints) {
+    EndpointRecord e = endpoints.get(c.id());
+    if (!c.networkMode().equals(BRIDGE) || e == null) {
       return null;
     }
     NetworkRecord n = networks.get(BRIDGE);
-    return store.inTransaction(tx -> tx.endpoints()).stream()
-        .filter(e -> e.containerId().equals(c.id()))
-        .findFirst()
-        .map(
-            e ->
-                new EndpointInfo(
-                    n.id(),
-                    BRIDGE,
-                    e.id(),
-                    e.mac(),
-                    e.address(),
-                    Integer.parseInt(n.subnet().split("/")[1]),
-                    n.gateway(),
-                    e.hostVeth()))
-        .orElse(null);
+    return new EndpointInfo(
+        n.id(),
+        BRIDGE,
+        e.id(),
+        e.mac(),
+        e.address(),
+        Integer.parseInt(n.subnet().split("/")[1]),
+        n.gateway(),
+        e.hostVeth());
   }
 
   private ContainerInfo info(ContainerRecord c) {
+    return info(c, endpointsByContainer());
+  }
+
+  private ContainerInfo info(ContainerRecord c, Map<String, EndpointRecord> endpoints) {
     Path dir = containersDir.resolve(c.id());
     String sandboxKey =
         c.networkMode().equals(HOST) ? null : namespaces.path(NETNS_PREFIX + c.name()).toString();
@@ -1056,7 +1048,7 @@ public final class DefaultEngine implements Engine {
         c.created(),
         new ContainerInfo.State(c.status(), c.pid(), c.exitCode(), c.startedAt(), c.finishedAt()),
         c.networkMode(),
-        endpointInfo(c),
+        endpointInfo(c, endpoints),
         sandboxKey,
         c.tty(),
         c.openStdin(),
