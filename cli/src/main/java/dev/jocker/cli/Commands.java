@@ -235,36 +235,27 @@ final class Commands {
   }
 
   private int create(List<String> args) throws IOException, UsageException, DaemonError {
-    try {
-      CommandLine cl =
-          parse(
-              "create",
-              createOptions(),
-              args,
-              true,
-              "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
-              "Create a new container");
-      out.println(createContainer("create", cl));
-      return 0;
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "create",
+            createOptions(),
+            args,
+            true,
+            "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
+            "Create a new container");
+    out.println(createContainer("create", cl));
+    return 0;
   }
 
   private int run(List<String> args) throws IOException, UsageException, DaemonError {
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "run",
-              createOptions(),
-              args,
-              true,
-              "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
-              "Create and run a new container from an image");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "run",
+            createOptions(),
+            args,
+            true,
+            "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+            "Create and run a new container from an image");
     String id = createContainer("run", cl);
     boolean autoRemove = cl.hasOption("rm");
     if (cl.hasOption("d")) {
@@ -315,12 +306,7 @@ final class Commands {
     o.addOption("a", "all", false, "Show all containers (default shows just running)");
     o.addOption("q", "quiet", false, "Only display container IDs");
     o.addOption(Option.builder().longOpt("no-trunc").desc("Don't truncate output").build());
-    CommandLine cl;
-    try {
-      cl = parse("ps", o, args, false, "ps [OPTIONS]", "List containers");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl = parse("ps", o, args, false, "ps [OPTIONS]", "List containers");
     if (!cl.getArgList().isEmpty()) {
       throw new UsageException("ps", "\"jocker ps\" accepts no arguments.");
     }
@@ -372,19 +358,14 @@ final class Commands {
             .argName("list")
             .desc("Set environment variables")
             .build());
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "exec",
-              o,
-              args,
-              true,
-              "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-              "Execute a command in a running container");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "exec",
+            o,
+            args,
+            true,
+            "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+            "Execute a command in a running container");
     List<String> positional = cl.getArgList();
     if (positional.size() < 2) {
       throw new UsageException("exec", "\"jocker exec\" requires at least 2 arguments.");
@@ -438,19 +419,14 @@ final class Commands {
             .argName("int")
             .desc("Seconds to wait for stop before killing it (default 10)")
             .build());
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "stop",
-              o,
-              args,
-              false,
-              "stop [OPTIONS] CONTAINER [CONTAINER...]",
-              "Stop one or more running containers");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "stop",
+            o,
+            args,
+            false,
+            "stop [OPTIONS] CONTAINER [CONTAINER...]",
+            "Stop one or more running containers");
     String t = cl.getOptionValue("t", "10");
     if (!t.matches("\\d+")) {
       throw new UsageException(
@@ -468,19 +444,14 @@ final class Commands {
             .argName("string")
             .desc("Signal to send to the container (default KILL)")
             .build());
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "kill",
-              o,
-              args,
-              false,
-              "kill [OPTIONS] CONTAINER [CONTAINER...]",
-              "Kill one or more running containers");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "kill",
+            o,
+            args,
+            false,
+            "kill [OPTIONS] CONTAINER [CONTAINER...]",
+            "Kill one or more running containers");
     String s = cl.getOptionValue("s", "KILL");
     return forEach(
         "kill", cl.getArgList(), c -> post("/containers/" + enc(c) + "/kill?signal=" + enc(s)));
@@ -489,19 +460,14 @@ final class Commands {
   private int rm(List<String> args) throws IOException, UsageException, DaemonError {
     Options o = new Options();
     o.addOption("f", "force", false, "Force the removal of a running container (uses SIGKILL)");
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "rm",
-              o,
-              args,
-              false,
-              "rm [OPTIONS] CONTAINER [CONTAINER...]",
-              "Remove one or more containers");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "rm",
+            o,
+            args,
+            false,
+            "rm [OPTIONS] CONTAINER [CONTAINER...]",
+            "Remove one or more containers");
     String force = cl.hasOption("f") ? "?force=1" : "";
     return forEach(
         "rm", cl.getArgList(), c -> call("DELETE", "/containers/" + enc(c) + force, null));
@@ -513,19 +479,14 @@ final class Commands {
 
   private int each(String command, List<String> args, String description, ContainerOp op)
       throws IOException, UsageException, DaemonError {
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              command,
-              new Options(),
-              args,
-              false,
-              command + " CONTAINER [CONTAINER...]",
-              description);
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            command,
+            new Options(),
+            args,
+            false,
+            command + " CONTAINER [CONTAINER...]",
+            description);
     return forEach(command, cl.getArgList(), op);
   }
 
@@ -551,14 +512,8 @@ final class Commands {
   private int logs(List<String> args) throws IOException, UsageException, DaemonError {
     Options o = new Options();
     o.addOption("f", "follow", false, "Follow log output");
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "logs", o, args, false, "logs [OPTIONS] CONTAINER", "Fetch the logs of a container");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse("logs", o, args, false, "logs [OPTIONS] CONTAINER", "Fetch the logs of a container");
     if (cl.getArgList().size() != 1) {
       throw new UsageException("logs", "\"jocker logs\" requires exactly 1 argument.");
     }
@@ -596,19 +551,14 @@ final class Commands {
   }
 
   private int inspect(List<String> args) throws IOException, UsageException, DaemonError {
-    CommandLine cl;
-    try {
-      cl =
-          parse(
-              "inspect",
-              new Options(),
-              args,
-              false,
-              "inspect CONTAINER|NETWORK|IMAGE [...]",
-              "Return low-level information on jocker objects");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl =
+        parse(
+            "inspect",
+            new Options(),
+            args,
+            false,
+            "inspect CONTAINER|NETWORK|IMAGE [...]",
+            "Return low-level information on jocker objects");
     if (cl.getArgList().isEmpty()) {
       throw new UsageException("inspect", "\"jocker inspect\" requires at least 1 argument.");
     }
@@ -648,12 +598,7 @@ final class Commands {
   // ---------------------------------------------------------------- images and networks
 
   private int images(List<String> args) throws IOException, UsageException, DaemonError {
-    CommandLine cl;
-    try {
-      cl = parse("images", new Options(), args, false, "images", "List images");
-    } catch (HelpShown h) {
-      return 0;
-    }
+    CommandLine cl = parse("images", new Options(), args, false, "images", "List images");
     if (!cl.getArgList().isEmpty()) {
       throw new UsageException("images", "\"jocker images\" accepts no arguments.");
     }

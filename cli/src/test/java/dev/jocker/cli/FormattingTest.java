@@ -57,6 +57,11 @@ class FormattingTest {
     String usage = out.toString(StandardCharsets.UTF_8);
     assertTrue(usage.startsWith("Usage:  jocker [OPTIONS] COMMAND"));
     assertTrue(usage.contains("Run 'jocker COMMAND --help' for more information on a command."));
+    out.reset();
+    assertEquals(
+        0, Main.run(new String[] {"run", "--help"}, new PrintStream(out), new PrintStream(err)));
+    assertTrue(
+        out.toString(StandardCharsets.UTF_8).startsWith("Usage:  jocker run [OPTIONS] IMAGE"));
     assertEquals(
         125, Main.run(new String[] {"--bogus"}, new PrintStream(out), new PrintStream(err)));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("See 'jocker --help'."));
