@@ -127,9 +127,16 @@ final class Demo {
       List<String> jvmArgs = new ArrayList<>(List.of(self.arguments().orElse(new String[0])));
       int demoAt = jvmArgs.lastIndexOf("demo");
       argv.addAll(jvmArgs.subList(0, demoAt));
-      argv.addAll(List.of("daemon", "--data-root", state.toString(), "-H", "unix://" + socket));
+      argv.addAll(
+          List.of(
+              "daemon",
+              "--data-root",
+              state.toString(),
+              "-H",
+              "unix://" + socket,
+              "--log-dir",
+              state.resolve("log").toString()));
       ProcessBuilder pb = new ProcessBuilder(argv);
-      pb.environment().put("JOCKER_LOG_DIR", state.resolve("log").toString());
       pb.redirectErrorStream(true).redirectOutput(state.resolve("jockerd.out").toFile());
       daemon = pb.start();
       long deadline = System.currentTimeMillis() + 30_000;

@@ -57,9 +57,7 @@ public final class Daemon {
     System.setProperty(
         "log4j2.configurationFile",
         config.logJson() ? "jockerd-log4j2-json.xml" : "jockerd-log4j2.xml");
-    if (!Files.isWritable(Path.of("/var/log")) || !canWriteLogDir()) {
-      System.setProperty("jocker.log.dir", config.engine().dataRoot().resolve("log").toString());
-    }
+    System.setProperty("jocker.log.dir", config.logDir().toString());
     Logger log = LogManager.getLogger(Daemon.class);
     try {
       Files.createDirectories(config.engine().dataRoot());
@@ -93,15 +91,6 @@ public final class Daemon {
     } catch (IOException e) {
       err.println("jockerd: " + e.getMessage());
       return 1;
-    }
-  }
-
-  private static boolean canWriteLogDir() {
-    try {
-      Files.createDirectories(Path.of("/var/log/jocker"));
-      return Files.isWritable(Path.of("/var/log/jocker"));
-    } catch (IOException e) {
-      return false;
     }
   }
 

@@ -21,8 +21,10 @@ import org.apache.commons.cli.ParseException;
  * @param engine what the engine needs
  * @param logLevel {@code debug}, {@code info}, {@code warn}, {@code error}
  * @param logJson whether the log uses the JSON layout
+ * @param logDir where the rolling log file goes
  */
-public record DaemonConfig(Path socket, EngineConfig engine, String logLevel, boolean logJson) {
+public record DaemonConfig(
+    Path socket, EngineConfig engine, String logLevel, boolean logJson, Path logDir) {
   /** The default socket, as {@code -H unix:///run/jocker.sock}. */
   public static final Path DEFAULT_SOCKET = Path.of("/run/jocker.sock");
 
@@ -107,6 +109,13 @@ public record DaemonConfig(Path socket, EngineConfig engine, String logLevel, bo
             .build());
     o.addOption(
         Option.builder()
+            .longOpt("log-dir")
+            .hasArg()
+            .argName("dir")
+            .desc("Directory of the rolling log file (default /var/log/jocker)")
+            .build());
+    o.addOption(
+        Option.builder()
             .longOpt("config-file")
             .hasArg()
             .argName("file")
@@ -154,7 +163,9 @@ public record DaemonConfig(Path socket, EngineConfig engine, String logLevel, bo
           "--log-level " + level + ": use debug, info, warn or error");
     }
     boolean jsonLog = "json".equals(pick(cl, json, "log-format", "log-format", "text"));
-    return new DaemonConfig(Path.of(host.substring("unix://".length())), engine, level, jsonLog);
+    Path logDir = Path.of(pick(cl, json, "log-dir", "log-dir", "/var/log/jocker"));
+    return new DaemonConfig(
+        Path.of(host.substring("unix://".length())), engine, level, jsonLog, logDir);
   }
 
   private static String pick(

@@ -66,7 +66,15 @@ final class Jockerd implements AutoCloseable {
     argv.add("-Djocker.rules-check-seconds=3600");
     argv.addAll(jvmProperties);
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    argv.addAll(List.of("daemon", "--data-root", dataRoot.toString(), "-H", "unix://" + socket));
+    argv.addAll(
+        List.of(
+            "daemon",
+            "--data-root",
+            dataRoot.toString(),
+            "-H",
+            "unix://" + socket,
+            "--log-dir",
+            dataRoot.resolve("log").toString()));
     return argv;
   }
 
@@ -74,7 +82,6 @@ final class Jockerd implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(argv()).redirectErrorStream(true);
     pb.redirectOutput(dataRoot.getParent().resolve("jockerd.log").toFile());
     pb.environment().remove("JOCKER_HOST");
-    System.setProperty("jocker.log.dir", dataRoot.resolve("log").toString());
     try {
       Files.createDirectories(dataRoot);
       process = pb.start();
