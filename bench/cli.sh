@@ -8,11 +8,7 @@ N=${N:-50}
 "$root/jocker" --version >/dev/null
 dist="$root/cli/target/jocker-dist"
 export N dist
-exec unshare --net --mount --propagation private -- sh -eu -c '
-  mount -t tmpfs -o mode=755 bench-run /run
-  mkdir -p /run/netns
-  mount -t sysfs sysfs /sys
-  ip link set lo up
+exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
   "$dist/bin/jockerd" --data-root "$state" -H unix:///run/jocker.sock >"$state/jockerd.log" 2>&1 &
   daemon=$!

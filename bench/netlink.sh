@@ -8,10 +8,6 @@ N=${N:-1000}
 (cd "$root" && ./mvnw -B -q -o -pl runtime-net test-compile -Dspotless.check.skip=true)
 cp="$root/runtime-net/target/test-classes:$root/runtime-net/target/classes:$(find "$root/cli/target/jocker-dist/lib" -name '*.jar' ! -name 'runtime-net-*' | tr '\n' ':')"
 export cp N
-exec unshare --net --mount --propagation private -- sh -eu -c '
-  mount -t tmpfs -o mode=755 bench-run /run
-  mkdir -p /run/netns
-  mount -t sysfs sysfs /sys
-  ip link set lo up
+exec "$root/tools/sandbox-run" sh -eu -c '
   java -cp "$cp" dev.jocker.kernel.NetlinkBenchmark "$N"
 '

@@ -51,29 +51,21 @@ public record ContainerRecord(
 
   /** This record as running with {@code pid}. */
   public ContainerRecord running(long newPid, long newPidStart, Instant at) {
-    return new ContainerRecord(
-        id,
-        name,
-        image,
-        imageId,
-        command,
-        env,
-        hostname,
-        networkMode,
-        tty,
-        openStdin,
-        autoRemove,
-        created,
-        "running",
-        newPid,
-        newPidStart,
-        0,
-        at,
-        null);
+    return withState("running", newPid, newPidStart, 0, at, null);
   }
 
   /** This record as exited with {@code code}. */
   public ContainerRecord exited(int code, Instant at) {
+    return withState("exited", 0, 0, code, startedAt, at);
+  }
+
+  private ContainerRecord withState(
+      String newStatus,
+      long newPid,
+      long newPidStart,
+      int code,
+      Instant started,
+      Instant finished) {
     return new ContainerRecord(
         id,
         name,
@@ -87,11 +79,11 @@ public record ContainerRecord(
         openStdin,
         autoRemove,
         created,
-        "exited",
-        0,
-        0,
+        newStatus,
+        newPid,
+        newPidStart,
         code,
-        startedAt,
-        at);
+        started,
+        finished);
   }
 }
