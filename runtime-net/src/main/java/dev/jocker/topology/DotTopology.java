@@ -18,23 +18,11 @@ final class DotTopology {
     out.add("    label=\"host\";");
     UplinkView u = t.uplink();
     if (u != null) {
-      out.add(
-          "    \"uplink\" [label="
-              + quote(lines(Labels.uplink(u), u.address(), u.mac(), "mtu " + u.mtu()))
-              + "];");
+      out.add("    \"uplink\" [label=" + quote(Labels.uplinkBox(u)) + "];");
     }
     BridgeView b = t.bridge();
     out.add(
-        "    \"bridge\" [label="
-            + quote(
-                lines(
-                    Labels.bridge(b) + " (bridge)",
-                    b.address(),
-                    b.mac(),
-                    b.mtu() == 0 ? null : "mtu " + b.mtu(),
-                    flag(b.presence())))
-            + attributes(b.presence())
-            + "];");
+        "    \"bridge\" [label=" + quote(Labels.bridgeBox(b)) + attributes(b.presence()) + "];");
     for (int i = 0; i < t.containers().size(); i++) {
       ContainerView c = t.containers().get(i);
       String label = c.hostVeth() == null ? "veth gone" : Labels.hostVeth(c);
@@ -49,7 +37,7 @@ final class DotTopology {
           "    \"eth0_"
               + i
               + "\" [label="
-              + quote(lines(Labels.eth0(c), c.address(), c.eth0Mac(), flag(c.presence())))
+              + quote(Labels.eth0Box(c))
               + attributes(c.presence())
               + "];");
       out.add("  }");
@@ -90,22 +78,8 @@ final class DotTopology {
         : "routed + NAT\n" + String.join("\n", rules);
   }
 
-  private static String flag(Presence presence) {
-    return presence.warning() == null ? null : "⚠ " + presence.warning();
-  }
-
   private static String attributes(Presence presence) {
     return presence == Presence.BOTH ? "" : ", style=dashed, color=red";
-  }
-
-  private static String lines(String... values) {
-    List<String> present = new ArrayList<>();
-    for (String value : values) {
-      if (value != null) {
-        present.add(value);
-      }
-    }
-    return String.join("\n", present);
   }
 
   private static String quote(String text) {

@@ -1,6 +1,7 @@
 package dev.jocker.topology;
 
 import dev.jocker.firewall.Rule;
+import java.util.List;
 
 /** The words and numbers every format shows for the same object, so the formats agree. */
 final class Labels {
@@ -48,5 +49,40 @@ final class Labels {
 
   private static String peer(int ifindex) {
     return ifindex == 0 ? "" : "@if" + ifindex;
+  }
+
+  /** The uplink's box: name, address, MAC, MTU, one per line. */
+  static String uplinkBox(UplinkView u) {
+    return lines(uplink(u), u.address(), u.mac(), "mtu " + u.mtu());
+  }
+
+  /** The bridge's box, with a warning line when record and kernel disagree. */
+  static String bridgeBox(BridgeView b) {
+    return lines(
+        bridge(b) + " (bridge)",
+        b.address(),
+        b.mac(),
+        b.mtu() == 0 ? null : "mtu " + b.mtu(),
+        flag(b.presence()));
+  }
+
+  /** A container's eth0 box, with a warning line when record and kernel disagree. */
+  static String eth0Box(ContainerView c) {
+    return lines(eth0(c), c.address(), c.eth0Mac(), flag(c.presence()));
+  }
+
+  static String flag(Presence presence) {
+    return presence.warning() == null ? null : "⚠ " + presence.warning();
+  }
+
+  /** The non-null values, one per line. */
+  static String lines(String... values) {
+    List<String> present = new java.util.ArrayList<>();
+    for (String value : values) {
+      if (value != null) {
+        present.add(value);
+      }
+    }
+    return String.join("\n", present);
   }
 }

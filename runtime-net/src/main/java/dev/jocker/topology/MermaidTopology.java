@@ -13,22 +13,10 @@ final class MermaidTopology {
     out.add("  subgraph host[\"host\"]");
     UplinkView u = t.uplink();
     if (u != null) {
-      out.add(
-          "    uplink["
-              + quote(lines(Labels.uplink(u), u.address(), u.mac(), "mtu " + u.mtu()))
-              + "]");
+      out.add("    uplink[" + quote(Labels.uplinkBox(u)) + "]");
     }
     BridgeView b = t.bridge();
-    out.add(
-        "    bridge["
-            + quote(
-                lines(
-                    Labels.bridge(b) + " (bridge)",
-                    b.address(),
-                    b.mac(),
-                    b.mtu() == 0 ? null : "mtu " + b.mtu(),
-                    flag(b.presence())))
-            + "]");
+    out.add("    bridge[" + quote(Labels.bridgeBox(b)) + "]");
     for (int i = 0; i < t.containers().size(); i++) {
       ContainerView c = t.containers().get(i);
       out.add(
@@ -42,12 +30,7 @@ final class MermaidTopology {
     for (int i = 0; i < t.containers().size(); i++) {
       ContainerView c = t.containers().get(i);
       out.add("  subgraph c" + i + "[" + quote(Labels.container(c)) + "]");
-      out.add(
-          "    eth0_"
-              + i
-              + "["
-              + quote(lines(Labels.eth0(c), c.address(), c.eth0Mac(), flag(c.presence())))
-              + "]");
+      out.add("    eth0_" + i + "[" + quote(Labels.eth0Box(c)) + "]");
       out.add("  end");
     }
     if (u != null && u.gateway() != null) {
@@ -74,20 +57,6 @@ final class MermaidTopology {
       out.add("  class " + String.join(",", flagged) + " flagged");
     }
     return String.join("\n", out) + "\n";
-  }
-
-  private static String flag(Presence presence) {
-    return presence.warning() == null ? null : "⚠ " + presence.warning();
-  }
-
-  private static String lines(String... values) {
-    List<String> present = new ArrayList<>();
-    for (String value : values) {
-      if (value != null) {
-        present.add(value);
-      }
-    }
-    return String.join("\n", present);
   }
 
   /** A Mermaid string: quotes and markup characters as entities, new lines as {@code <br/>}. */
