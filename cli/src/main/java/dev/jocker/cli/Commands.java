@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jocker.container.HumanTime;
+import dev.jocker.doctor.Doctor;
+import dev.jocker.doctor.Finding;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -62,6 +64,7 @@ final class Commands {
         case "image" -> image(args);
         case "network" -> network(args);
         case "reconcile" -> reconcile(args);
+        case "doctor" -> doctor(args);
         case "info" -> info(args);
         case "version" -> version(args);
         case "demo" -> Demo.run(args, out, err);
@@ -731,6 +734,40 @@ final class Commands {
       }
       default -> throw new UsageException("network", "unknown network command: " + sub);
     }
+  }
+
+  private int doctor(List<String> args) throws IOException, UsageException, DaemonError {
+    CommandLine cl =
+        parse(
+            "doctor",
+            new Options(),
+            args,
+            false,
+            "doctor",
+            "Check what container networking needs on this host, with a fix for each problem");
+    if (!cl.getArgList().isEmpty()) {
+      throw new UsageException("doctor", "\"jocker doctor\" accepts no arguments.");
+    }
+    List<Finding> findings = new ArrayList<>();
+    try {
+      for (JsonNode f : call("GET", "/jocker/doctor", null).get("Findings")) {
+        findings.add(
+            new Finding(
+                Finding.Status.valueOf(f.get("Status").asText()),
+                f.get("Check").asText(),
+                f.get("Detail").asText(),
+                f.path("Fix").isTextual() ? f.get("Fix").asText() : null));
+      }
+    } catch (DaemonClient.Unreachable e) {
+      findings.add(
+          new Finding(
+              Finding.Status.FAIL,
+              "jockerd",
+              e.getMessage(),
+              "start it: sudo systemctl start jockerd (the lab's unit), or sudo jockerd &"));
+    }
+    out.print(Doctor.render(findings));
+    return Doctor.healthy(findings) ? 0 : 1;
   }
 
   private int reconcile(List<String> args) throws IOException, DaemonError {

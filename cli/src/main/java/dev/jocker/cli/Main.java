@@ -36,6 +36,7 @@ public final class Main {
         image       Manage images (import)
         network     Manage networks (ls, inspect, topology, trace)
         reconcile   Restore the bridge, rules and sysctls and remove leftovers
+        doctor      Check what container networking needs, with a fix for each problem
         info        Display system-wide information
         version     Show the jocker version information
         daemon      Run the jocker daemon (same as jockerd)

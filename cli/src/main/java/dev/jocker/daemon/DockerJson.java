@@ -1,6 +1,7 @@
 package dev.jocker.daemon;
 
 import dev.jocker.container.HumanTime;
+import dev.jocker.doctor.Finding;
 import dev.jocker.engine.ContainerInfo;
 import dev.jocker.engine.EndpointInfo;
 import dev.jocker.engine.ImageInfo;
@@ -226,5 +227,19 @@ final class DockerJson {
     m.put("VirtualSize", i.size());
     m.put("RootFS", Map.of("Type", "layers", "Layers", List.of()));
     return m;
+  }
+
+  /** Doctor's findings, in the API's capitalised style; {@code Fix} is null when none is needed. */
+  static List<Map<String, Object>> findings(List<Finding> findings) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Finding f : findings) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("Status", f.status().name());
+      m.put("Check", f.check());
+      m.put("Detail", f.detail());
+      m.put("Fix", f.fix());
+      out.add(m);
+    }
+    return out;
   }
 }

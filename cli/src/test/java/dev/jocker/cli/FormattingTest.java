@@ -84,4 +84,20 @@ class FormattingTest {
             new PrintStream(err)));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("Is the jocker daemon running?"));
   }
+
+  @Test
+  void doctorWithoutADaemonSaysHowToStartOne() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertEquals(
+        1,
+        Main.run(
+            new String[] {"-H", "unix:///nonexistent", "doctor"},
+            new PrintStream(out),
+            new PrintStream(err)));
+    String report = out.toString(StandardCharsets.UTF_8);
+    assertTrue(report.startsWith("jocker doctor: 0 ok, 0 warnings, 1 problem\n"), report);
+    assertTrue(report.contains("[FAIL] jockerd"), report);
+    assertTrue(report.contains("fix: start it: sudo systemctl start jockerd"), report);
+  }
 }

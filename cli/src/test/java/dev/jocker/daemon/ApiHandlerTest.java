@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jocker.doctor.Finding;
 import dev.jocker.engine.ContainerInfo;
 import dev.jocker.engine.CreateRequest;
 import dev.jocker.engine.Engine;
@@ -88,6 +89,17 @@ class ApiHandlerTest {
     assertEquals(new Reply(200, "OK"), call("GET", "/_ping", null));
     assertEquals(new Reply(200, "OK"), call("GET", "/v1.41/_ping", null));
     assertEquals("1.41", call("GET", "/version", null).json().get("ApiVersion").asText());
+  }
+
+  @Test
+  void doctorFindingsKeepTheirOrderAndAFixOnlyWhereOneIsNeeded() throws IOException {
+    JsonNode findings = call("GET", "/jocker/doctor", null).json().get("Findings");
+    assertEquals(2, findings.size());
+    assertEquals("OK", findings.get(0).get("Status").asText());
+    assertEquals("ip_forward", findings.get(0).get("Check").asText());
+    assertEquals(true, findings.get(0).get("Fix").isNull());
+    assertEquals("FAIL", findings.get(1).get("Status").asText());
+    assertEquals("jocker reconcile", findings.get(1).get("Fix").asText());
   }
 
   @Test
@@ -259,6 +271,13 @@ class ApiHandlerTest {
     @Override
     public List<String> reconcile() {
       return List.of();
+    }
+
+    @Override
+    public List<Finding> doctor() {
+      return List.of(
+          new Finding(Finding.Status.OK, "ip_forward", "net.ipv4.ip_forward = 1", null),
+          new Finding(Finding.Status.FAIL, "rules", "1 of 13 missing", "jocker reconcile"));
     }
 
     @Override

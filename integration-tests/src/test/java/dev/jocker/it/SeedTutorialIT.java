@@ -157,11 +157,19 @@ class SeedTutorialIT {
               "-j",
               "MASQUERADE");
       sandbox.host().run("conntrack", "-F");
+      Jockerd.Result doctor = d.jocker("doctor");
+      assertEquals(1, doctor.exitCode(), doctor.stdout());
+      assertTrue(
+          doctor
+              .stdout()
+              .contains("-t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"),
+          doctor.stdout());
       assertNotEquals(
           0, d.jocker("exec", "test1", "ping", "-c", "2", "-W", "1", "198.51.100.1").exitCode());
       assertTrue(d.ok("reconcile").contains("restored 1 iptables rules"));
       assertTrue(
           d.ok("exec", "test1", "ping", "-c", "2", "198.51.100.1").contains(" 0% packet loss"));
+      assertTrue(d.ok("doctor").contains(" 0 problems"));
 
       // 8. rm -f: nothing left, and addresses are handed out again from the lowest
       d.ok("rm", "-f", "test1", "test2");

@@ -12,13 +12,23 @@ import dev.jocker.container.ContainerNames;
 import dev.jocker.container.Images;
 import dev.jocker.container.ProcessRuntime;
 import dev.jocker.container.ProcessSpec;
+import dev.jocker.doctor.Doctor;
+import dev.jocker.doctor.Facts;
+import dev.jocker.doctor.Finding;
+import dev.jocker.firewall.Firewall;
+import dev.jocker.firewall.Iptables;
+import dev.jocker.firewall.Rule;
 import dev.jocker.ipam.Ipam;
 import dev.jocker.ipam.IpamException;
 import dev.jocker.ipam.Ipv4;
 import dev.jocker.ipam.Pool;
+import dev.jocker.ipam.Subnet;
+import dev.jocker.kernel.Addr;
+import dev.jocker.kernel.Link;
 import dev.jocker.kernel.MacAddress;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
+import dev.jocker.kernel.Route;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -676,27 +686,100 @@ public final class DefaultEngine implements Engine {
   @Override
   public synchronized List<String> reconcile() {
     List<String> fixed = new ArrayList<>(bridge.setup());
-    List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
-    List<ContainerRecord> containers = records();
-    for (String port : bridge.bridgePorts()) {
-      if (port.startsWith("veth") && endpoints.stream().noneMatch(e -> e.hostVeth().equals(port))) {
-        bridge.detach("-", port);
-        fixed.add("removed orphan veth " + port);
-      }
+    Orphans orphans = orphans();
+    for (String veth : orphans.veths()) {
+      bridge.detach("-", veth);
+      fixed.add("removed orphan veth " + veth);
     }
-    for (String ns : namespaces.list()) {
-      if (ns.startsWith(NETNS_PREFIX)
-          && containers.stream()
-              .noneMatch(
-                  c -> (NETNS_PREFIX + c.name()).equals(ns) && !c.networkMode().equals(HOST))) {
-        bridge.detach(ns, null);
-        fixed.add("removed orphan namespace " + ns);
-      }
+    for (String ns : orphans.namespaces()) {
+      bridge.detach(ns, null);
+      fixed.add("removed orphan namespace " + ns);
     }
     for (String f : fixed) {
       LOG.info("reconcile: {}", f);
     }
     return fixed;
+  }
+
+  /** Kernel objects with jocker's names that no record owns. */
+  private record Orphans(List<String> veths, List<String> namespaces) {}
+
+  private Orphans orphans() {
+    List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
+    List<ContainerRecord> containers = records();
+    List<String> veths =
+        bridge.bridgePorts().stream()
+            .filter(
+                port ->
+                    port.startsWith("veth")
+                        && endpoints.stream().noneMatch(e -> e.hostVeth().equals(port)))
+            .toList();
+    List<String> netns =
+        namespaces.list().stream()
+            .filter(
+                ns ->
+                    ns.startsWith(NETNS_PREFIX)
+                        && containers.stream()
+                            .noneMatch(
+                                c ->
+                                    (NETNS_PREFIX + c.name()).equals(ns)
+                                        && !c.networkMode().equals(HOST)))
+            .toList();
+    return new Orphans(veths, netns);
+  }
+
+  @Override
+  public synchronized List<Finding> doctor() {
+    NetworkRecord net = networks.get(BRIDGE);
+    Topology topology = liveTopology();
+    Subnet subnet = Subnet.parse(net.subnet());
+    List<Link> links = host.links().list();
+    int bridgeIndex = topology.bridge().ifindex();
+    List<String> overlapping = new ArrayList<>();
+    for (Route r : host.routes().list()) {
+      if (r.destination() != null
+          && r.outputIndex() != bridgeIndex
+          && subnet.overlaps(
+              Subnet.parse(r.destination().getHostAddress() + "/" + r.prefixLength()))) {
+        String dev =
+            links.stream()
+                .filter(l -> l.index() == r.outputIndex())
+                .map(l -> " dev " + l.name())
+                .findFirst()
+                .orElse("");
+        overlapping.add(r.destinationText() + dev);
+      }
+    }
+    Firewall firewall = new Firewall(new Iptables(config.hostNetns()));
+    Orphans orphans = orphans();
+    return Doctor.diagnose(
+        new Facts(
+            topology,
+            net.subnet(),
+            net.gateway() + "/" + subnet.prefixLength(),
+            net.mtu(),
+            config.iptables(),
+            bridge.rules().rules().size(),
+            bridge.missingRules().stream()
+                .map(r -> "-t " + r.table() + " " + r.saveText())
+                .toList(),
+            bridgeNfCallIptables(),
+            firewall.backend(),
+            firewall.otherBackendRules(),
+            overlapping,
+            DockerDaemons.inNetns(
+                config.hostNetns() == null ? Path.of("/proc/self/ns/net") : config.hostNetns()),
+            orphans.veths(),
+            orphans.namespaces()));
+  }
+
+  /** {@code net.bridge.bridge-nf-call-iptables}, or null when br_netfilter is not loaded. */
+  private String bridgeNfCallIptables() {
+    try {
+      return host.sysctls().get("net.bridge.bridge-nf-call-iptables");
+    } catch (UncheckedIOException e) {
+      return null;
+    }
   }
 
   // ---------------------------------------------------------------- networks and images
@@ -799,13 +882,13 @@ public final class DefaultEngine implements Engine {
   /** What the kernel holds now, compared with the records. */
   private synchronized Topology liveTopology() {
     NetworkRecord net = networks.get(BRIDGE);
-    List<dev.jocker.kernel.Link> links = host.links().list();
-    Map<Integer, dev.jocker.kernel.Link> byIndex = new LinkedHashMap<>();
+    List<Link> links = host.links().list();
+    Map<Integer, Link> byIndex = new LinkedHashMap<>();
     links.forEach(l -> byIndex.put(l.index(), l));
-    List<dev.jocker.kernel.Addr> addrs = host.addrs().list();
+    List<Addr> addrs = host.addrs().list();
     BridgeView bridgeView = null;
     int bridgeIndex = 0;
-    for (dev.jocker.kernel.Link l : links) {
+    for (Link l : links) {
       if (l.name().equals(net.bridge())) {
         bridgeIndex = l.index();
         bridgeView =
@@ -829,9 +912,9 @@ public final class DefaultEngine implements Engine {
               Presence.RECORD_ONLY);
     }
     UplinkView uplink = null;
-    for (dev.jocker.kernel.Route r : host.routes().list()) {
+    for (Route r : host.routes().list()) {
       if (r.destination() == null && r.gateway() != null && byIndex.containsKey(r.outputIndex())) {
-        dev.jocker.kernel.Link l = byIndex.get(r.outputIndex());
+        Link l = byIndex.get(r.outputIndex());
         uplink =
             new UplinkView(
                 l.index(),
@@ -851,14 +934,14 @@ public final class DefaultEngine implements Engine {
     for (EndpointRecord e : endpoints) {
       ContainerRecord c = byId.get(e.containerId());
       String name = c == null ? e.containerId().substring(0, 12) : c.name();
-      dev.jocker.kernel.Link veth =
+      Link veth =
           links.stream().filter(l -> l.name().equals(e.hostVeth())).findFirst().orElse(null);
       int eth0Index = 0;
       int eth0Peer = 0;
       String eth0Mac = e.mac();
       if (namespaces.exists(e.netns())) {
         try (Netns ns = namespaces.open(e.netns())) {
-          Optional<dev.jocker.kernel.Link> eth0 = ns.links().find("eth0");
+          Optional<Link> eth0 = ns.links().find("eth0");
           if (eth0.isPresent()) {
             eth0Index = eth0.get().index();
             eth0Peer = eth0.get().linkIndex();
@@ -882,7 +965,7 @@ public final class DefaultEngine implements Engine {
               veth == null ? 0 : veth.linkIndex(),
               veth == null || eth0Index == 0 ? Presence.RECORD_ONLY : Presence.BOTH));
     }
-    for (dev.jocker.kernel.Link l : links) {
+    for (Link l : links) {
       if (bridgeIndex != 0 && l.masterIndex() == bridgeIndex && !seenVeths.contains(l.name())) {
         views.add(
             new ContainerView(
@@ -898,38 +981,28 @@ public final class DefaultEngine implements Engine {
                 Presence.KERNEL_ONLY));
       }
     }
-    List<dev.jocker.firewall.Rule> rules = new ArrayList<>();
+    List<Rule> rules = new ArrayList<>();
     String forwardPolicy = "ACCEPT";
     String table = "";
-    for (String line : new dev.jocker.firewall.Iptables(config.hostNetns()).save().split("\n")) {
+    for (String line : new Iptables(config.hostNetns()).save().split("\n")) {
       if (line.startsWith("*")) {
         table = line.substring(1);
       } else if (line.startsWith(":FORWARD ") && table.equals("filter")) {
         forwardPolicy = line.split(" ")[1];
       } else if (line.startsWith("-A ")) {
         String[] words = line.substring(3).split(" ");
-        rules.add(
-            new dev.jocker.firewall.Rule(table, words[0], List.of(words).subList(1, words.length)));
+        rules.add(new Rule(table, words[0], List.of(words).subList(1, words.length)));
       }
     }
     boolean forward = "1".equals(host.sysctls().get("net.ipv4.ip_forward"));
-    boolean nfCall;
-    try {
-      nfCall =
-          "1"
-              .equals(
-                  Files.readString(Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables"))
-                      .strip());
-    } catch (IOException e) {
-      nfCall = false;
-    }
+    boolean nfCall = "1".equals(bridgeNfCallIptables());
     return new Topology(BRIDGE, uplink, bridgeView, views, rules, forward, forwardPolicy, nfCall);
   }
 
-  private static String ipv4Of(List<dev.jocker.kernel.Addr> addrs, int index) {
+  private static String ipv4Of(List<Addr> addrs, int index) {
     return addrs.stream()
         .filter(a -> a.linkIndex() == index && a.address() instanceof java.net.Inet4Address)
-        .map(dev.jocker.kernel.Addr::cidr)
+        .map(Addr::cidr)
         .findFirst()
         .orElse(null);
   }

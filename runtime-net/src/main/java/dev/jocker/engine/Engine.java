@@ -1,5 +1,6 @@
 package dev.jocker.engine;
 
+import dev.jocker.doctor.Finding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -94,6 +95,12 @@ public interface Engine extends AutoCloseable {
   String trace(String container, String destination);
 
   /** Facts for {@code jocker info} and {@code GET /info}. */
+  /**
+   * Checks what container networking needs (forwarding, rules, br_netfilter, the iptables backend,
+   * MTU, subnet collisions, a Docker daemon on the same bridge, leftovers), each with its fix.
+   */
+  List<Finding> doctor();
+
   EngineInfo info();
 
   /** Releases resources; running containers keep running (live restore). */

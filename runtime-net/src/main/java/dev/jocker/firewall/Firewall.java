@@ -87,6 +87,19 @@ public final class Firewall {
     return v.contains("nf_tables") ? "nf_tables" : "legacy";
   }
 
+  /**
+   * How many rules the backend {@code iptables} does not drive holds: a host where both hold rules
+   * filters packets twice, and each {@code iptables-save} shows only half of it.
+   */
+  public int otherBackendRules() {
+    String tool = backend().equals("nf_tables") ? "iptables-legacy-save" : "iptables-nft-save";
+    Iptables.Result r = iptables.saveWith(tool);
+    if (r.exitCode() != 0) {
+      return 0;
+    }
+    return (int) r.stdout().lines().filter(l -> l.startsWith("-A ")).count();
+  }
+
   private boolean present(Rule r) {
     return iptables.run(args("-C", r)).exitCode() == 0;
   }

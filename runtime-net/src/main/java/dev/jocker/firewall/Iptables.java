@@ -37,6 +37,17 @@ public final class Iptables {
     return r.stdout();
   }
 
+  /**
+   * Runs another {@code *-save} tool, e.g. {@code iptables-legacy-save}, whatever its exit code.
+   */
+  Result saveWith(String tool) {
+    try {
+      return exec(tool, List.of());
+    } catch (UncheckedIOException e) {
+      return new Result(127, "", tool + " is not installed");
+    }
+  }
+
   private Result exec(String tool, List<String> args) {
     List<String> argv = new ArrayList<>();
     if (netns != null) {

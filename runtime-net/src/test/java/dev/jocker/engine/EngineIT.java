@@ -3,6 +3,8 @@ package dev.jocker.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jocker.doctor.Doctor;
+import dev.jocker.doctor.Finding;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +67,80 @@ class EngineIT {
       String links = sandbox.host().run("ip", "-o", "link");
       assertTrue(!links.contains("veth"), links);
       assertTrue(Files.exists(dataRoot.resolve("jocker.db")));
+    }
+  }
+
+  @Test
+  void doctorSeesWhatWasBrokenByHandAndReconcileRepairsWhatIsJockers(Sandbox sandbox)
+      throws Exception {
+    sandbox.internet();
+    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    try (Engine engine = DefaultEngine.open(config)) {
+      engine.create(busybox("test1"));
+      assertEquals(List.of(), problems(engine.doctor()), Doctor.render(engine.doctor()));
+
+      Sandbox.Namespace host = sandbox.host();
+      host.run("sysctl", "-w", "net.ipv4.ip_forward=0");
+      host.run(
+          "iptables",
+          "-t",
+          "nat",
+          "-D",
+          "POSTROUTING",
+          "-s",
+          "172.17.0.0/16",
+          "!",
+          "-o",
+          "docker0",
+          "-j",
+          "MASQUERADE");
+      host.run("ip", "route", "add", "172.17.5.0/24", "dev", Sandbox.UPLINK);
+      host.run("ip", "link", "set", Sandbox.UPLINK, "mtu", "1400");
+      Sandbox.Command.run(List.of("ip", "netns", "add", "jocker-ghost"));
+      Path fakeDockerd = Files.copy(Path.of("/bin/sleep"), dataRoot.resolve("dockerd"));
+      Process dockerd = sandbox.start(host, new ProcessBuilder(fakeDockerd.toString(), "600"));
+
+      List<Finding> broken = awaitDockerd(engine);
+      String report = Doctor.render(broken);
+      assertEquals(List.of("ip_forward", "rules", "subnet", "Docker"), problems(broken), report);
+      assertTrue(
+          report.contains("-t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"),
+          report);
+      assertTrue(report.contains("overlaps the host route 172.17.5.0/24 dev uplink"), report);
+      assertTrue(report.contains("dockerd (pid " + dockerd.pid() + ")"), report);
+      assertTrue(report.contains("the uplink uplink only 1400"), report);
+      assertTrue(report.contains("no container owns namespace jocker-ghost"), report);
+
+      engine.reconcile();
+      dockerd.destroyForcibly().waitFor();
+      host.run("ip", "route", "del", "172.17.5.0/24", "dev", Sandbox.UPLINK);
+      List<Finding> repaired = engine.doctor();
+      assertEquals(List.of(), problems(repaired), Doctor.render(repaired));
+      assertEquals(
+          List.of("MTU"),
+          repaired.stream()
+              .filter(f -> f.status() == Finding.Status.WARN)
+              .map(Finding::check)
+              .toList());
+      engine.remove("test1", true);
+    }
+  }
+
+  private static List<String> problems(List<Finding> findings) {
+    return findings.stream()
+        .filter(f -> f.status() == Finding.Status.FAIL)
+        .map(Finding::check)
+        .toList();
+  }
+
+  /** Doctor's findings once the fake dockerd has exec'd (ip netns exec runs it a moment later). */
+  private static List<Finding> awaitDockerd(Engine engine) throws InterruptedException {
+    for (int i = 0; ; i++) {
+      List<Finding> findings = engine.doctor();
+      if (problems(findings).contains("Docker") || i == 50) {
+        return findings;
+      }
+      Thread.sleep(20);
     }
   }
 

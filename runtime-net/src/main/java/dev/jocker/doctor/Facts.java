@@ -1,0 +1,49 @@
+package dev.jocker.doctor;
+
+import dev.jocker.topology.Topology;
+import java.util.List;
+
+/**
+ * What doctor looks at, gathered by the engine from netlink, iptables, {@code /proc} and its
+ * records.
+ *
+ * @param topology the bridge network as the kernel holds it (bridge, uplink, rules, forwarding)
+ * @param subnet the bridge's subnet, e.g. {@code 172.17.0.0/16}
+ * @param bridgeAddress the address the bridge should have, e.g. {@code 172.17.0.1/16}
+ * @param containerMtu the MTU jocker gives the bridge and every container's eth0
+ * @param iptablesManaged false when jockerd runs with {@code --iptables=false}
+ * @param ownedRules how many iptables rules jocker owns for the bridge
+ * @param missingRules those of them absent now, as {@code -t TABLE -A CHAIN ARGS}
+ * @param bridgeNfCallIptables {@code net.bridge.bridge-nf-call-iptables}, or null when br_netfilter
+ *     is not loaded
+ * @param iptablesBackend {@code nf_tables} or {@code legacy}: what {@code iptables} drives
+ * @param otherBackendRules rules found in the backend {@code iptables} does not drive
+ * @param overlappingRoutes host routes (not the bridge's own) whose destination overlaps the
+ *     subnet, as {@code ip route} shows them
+ * @param dockerdPids Docker daemons running in the same network namespace
+ * @param orphanVeths veth ports on the bridge that no container record owns
+ * @param orphanNamespaces jocker-named network namespaces that no container record owns
+ */
+public record Facts(
+    Topology topology,
+    String subnet,
+    String bridgeAddress,
+    int containerMtu,
+    boolean iptablesManaged,
+    int ownedRules,
+    List<String> missingRules,
+    String bridgeNfCallIptables,
+    String iptablesBackend,
+    int otherBackendRules,
+    List<String> overlappingRoutes,
+    List<Long> dockerdPids,
+    List<String> orphanVeths,
+    List<String> orphanNamespaces) {
+  public Facts {
+    missingRules = List.copyOf(missingRules);
+    overlappingRoutes = List.copyOf(overlappingRoutes);
+    dockerdPids = List.copyOf(dockerdPids);
+    orphanVeths = List.copyOf(orphanVeths);
+    orphanNamespaces = List.copyOf(orphanNamespaces);
+  }
+}
