@@ -1,6 +1,7 @@
 #!/bin/sh
 # The README's test command: unit tests, then the privileged kernel tests, each in throwaway network
-# namespaces. Run as root. Afterwards it proves the machine's own network is exactly as before.
+# namespaces, then the lab's checks (lab/check.sh). Run as root. Afterwards it proves the machine's
+# own network is exactly as before.
 set -eu
 root=$(cd "$(dirname "$0")" && pwd -P)
 cd "$root"
@@ -21,6 +22,7 @@ fi
 before=$(snapshot)
 status=0
 ./mvnw -B verify "$@" || status=$?
+lab/check.sh || status=$?
 after=$(snapshot)
 
 if [ "$before" != "$after" ]; then

@@ -8,6 +8,7 @@ N=${N:-50}
 "$root/jocker" --version >/dev/null
 dist="$root/cli/target/jocker-dist"
 export N dist
+# shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
 exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
   "$dist/bin/jockerd" --data-root "$state" -H unix:///run/jocker.sock >"$state/jockerd.log" 2>&1 &

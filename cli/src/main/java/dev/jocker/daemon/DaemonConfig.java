@@ -6,6 +6,7 @@ import dev.jocker.engine.EngineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
@@ -64,6 +65,15 @@ public record DaemonConfig(
             .hasArg()
             .argName("int")
             .desc("MTU of the bridge and container links (default 1500)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("rules-check-interval")
+            .hasArg()
+            .argName("seconds")
+            .desc(
+                "How often to restore iptables rules removed behind jocker's back (default 10;"
+                    + " 0: never)")
             .build());
     o.addOption(
         Option.builder()
@@ -146,6 +156,17 @@ public record DaemonConfig(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--mtu must be a number");
     }
+    int rulesCheck;
+    try {
+      rulesCheck =
+          Integer.parseInt(pick(cl, json, "rules-check-interval", "rules-check-interval", "10"));
+    } catch (NumberFormatException e) {
+      rulesCheck = -1;
+    }
+    if (rulesCheck < 0) {
+      throw new IllegalArgumentException(
+          "--rules-check-interval must be a whole number of seconds, 0 or more");
+    }
     EngineConfig engine =
         new EngineConfig(
             Path.of(pick(cl, json, "data-root", "data-root", "/var/lib/jocker")),
@@ -156,6 +177,7 @@ public record DaemonConfig(
             bool(pick(cl, json, "ip-forward", "ip-forward", "true"), "--ip-forward"),
             pick(cl, json, "iptables-chain-prefix", "iptables-chain-prefix", "DOCKER"),
             Path.of(pick(cl, json, "netns-dir", "netns-dir", "/run/netns")),
+            Duration.ofSeconds(rulesCheck),
             null);
     String level = pick(cl, json, "log-level", "log-level", "info");
     if (!List.of("debug", "info", "warn", "error").contains(level)) {

@@ -90,7 +90,7 @@ class CrashRecoveryIT {
 
   @Test
   void flushedRulesAreRestoredWithoutBeingAsked(Sandbox sandbox) throws InterruptedException {
-    try (Jockerd d = new Jockerd(sandbox, dir, "-Djocker.rules-check-seconds=1").start()) {
+    try (Jockerd d = new Jockerd(sandbox, dir).checkingRulesEvery(1).start()) {
       d.ok("network", "ls");
       String rules =
           sandbox

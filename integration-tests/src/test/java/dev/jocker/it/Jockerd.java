@@ -28,17 +28,25 @@ final class Jockerd implements AutoCloseable {
   private Process process;
 
   private final List<String> jvmProperties;
+  private int rulesCheckSeconds;
 
   /**
    * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
    * {@code -Djocker.test.crash-at=attach:veth} go to its JVM. The periodic firewall check is off
-   * unless a property turns it on, so that tests can remove rules and watch what happens.
+   * unless {@link #checkingRulesEvery} turns it on, so that tests can remove rules and watch what
+   * happens.
    */
   Jockerd(Sandbox sandbox, Path dir, String... jvmProperties) {
     this.jvmProperties = List.of(jvmProperties);
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
+  }
+
+  /** Turns the periodic firewall check on, every {@code seconds}. */
+  Jockerd checkingRulesEvery(int seconds) {
+    this.rulesCheckSeconds = seconds;
+    return this;
   }
 
   /** Runs a daemon that is expected to refuse to start; returns its exit code and output. */
@@ -63,7 +71,6 @@ final class Jockerd implements AutoCloseable {
   private List<String> argv() {
     List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    argv.add("-Djocker.rules-check-seconds=3600");
     argv.addAll(jvmProperties);
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(
@@ -74,7 +81,9 @@ final class Jockerd implements AutoCloseable {
             "-H",
             "unix://" + socket,
             "--log-dir",
-            dataRoot.resolve("log").toString()));
+            dataRoot.resolve("log").toString(),
+            "--rules-check-interval",
+            Integer.toString(rulesCheckSeconds)));
     return argv;
   }
 

@@ -114,8 +114,7 @@ public final class Doctor {
     } else if (missing.stream().anyMatch(r -> r.contains("-A FORWARD "))) {
       detail.append("\nThe FORWARD policy drops what these rules would have accepted.");
     }
-    return Finding.fail(
-        "rules", detail.toString(), RECONCILE + " (jockerd also checks every 10 s)");
+    return Finding.fail("rules", detail.toString(), RECONCILE);
   }
 
   private static Finding bridgeNetfilter(Facts f) {

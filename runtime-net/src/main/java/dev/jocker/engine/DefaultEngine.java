@@ -68,8 +68,6 @@ public final class DefaultEngine implements Engine {
   private static final String HOST = "host";
   private static final String NONE = "none";
   private static final String NETNS_PREFIX = "jocker-";
-  private static final long RULE_CHECK_MILLIS =
-      1000L * Long.getLong("jocker.rules-check-seconds", 10);
 
   private final EngineConfig config;
   private final Store store;
@@ -604,8 +602,9 @@ public final class DefaultEngine implements Engine {
         Thread.sleep(250);
         checkExits();
         // A firewall reload or `iptables -F` behind jocker's back is noticed within seconds.
-        if (System.currentTimeMillis() > nextRuleCheck) {
-          nextRuleCheck = System.currentTimeMillis() + RULE_CHECK_MILLIS;
+        long interval = config.rulesCheckInterval().toMillis();
+        if (interval > 0 && System.currentTimeMillis() > nextRuleCheck) {
+          nextRuleCheck = System.currentTimeMillis() + interval;
           restoreRulesIfFlushed();
         }
       } catch (InterruptedException e) {

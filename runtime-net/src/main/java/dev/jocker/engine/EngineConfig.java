@@ -1,6 +1,7 @@
 package dev.jocker.engine;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * How to open an engine; the daemon fills it from its options and {@code daemon.json}.
@@ -13,6 +14,8 @@ import java.nio.file.Path;
  * @param ipForward whether to enable {@code net.ipv4.ip_forward}
  * @param chainPrefix iptables chain prefix, {@code DOCKER}
  * @param netnsDir where named namespaces live, {@code /run/netns}
+ * @param rulesCheckInterval how often to look for rules removed behind jocker's back and restore
+ *     them (a firewall reload, {@code iptables -F}); zero never looks
  * @param hostNetns the namespace playing the host, or null for the caller's own
  */
 public record EngineConfig(
@@ -24,6 +27,7 @@ public record EngineConfig(
     boolean ipForward,
     String chainPrefix,
     Path netnsDir,
+    Duration rulesCheckInterval,
     Path hostNetns) {
 
   /** Docker's defaults under {@code dataRoot}. */
@@ -37,12 +41,37 @@ public record EngineConfig(
         true,
         "DOCKER",
         Path.of("/run/netns"),
+        Duration.ofSeconds(10),
         null);
   }
 
   /** The same configuration with another host namespace. */
   public EngineConfig withHostNetns(Path netns) {
     return new EngineConfig(
-        dataRoot, bridge, bip, mtu, iptables, ipForward, chainPrefix, netnsDir, netns);
+        dataRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        netns);
+  }
+
+  /** The same configuration with another rules check interval (zero: never). */
+  public EngineConfig withRulesCheckInterval(Duration interval) {
+    return new EngineConfig(
+        dataRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        interval,
+        hostNetns);
   }
 }

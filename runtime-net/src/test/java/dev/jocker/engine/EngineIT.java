@@ -10,6 +10,7 @@ import dev.jocker.testing.Sandbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,10 @@ class EngineIT {
   void doctorSeesWhatWasBrokenByHandAndReconcileRepairsWhatIsJockers(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    EngineConfig config =
+        EngineConfig.defaults(dataRoot)
+            .withHostNetns(sandbox.host().path())
+            .withRulesCheckInterval(Duration.ZERO);
     try (Engine engine = DefaultEngine.open(config)) {
       engine.create(busybox("test1"));
       assertEquals(List.of(), problems(engine.doctor()), Doctor.render(engine.doctor()));

@@ -1,0 +1,67 @@
+#!/bin/sh
+# The lab's checks, run by test.sh (as root): lints the Vagrantfile and every shell script, runs
+# lab/provision.sh twice without its apt and systemd parts into a throwaway prefix and proves that the
+# second run changes nothing, then runs the commands of LAB.md's steps 1 to 3 (between its ci:begin
+# and ci:end marks) exactly as written, against a jockerd started from that install, inside a
+# throwaway network namespace.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd -P)
+cd "$root"
+
+say() {
+  echo "lab/check.sh: $*"
+}
+fail() {
+  echo "lab/check.sh: FAILED: $*" >&2
+  exit 1
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+say "shellcheck"
+shellcheck lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
+  tools/sandbox-jvm/bin/java bench/*.sh
+
+say "vagrant validate"
+# No call home to HashiCorp, and no ~/.vagrant.d or .vagrant/ left behind.
+VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_HOME="$work/vagrant.d" VAGRANT_DOTFILE_PATH="$work/dot-vagrant" \
+  vagrant validate --ignore-provider
+
+export PREFIX="$work/prefix" JOCKER_HOME="$work/opt"
+installed() {
+  find "$PREFIX" "$JOCKER_HOME" -printf '%p %s %T@ %l\n' | sort
+}
+say "provision.sh --no-system, twice"
+lab/provision.sh --no-system >"$work/first.log" || fail "provisioning: $(cat "$work/first.log")"
+first=$(installed)
+lab/provision.sh --no-system >"$work/second.log"
+[ "$first" = "$(installed)" ] || fail "the second provisioning run changed the installation"
+grep -q "is current" "$work/second.log" || fail "second run: $(cat "$work/second.log")"
+
+say "LAB.md steps 1 to 3, against the provisioned jocker"
+awk '/<!-- ci:begin/ {on = 1} /<!-- ci:end/ {on = 0}
+  on && /^```sh$/ {code = 1; next} /^```/ {code = 0; next} on && code' lab/LAB.md >"$work/steps.sh"
+grep -q 'jocker run' "$work/steps.sh" || fail "no commands between the ci marks of lab/LAB.md"
+export work
+# shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
+tools/sandbox-run sh -eu -c '
+  "$PREFIX/bin/jockerd" --data-root "$work/state" --log-dir "$work/log" >"$work/jockerd.out" 2>&1 &
+  daemon=$!
+  trap "kill $daemon; wait $daemon || true" EXIT
+  i=0
+  until "$PREFIX/bin/jocker" ps >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 150 ] && { cat "$work/jockerd.out"; exit 1; }; sleep 0.2
+  done
+  PATH="$PREFIX/bin:$PATH"
+  sudo() { "$@"; }
+  . "$work/steps.sh" >"$work/steps.out" 2>&1 || { cat "$work/steps.out"; exit 1; }
+  jocker rm -f test1 test2 >/dev/null
+'
+for want in "inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0" \
+  "link/ether 02:42:ac:11:00:02" "default via 172.17.0.1 dev eth0" \
+  "3 packets transmitted, 3 packets received, 0% packet loss"; do
+  grep -qF "$want" "$work/steps.out" || fail "LAB.md steps 1 to 3 did not show: $want
+$(cat "$work/steps.out")"
+done
+say "ok: shellcheck, vagrant validate, idempotent provisioning, LAB.md steps 1 to 3"

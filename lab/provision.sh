@@ -1,0 +1,147 @@
+#!/bin/sh
+# Provisions the jocker lab (Debian 12, as root): installs what jocker and the lab use, builds jocker
+# from the checkout, installs it and runs jockerd as a systemd service. Idempotent: a second run
+# changes nothing and says so. --no-system skips the apt and systemd parts, for CI and containers
+# without a booted systemd. PREFIX (default /usr/local) and JOCKER_HOME (default /opt/jocker) say
+# where jocker goes.
+set -eu
+
+usage() {
+  echo "usage: provision.sh [--no-system] [CHECKOUT]" >&2
+  exit 2
+}
+
+system=1
+checkout=
+for arg in "$@"; do
+  case "$arg" in
+    --no-system) system=0 ;;
+    -h | --help) usage ;;
+    -*)
+      echo "provision.sh: unknown option $arg" >&2
+      usage
+      ;;
+    *) checkout=$arg ;;
+  esac
+done
+[ -n "$checkout" ] || checkout=$(cd "$(dirname "$0")/.." && pwd -P)
+if [ ! -x "$checkout/jocker" ]; then
+  echo "provision.sh: $checkout is not a jocker checkout (it has no ./jocker)" >&2
+  exit 2
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "provision.sh: run as root (sudo lab/provision.sh)" >&2
+  exit 1
+fi
+prefix=${PREFIX:-/usr/local}
+home=${JOCKER_HOME:-/opt/jocker}
+unit=/etc/systemd/system/jockerd.service
+
+say() {
+  echo "provision: $*"
+}
+
+# Java to build and run jocker; the tools the lab looks through (ip, brctl, iptables, tcpdump).
+packages="openjdk-17-jdk-headless iproute2 iptables bridge-utils busybox-static tcpdump conntrack
+  util-linux ca-certificates"
+
+install_packages() {
+  missing=
+  for p in $packages; do
+    if ! dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      missing="$missing $p"
+    fi
+  done
+  if [ -z "$missing" ]; then
+    say "packages: all present"
+    return
+  fi
+  say "packages: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086 # one word per package
+  apt-get install -y -q --no-install-recommends $missing
+}
+
+build() {
+  # ./jocker rebuilds only when a source is newer than the distribution.
+  "$checkout/jocker" --version >/dev/null
+  say "build: $("$checkout/jocker" --version)"
+}
+
+install_jocker() {
+  dist="$checkout/cli/target/jocker-dist"
+  if diff -rq --exclude=jocker-cli.jsa "$dist" "$home" >/dev/null 2>&1 &&
+    [ "$(readlink "$prefix/bin/jocker")" = "$home/bin/jocker" ] &&
+    [ "$(readlink "$prefix/bin/jockerd")" = "$home/bin/jockerd" ]; then
+    say "install: $prefix/bin/jocker is current"
+    return
+  fi
+  PREFIX=$prefix JOCKER_HOME=$home "$checkout/jocker" install | sed 's/^/provision: install: /'
+  installed=1
+}
+
+unit_text() {
+  cat <<UNIT
+[Unit]
+Description=jocker daemon: Docker's default bridge networking, rebuilt on rtnetlink
+Documentation=file://$checkout/lab/LAB.md
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+ExecStart=$prefix/bin/jockerd
+# Containers outlive a restart of the daemon (live restore), as under Docker: stop only jockerd.
+KillMode=process
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+}
+
+service() {
+  if [ -f "$unit" ] && [ "$(unit_text)" = "$(cat "$unit")" ]; then
+    changed=0
+  else
+    unit_text >"$unit"
+    systemctl daemon-reload
+    changed=1
+    say "service: wrote $unit"
+  fi
+  if ! systemctl is-enabled --quiet jockerd; then
+    systemctl enable --quiet jockerd
+    say "service: enabled jockerd"
+  fi
+  if ! systemctl is-active --quiet jockerd; then
+    systemctl start jockerd
+    say "service: started jockerd"
+  elif [ "$changed" = 1 ] || [ "$installed" = 1 ]; then
+    systemctl restart jockerd
+    say "service: restarted jockerd (new unit or new build)"
+  else
+    say "service: jockerd is running"
+  fi
+  i=0
+  until "$prefix/bin/jocker" ps >/dev/null 2>&1; do
+    i=$((i + 1))
+    if [ "$i" -gt 60 ]; then
+      echo "provision.sh: jockerd did not answer in 30 s; see: journalctl -u jockerd" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+installed=0
+if [ "$system" = 1 ]; then
+  install_packages
+fi
+build
+install_jocker
+if [ "$system" = 1 ]; then
+  service
+  say "ready: vagrant ssh, then follow $checkout/lab/LAB.md"
+else
+  say "ready (--no-system: no packages, no service; start $prefix/bin/jockerd yourself)"
+fi
