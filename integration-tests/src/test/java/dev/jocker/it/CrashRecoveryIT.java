@@ -22,7 +22,6 @@ class CrashRecoveryIT {
     "create:journaled",
     "attach:netns",
     "attach:veth",
-    "attach:master",
     "attach:up",
     "attach:address",
     "create:attached"

@@ -101,8 +101,9 @@ public final class BridgeDriver {
 
   /**
    * Creates namespace {@code netns} and wires it onto the bridge with {@code address}: one veth
-   * pair whose peer is born inside as {@code eth0} with MAC 02:42 + address, host end enslaved and
-   * up, lo and eth0 up, the address with its broadcast, and the default route via the bridge.
+   * pair whose peer is born inside as {@code eth0} with MAC 02:42 + address and whose host end is
+   * born enslaved and up, lo and eth0 up, the address with its broadcast, and the default route via
+   * the bridge.
    */
   public Endpoint attach(String netns, String hostVeth, int address) {
     Inet4Address ip = Ipv4.toInet(address);
@@ -111,11 +112,9 @@ public final class BridgeDriver {
     try (Netns ns = namespaces.create(netns, BridgeDriver::privateNamespaceSysctls)) {
       Crashpoints.reach("attach:netns");
       // The host end's IFLA_LINK is eth0's index inside: no lookup needed for the address.
-      Link hostEnd = host.links().addVethPair(hostVeth, "eth0", ns, mac, config.mtu());
+      Link hostEnd =
+          host.links().addVethPairOnBridge(hostVeth, "eth0", ns, mac, config.mtu(), bridgeIndex());
       Crashpoints.reach("attach:veth");
-      host.links().setMaster(hostVeth, bridgeIndex());
-      Crashpoints.reach("attach:master");
-      host.links().setUp(hostVeth);
       ns.links().setUp("lo");
       ns.links().setUp("eth0");
       Crashpoints.reach("attach:up");

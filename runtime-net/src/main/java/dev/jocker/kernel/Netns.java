@@ -35,6 +35,13 @@ public final class Netns implements AutoCloseable {
     return new Netns(nsFile, Syscalls.open(nsFile.toString()), false);
   }
 
+  /** As {@link #open(Path)}, with a netlink socket already opened inside it. */
+  static Netns open(Path nsFile, NetlinkSocket socket) {
+    Netns ns = open(nsFile);
+    ns.socket = socket;
+    return ns;
+  }
+
   /** The namespace of process {@code pid}. */
   public static Netns openPid(long pid) {
     return open(Path.of("/proc/" + pid + "/ns/net"));

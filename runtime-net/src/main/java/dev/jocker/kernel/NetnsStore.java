@@ -54,15 +54,19 @@ public final class NetnsStore {
     } catch (IOException e) {
       throw new UncheckedIOException("netns add " + name + ": cannot create " + target, e);
     }
+    NetlinkSocket socket;
     try {
-      NamespaceHopper.get()
-          .callInNewNamespace(
-              () -> {
-                Syscalls.mount(
-                    "/proc/thread-self/ns/net", target.toString(), "none", Syscalls.MS_BIND);
-                init.accept(target);
-                return null;
-              });
+      // The socket is opened while the new namespace is current anyway: the first request inside
+      // then costs no second trip into it.
+      socket =
+          NamespaceHopper.get()
+              .callInNewNamespace(
+                  () -> {
+                    Syscalls.mount(
+                        "/proc/thread-self/ns/net", target.toString(), "none", Syscalls.MS_BIND);
+                    init.accept(target);
+                    return NetlinkSocket.open();
+                  });
     } catch (RuntimeException e) {
       try {
         Files.deleteIfExists(target);
@@ -71,7 +75,12 @@ public final class NetnsStore {
       }
       throw e;
     }
-    return Netns.open(target);
+    try {
+      return Netns.open(target, socket);
+    } catch (RuntimeException e) {
+      socket.close();
+      throw e;
+    }
   }
 
   /** Opens the namespace named {@code name}. */
