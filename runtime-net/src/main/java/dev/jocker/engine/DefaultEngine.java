@@ -54,6 +54,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.logging.log4j.CloseableThreadContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -302,10 +304,12 @@ public final class DefaultEngine implements Engine {
       undoCreate(id, netnsName, veth);
       throw new EngineException(INTERNAL, "create container " + name + ": " + e.getMessage(), e);
     }
-    LOG.info(
-        "container created: container={} network={} address={}",
+    event(
+        LOG::info,
+        "container created",
         name,
         mode,
+        "address",
         mode.equals(BRIDGE) ? Ipv4.format(address) : "-");
     return info(find(id));
   }
@@ -347,7 +351,7 @@ public final class DefaultEngine implements Engine {
     try {
       bridge.detach(netnsName, veth);
     } catch (RuntimeException e) {
-      LOG.warn("undo create {}: {}", id, e.getMessage());
+      LOG.warn("undo create of container {}: {}", id, e.getMessage());
     }
     forget(id);
   }
@@ -363,7 +367,7 @@ public final class DefaultEngine implements Engine {
       ProcessRuntime.Started started = ProcessRuntime.startDetached(spec(c));
       ContainerRecord running = c.running(started.pid(), started.startTime(), Instant.now());
       saveState(running);
-      LOG.info("container started: container={} pid={}", c.name(), started.pid());
+      event(c, "container started", "pid", Long.toString(started.pid()));
       c = running;
     }
     return info(c);
@@ -395,7 +399,7 @@ public final class DefaultEngine implements Engine {
         signal(c, true);
         awaitExit(c.id(), 10_000);
       }
-      LOG.info("container stopped: container={}", c.name());
+      event(c, "container stopped");
     }
     return container(c.id());
   }
@@ -407,7 +411,7 @@ public final class DefaultEngine implements Engine {
       throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
     }
     ProcessRuntime.signal(c.pid(), Signals.number(signal));
-    LOG.info("container signalled: container={} signal={}", c.name(), signal);
+    event(c, "container signalled", "signal", signal);
   }
 
   @Override
@@ -493,7 +497,7 @@ public final class DefaultEngine implements Engine {
     }
     Crashpoints.reach("remove:detached");
     forget(c.id());
-    LOG.info("container removed: container={}", c.name());
+    event(c, "container removed");
   }
 
   @Override
@@ -593,6 +597,31 @@ public final class DefaultEngine implements Engine {
     checkExits();
   }
 
+  /**
+   * Logs {@code message} with the container, its network and {@code more} (key, value, …) as log4j
+   * context: JSON logs get them as fields of their own, text logs print them after the message. A
+   * null container is left out.
+   */
+  @SuppressWarnings("try") // the context is in force while the resource is open; nothing reads it
+  private static void event(
+      Consumer<String> level, String message, String container, String network, String... more) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    if (container != null) {
+      fields.put("container", container);
+    }
+    fields.put("network", network);
+    for (int i = 0; i + 1 < more.length; i += 2) {
+      fields.put(more[i], more[i + 1]);
+    }
+    try (CloseableThreadContext.Instance context = CloseableThreadContext.putAll(fields)) {
+      level.accept(message);
+    }
+  }
+
+  private static void event(ContainerRecord c, String message, String... more) {
+    event(LOG::info, message, c.name(), c.networkMode(), more);
+  }
+
   // ---------------------------------------------------------------- supervision
 
   private void supervise() {
@@ -617,9 +646,11 @@ public final class DefaultEngine implements Engine {
 
   private void restoreRulesIfFlushed() {
     if (!bridge.missingRules().isEmpty()) {
-      LOG.warn(
-          "iptables rules of {} were removed behind jocker's back; restoring them",
-          config.bridge());
+      event(
+          LOG::warn,
+          "iptables rules of " + config.bridge() + " were removed behind jocker's back; restoring",
+          null,
+          BRIDGE);
       reconcile();
     }
   }
@@ -633,7 +664,7 @@ public final class DefaultEngine implements Engine {
           OptionalInt code = awaitExitCode(containersDir.resolve(c.id()));
           ContainerRecord exited = c.exited(code.orElse(137), Instant.now());
           saveState(exited);
-          LOG.info("container exited: container={} code={}", c.name(), exited.exitCode());
+          event(c, "container exited", "code", Integer.toString(exited.exitCode()));
           if (c.autoRemove()) {
             ended.add(exited);
           }
@@ -695,7 +726,7 @@ public final class DefaultEngine implements Engine {
       fixed.add("removed orphan namespace " + ns);
     }
     for (String f : fixed) {
-      LOG.info("reconcile: {}", f);
+      event(LOG::info, "reconcile: " + f, null, BRIDGE);
     }
     return fixed;
   }
