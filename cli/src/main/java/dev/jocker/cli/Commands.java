@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jocker.container.HumanTime;
@@ -28,7 +27,6 @@ import org.apache.commons.cli.ParseException;
 
 /** Docker's commands, spoken to jockerd over its API. */
 final class Commands {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DaemonClient client;
   private final PrintStream out;
@@ -205,7 +203,7 @@ final class Commands {
     if (positional.isEmpty()) {
       throw new UsageException(command, "\"jocker " + command + "\" requires at least 1 argument.");
     }
-    ObjectNode body = JSON.createObjectNode();
+    ObjectNode body = Json.object();
     body.put("Image", positional.get(0));
     ArrayNode cmd = body.putArray("Cmd");
     positional.subList(1, positional.size()).forEach(cmd::add);
@@ -233,7 +231,7 @@ final class Commands {
           .put("IPv4Address", cl.getOptionValue("ip"));
     }
     String query = cl.hasOption("name") ? "?name=" + enc(cl.getOptionValue("name")) : "";
-    JsonNode created = call("POST", "/containers/create" + query, JSON.writeValueAsBytes(body));
+    JsonNode created = call("POST", "/containers/create" + query, Json.bytes(body));
     return created.get("Id").asText();
   }
 
@@ -374,7 +372,7 @@ final class Commands {
       throw new UsageException("exec", "\"jocker exec\" requires at least 2 arguments.");
     }
     String container = positional.get(0);
-    ObjectNode body = JSON.createObjectNode();
+    ObjectNode body = Json.object();
     ArrayNode cmd = body.putArray("Cmd");
     positional.subList(1, positional.size()).forEach(cmd::add);
     ArrayNode env = body.putArray("Env");
@@ -387,7 +385,7 @@ final class Commands {
     body.put("AttachStdout", true);
     body.put("AttachStderr", true);
     String execId =
-        call("POST", "/containers/" + enc(container) + "/exec", JSON.writeValueAsBytes(body))
+        call("POST", "/containers/" + enc(container) + "/exec", Json.bytes(body))
             .get("Id")
             .asText();
     if (cl.hasOption("d")) {
@@ -565,7 +563,7 @@ final class Commands {
     if (cl.getArgList().isEmpty()) {
       throw new UsageException("inspect", "\"jocker inspect\" requires at least 1 argument.");
     }
-    ArrayNode result = JSON.createArrayNode();
+    ArrayNode result = Json.array();
     int status = 0;
     for (String ref : cl.getArgList()) {
       JsonNode found =
@@ -592,7 +590,7 @@ final class Commands {
           continue;
         }
         check(r);
-        return JSON.readTree(r.body());
+        return Json.parse(r.bytes());
       }
     }
     return null;
@@ -692,7 +690,7 @@ final class Commands {
           throw new UsageException(
               "network inspect", "\"jocker network inspect\" requires at least 1 argument.");
         }
-        ArrayNode result = JSON.createArrayNode();
+        ArrayNode result = Json.array();
         for (String n : rest) {
           result.add(call("GET", "/networks/" + enc(n), null));
         }
@@ -840,7 +838,7 @@ final class Commands {
     try (DaemonClient.Response r = client.send(method, path, body)) {
       check(r);
       byte[] bytes = r.bytes();
-      return bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+      return bytes.length == 0 ? Json.object() : Json.parse(bytes);
     }
   }
 
@@ -849,7 +847,7 @@ final class Commands {
       String text = r.text();
       String message = text;
       try {
-        JsonNode n = JSON.readTree(text);
+        JsonNode n = Json.parse(text);
         if (n != null && n.has("message")) {
           message = n.get("message").asText();
         }
@@ -874,7 +872,7 @@ final class Commands {
     DefaultIndenter indenter = new DefaultIndenter("    ", "\n");
     printer.indentObjectsWith(indenter);
     printer.indentArraysWith(indenter);
-    return JSON.writer(printer).writeValueAsString(node);
+    return Json.text(node, printer);
   }
 
   private static List<String> strings(JsonNode array) {

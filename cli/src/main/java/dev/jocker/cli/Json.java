@@ -1,0 +1,141 @@
+package dev.jocker.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * JSON for the CLI: Jackson's streaming parser and generator over its tree nodes, without an
+ * ObjectMapper. Setting a mapper up (type factory, serializers, date formats, locale data) costs a
+ * CLI process more than its whole exchange with the daemon; the CLI needs none of it.
+ */
+final class Json {
+  private static final JsonFactory FACTORY = new JsonFactory();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private Json() {}
+
+  static ObjectNode object() {
+    return NODES.objectNode();
+  }
+
+  static ArrayNode array() {
+    return NODES.arrayNode();
+  }
+
+  static JsonNode parse(byte[] bytes) throws IOException {
+    try (JsonParser p = FACTORY.createParser(bytes)) {
+      return document(p);
+    }
+  }
+
+  static JsonNode parse(String text) throws IOException {
+    try (JsonParser p = FACTORY.createParser(text)) {
+      return document(p);
+    }
+  }
+
+  static byte[] bytes(JsonNode node) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      write(g, node);
+    }
+    return out.toByteArray();
+  }
+
+  static String text(JsonNode node, PrettyPrinter printer) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.setPrettyPrinter(printer);
+      write(g, node);
+    }
+    return out.toString();
+  }
+
+  private static JsonNode document(JsonParser p) throws IOException {
+    JsonToken first = p.nextToken();
+    if (first == null) {
+      throw new JsonParseException(p, "no JSON value");
+    }
+    return value(p, first);
+  }
+
+  private static JsonNode value(JsonParser p, JsonToken token) throws IOException {
+    switch (token) {
+      case START_OBJECT:
+        ObjectNode object = object();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          object.set(name, value(p, p.nextToken()));
+        }
+        return object;
+      case START_ARRAY:
+        ArrayNode array = array();
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+          array.add(value(p, t));
+        }
+        return array;
+      case VALUE_STRING:
+        return NODES.textNode(p.getText());
+      case VALUE_NUMBER_INT:
+        return switch (p.getNumberType()) {
+          case INT -> NODES.numberNode(p.getIntValue());
+          case LONG -> NODES.numberNode(p.getLongValue());
+          default -> NODES.numberNode(p.getBigIntegerValue());
+        };
+      case VALUE_NUMBER_FLOAT:
+        return NODES.numberNode(p.getDoubleValue());
+      case VALUE_TRUE:
+        return NODES.booleanNode(true);
+      case VALUE_FALSE:
+        return NODES.booleanNode(false);
+      case VALUE_NULL:
+        return NODES.nullNode();
+      default:
+        throw new JsonParseException(p, "unexpected " + token);
+    }
+  }
+
+  private static void write(JsonGenerator g, JsonNode node) throws IOException {
+    switch (node.getNodeType()) {
+      case OBJECT -> {
+        g.writeStartObject();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = it.next();
+          g.writeFieldName(field.getKey());
+          write(g, field.getValue());
+        }
+        g.writeEndObject();
+      }
+      case ARRAY -> {
+        g.writeStartArray();
+        for (JsonNode element : node) {
+          write(g, element);
+        }
+        g.writeEndArray();
+      }
+      case NUMBER -> {
+        if (node.isIntegralNumber()) {
+          g.writeNumber(node.bigIntegerValue());
+        } else {
+          g.writeNumber(node.doubleValue());
+        }
+      }
+      case BOOLEAN -> g.writeBoolean(node.booleanValue());
+      case NULL, MISSING -> g.writeNull();
+      default -> g.writeString(node.asText());
+    }
+  }
+}
