@@ -166,7 +166,7 @@ final class Commands {
             .longOpt("network")
             .hasArg()
             .argName("network")
-            .desc("Connect a container to a network (bridge, host, none)")
+            .desc("Connect a container to a network (bridge, host, none, or a created one)")
             .build());
     o.addOption(
         Option.builder()
@@ -660,8 +660,10 @@ final class Commands {
           Manage networks
 
           Commands:
+            create      Create a bridge network
             inspect     Display detailed information on one or more networks
             ls          List networks
+            rm          Remove one or more networks
             topology    Draw the network as the kernel holds it (--format text|dot|mermaid)
             trace       Explain the path of a packet: trace CONTAINER DEST
 
@@ -684,6 +686,26 @@ final class Commands {
         }
         out.print(t.render());
         return 0;
+      }
+      case "create" -> {
+        return networkCreate(rest);
+      }
+      case "rm", "remove" -> {
+        if (rest.isEmpty()) {
+          throw new UsageException(
+              "network rm", "\"jocker network rm\" requires at least 1 argument.");
+        }
+        int status = 0;
+        for (String n : rest) {
+          try {
+            call("DELETE", "/networks/" + enc(n), null);
+            out.println(n);
+          } catch (DaemonError e) {
+            err.println("Error response from daemon: " + e.getMessage());
+            status = 1;
+          }
+        }
+        return status;
       }
       case "inspect" -> {
         if (rest.isEmpty()) {
@@ -766,6 +788,64 @@ final class Commands {
     }
     out.print(Doctor.render(findings));
     return Doctor.healthy(findings) ? 0 : 1;
+  }
+
+  private int networkCreate(List<String> args) throws IOException, UsageException, DaemonError {
+    Options o = new Options();
+    o.addOption(
+        Option.builder("d")
+            .longOpt("driver")
+            .hasArg()
+            .argName("string")
+            .desc("Driver to manage the Network (default \"bridge\")")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("subnet")
+            .hasArg()
+            .argName("string")
+            .desc("Subnet in CIDR format that represents a network segment")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("gateway")
+            .hasArg()
+            .argName("string")
+            .desc("IPv4 Gateway for the master subnet")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("ip-range")
+            .hasArg()
+            .argName("string")
+            .desc("Allocate container ip from a sub-range")
+            .build());
+    CommandLine cl =
+        parse(
+            "network create",
+            o,
+            args,
+            false,
+            "network create [OPTIONS] NETWORK",
+            "Create a bridge network");
+    if (cl.getArgList().size() != 1) {
+      throw new UsageException(
+          "network create", "\"jocker network create\" requires exactly 1 argument.");
+    }
+    ObjectNode body = Json.object();
+    body.put("Name", cl.getArgList().get(0));
+    body.put("Driver", cl.getOptionValue("driver", "bridge"));
+    if (cl.hasOption("subnet") || cl.hasOption("gateway") || cl.hasOption("ip-range")) {
+      ObjectNode config = body.putObject("IPAM").putArray("Config").addObject();
+      for (String[] option :
+          new String[][] {{"subnet", "Subnet"}, {"gateway", "Gateway"}, {"ip-range", "IPRange"}}) {
+        if (cl.hasOption(option[0])) {
+          config.put(option[1], cl.getOptionValue(option[0]));
+        }
+      }
+    }
+    out.println(call("POST", "/networks/create", Json.bytes(body)).get("Id").asText());
+    return 0;
   }
 
   private int reconcile(List<String> args) throws IOException, DaemonError {

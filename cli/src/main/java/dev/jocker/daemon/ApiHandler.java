@@ -11,6 +11,7 @@ import dev.jocker.engine.Engine;
 import dev.jocker.engine.EngineException;
 import dev.jocker.engine.ExecRequest;
 import dev.jocker.engine.ExecResult;
+import dev.jocker.engine.NetworkInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -128,6 +129,14 @@ final class ApiHandler extends Handler.Abstract {
         "/networks",
         c -> send(c, 200, engine.networks().stream().map(DockerJson::network).toList()));
     get("/networks/([^/]+)", c -> send(c, 200, DockerJson.network(engine.network(c.group(1)))));
+    post("/networks/create", this::createNetwork);
+    route(
+        "DELETE",
+        "/networks/([^/]+)",
+        c -> {
+          engine.removeNetwork(c.group(1));
+          empty(c, 204);
+        });
     get(
         "/images/json",
         c -> send(c, 200, engine.images().stream().map(DockerJson::imageSummary).toList()));
@@ -235,6 +244,27 @@ final class ApiHandler extends Handler.Abstract {
     } catch (Exception e) {
       callback.failed(e);
     }
+  }
+
+  /** Docker's {@code POST /networks/create}: Name, and IPAM.Config[0] Subnet, Gateway, IPRange. */
+  private void createNetwork(Call c) throws IOException {
+    JsonNode body = json.readTree(Content.Source.asString(c.request, StandardCharsets.UTF_8));
+    if (body == null || !body.hasNonNull("Name")) {
+      throw new EngineException(EngineException.Kind.INVALID, "network name is required");
+    }
+    String driver = body.path("Driver").asText("bridge");
+    if (!driver.isEmpty() && !driver.equals("bridge")) {
+      throw new EngineException(
+          EngineException.Kind.INVALID, "driver " + driver + " is not supported: use bridge");
+    }
+    JsonNode ipam = body.path("IPAM").path("Config").path(0);
+    NetworkInfo n =
+        engine.createNetwork(
+            body.get("Name").asText(),
+            ipam.path("Subnet").asText(null),
+            ipam.path("Gateway").asText(null),
+            ipam.path("IPRange").asText(null));
+    send(c, 201, Map.of("Id", n.id(), "Warning", ""));
   }
 
   private void create(Call c) throws IOException {

@@ -167,6 +167,9 @@ final class DockerJson {
     if (n.subnet() != null) {
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("Subnet", n.subnet());
+      if (n.ipRange() != null) {
+        c.put("IPRange", n.ipRange());
+      }
       c.put("Gateway", n.gateway());
       config.add(c);
     }

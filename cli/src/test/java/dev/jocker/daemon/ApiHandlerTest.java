@@ -103,6 +103,29 @@ class ApiHandlerTest {
   }
 
   @Test
+  void networksAreCreatedAndRemovedAsDockersApiDoes() throws IOException {
+    Reply created =
+        call(
+            "POST",
+            "/v1.41/networks/create",
+            "{\"Name\":\"mynet\",\"Driver\":\"bridge\",\"IPAM\":{\"Config\":[{\"Subnet\":\"10.10.0.0/24\",\"IPRange\":\"10.10.0.128/25\"}]}}");
+    assertEquals(201, created.status());
+    assertEquals("f".repeat(64), created.json().get("Id").asText());
+    assertEquals(
+        java.util.Arrays.asList("mynet", "10.10.0.0/24", null, "10.10.0.128/25"),
+        engine.lastNetworkCreate);
+    assertEquals(
+        400, call("POST", "/networks/create", "{\"Name\":\"x\",\"Driver\":\"overlay\"}").status());
+    assertEquals(204, call("DELETE", "/networks/mynet", null).status());
+    assertEquals("mynet", engine.lastNetworkRemove);
+    Reply forbidden = call("DELETE", "/networks/bridge", null);
+    assertEquals(403, forbidden.status());
+    assertEquals(
+        "bridge is a pre-defined network and cannot be removed",
+        forbidden.json().get("message").asText());
+  }
+
+  @Test
   void errorsAreDockerShaped() throws IOException {
     Reply missing = call("GET", "/v1.41/containers/test3/json", null);
     assertEquals(404, missing.status());
@@ -141,6 +164,8 @@ class ApiHandlerTest {
   /** An engine in memory: one container at most, always running once created. */
   private static final class FakeEngine implements Engine {
     CreateRequest lastCreate;
+    List<String> lastNetworkCreate;
+    String lastNetworkRemove;
     ContainerInfo container;
 
     @Override
@@ -246,6 +271,31 @@ class ApiHandlerTest {
     @Override
     public List<NetworkInfo> networks() {
       return List.of();
+    }
+
+    @Override
+    public NetworkInfo createNetwork(String name, String subnet, String gateway, String ipRange) {
+      lastNetworkCreate = java.util.Arrays.asList(name, subnet, gateway, ipRange);
+      return new NetworkInfo(
+          "f".repeat(64),
+          name,
+          "bridge",
+          Instant.EPOCH,
+          subnet,
+          ipRange,
+          gateway,
+          java.util.Map.of(),
+          java.util.Map.of());
+    }
+
+    @Override
+    public void removeNetwork(String ref) {
+      if (ref.equals("bridge")) {
+        throw new EngineException(
+            EngineException.Kind.FORBIDDEN,
+            "bridge is a pre-defined network and cannot be removed");
+      }
+      lastNetworkRemove = ref;
     }
 
     @Override

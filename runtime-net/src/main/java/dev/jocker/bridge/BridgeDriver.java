@@ -89,6 +89,22 @@ public final class BridgeDriver {
     return DefaultBridgeRules.of(config.name(), config.subnet().toString(), config.chainPrefix());
   }
 
+  /**
+   * Removes what {@link #setup} made for this bridge alone: the rules that name it, then the
+   * device. The chains and the jumps into them stay, for the other bridges.
+   */
+  public void teardown() {
+    if (config.iptables()) {
+      firewall.delete(
+          rules().rules().stream().filter(r -> r.args().contains(config.name())).toList());
+    }
+    try {
+      host.links().delete(config.name());
+    } catch (NotFoundException gone) {
+      LOG.debug("bridge {} already gone", config.name());
+    }
+  }
+
   /** Rules of {@link #rules()} that are absent from the kernel now. */
   public List<Rule> missingRules() {
     return config.iptables() ? firewall.missing(rules()) : List.of();

@@ -1,6 +1,7 @@
 package dev.jocker.engine;
 
 import static dev.jocker.engine.EngineException.Kind.CONFLICT;
+import static dev.jocker.engine.EngineException.Kind.FORBIDDEN;
 import static dev.jocker.engine.EngineException.Kind.INTERNAL;
 import static dev.jocker.engine.EngineException.Kind.INVALID;
 
@@ -18,6 +19,7 @@ import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.firewall.Rule;
+import dev.jocker.ipam.DefaultPools;
 import dev.jocker.ipam.Ipam;
 import dev.jocker.ipam.IpamException;
 import dev.jocker.ipam.Ipv4;
@@ -78,6 +80,10 @@ public final class DefaultEngine implements Engine {
   private final Netns host;
   private final NetnsStore namespaces;
   private final BridgeDriver bridge;
+
+  /** The drivers of user-defined bridge networks, by network name. */
+  private final Map<String, BridgeDriver> userBridges = new LinkedHashMap<>();
+
   private final Path containersDir;
   private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
   private final Thread supervisor;
@@ -117,6 +123,7 @@ public final class DefaultEngine implements Engine {
           return null;
         });
     bridge.setup();
+    openUserNetworks();
     recover();
     supervisor = new Thread(this::supervise, "jocker-supervisor");
     supervisor.setDaemon(true);
@@ -126,6 +133,55 @@ public final class DefaultEngine implements Engine {
   /** Opens the engine: store, default networks, the bridge, then recovery of unfinished work. */
   public static DefaultEngine open(EngineConfig config) {
     return new DefaultEngine(config);
+  }
+
+  /** Registers each user-defined network's pool and brings its bridge and rules into place. */
+  private void openUserNetworks() {
+    for (NetworkRecord n : networks.values()) {
+      if (n.driver().equals(BRIDGE) && !n.name().equals(BRIDGE)) {
+        store.inTransaction(
+            tx -> {
+              ipam.register(tx, n.id(), n.name(), Pool.of(n.subnet(), n.ipRange(), n.gateway()));
+              return null;
+            });
+        BridgeDriver driver = userDriver(n);
+        driver.setup();
+        userBridges.put(n.name(), driver);
+      }
+    }
+  }
+
+  private BridgeDriver userDriver(NetworkRecord n) {
+    Subnet subnet = Subnet.parse(n.subnet());
+    return new BridgeDriver(
+        BridgeConfig.of(
+            n.bridge(),
+            n.gateway() + "/" + subnet.prefixLength(),
+            n.mtu(),
+            config.iptables(),
+            config.ipForward(),
+            config.chainPrefix()),
+        host,
+        config.hostNetns(),
+        namespaces,
+        MacAddress.parse(n.mac()));
+  }
+
+  /**
+   * Whether containers on network {@code name} get a veth on a bridge (the default or a user's).
+   */
+  private boolean bridged(String name) {
+    return name.equals(BRIDGE) || userBridges.containsKey(name);
+  }
+
+  private BridgeDriver driver(String network) {
+    return network.equals(BRIDGE) ? bridge : userBridges.get(network);
+  }
+
+  private List<BridgeDriver> drivers() {
+    List<BridgeDriver> all = new ArrayList<>(List.of(bridge));
+    all.addAll(userBridges.values());
+    return all;
   }
 
   private void ensureNetworks(BridgeConfig bridgeConfig) {
@@ -208,12 +264,10 @@ public final class DefaultEngine implements Engine {
                 || request.network().isEmpty()
                 || request.network().equals("default")
             ? BRIDGE
-            : request.network();
-    if (!networks.containsKey(mode)) {
-      throw EngineException.notFound("network", mode);
-    }
-    if (request.ipv4() != null && !request.ipv4().isEmpty() && !mode.equals(BRIDGE)) {
-      throw new EngineException(INVALID, "--ip is only supported on network bridge, not " + mode);
+            : networkRecord(request.network()).name();
+    if (request.ipv4() != null && !request.ipv4().isEmpty() && !bridged(mode)) {
+      throw new EngineException(
+          INVALID, "--ip is only supported on bridge networks, not on network " + mode);
     }
     String id = ContainerNames.newId();
     String hostname =
@@ -247,7 +301,7 @@ public final class DefaultEngine implements Engine {
       throw new EngineException(
           CONFLICT, "network namespace " + netnsName + " exists already; run jocker reconcile");
     }
-    NetworkRecord net = networks.get(BRIDGE);
+    NetworkRecord net = networks.get(mode);
     String veth = BridgeDriver.newVethName();
     long journal;
     int address;
@@ -258,12 +312,12 @@ public final class DefaultEngine implements Engine {
               tx -> {
                 tx.insertContainer(record);
                 int a = 0;
-                if (mode.equals(BRIDGE)) {
+                if (bridged(mode)) {
                   a = ipam.allocate(tx, net.id(), request.ipv4(), id);
                 }
                 long j =
                     tx.beginJournal("create", id, "netns=" + netnsName + "\nveth=" + veth + "\n");
-                if (mode.equals(BRIDGE)) {
+                if (bridged(mode)) {
                   tx.insertEndpoint(
                       new EndpointRecord(
                           ContainerNames.newId(),
@@ -284,15 +338,15 @@ public final class DefaultEngine implements Engine {
     }
     try {
       Files.createDirectories(dir);
-      if (mode.equals(BRIDGE)) {
-        bridge.attach(netnsName, veth, address);
+      if (bridged(mode)) {
+        driver(mode).attach(netnsName, veth, address);
       } else if (mode.equals(NONE)) {
         bridge.createIsolated(netnsName);
       }
       if (mode.equals(HOST)) {
         ContainerFiles.copyHostFiles(dir, hostname);
       } else {
-        ContainerFiles.write(dir, mode.equals(BRIDGE) ? Ipv4.format(address) : null, hostname);
+        ContainerFiles.write(dir, bridged(mode) ? Ipv4.format(address) : null, hostname);
       }
       Crashpoints.reach("create:attached");
       store.inTransaction(
@@ -310,7 +364,7 @@ public final class DefaultEngine implements Engine {
         name,
         mode,
         "address",
-        mode.equals(BRIDGE) ? Ipv4.format(address) : "-");
+        bridged(mode) ? Ipv4.format(address) : "-");
     return info(find(id));
   }
 
@@ -645,7 +699,7 @@ public final class DefaultEngine implements Engine {
   }
 
   private void restoreRulesIfFlushed() {
-    if (!bridge.missingRules().isEmpty()) {
+    if (drivers().stream().anyMatch(d -> !d.missingRules().isEmpty())) {
       event(
           LOG::warn,
           "iptables rules of " + config.bridge() + " were removed behind jocker's back; restoring",
@@ -716,6 +770,8 @@ public final class DefaultEngine implements Engine {
   @Override
   public synchronized List<String> reconcile() {
     List<String> fixed = new ArrayList<>(bridge.setup());
+    userBridges.forEach(
+        (name, driver) -> driver.setup().forEach(change -> fixed.add(name + ": " + change)));
     Orphans orphans = orphans();
     for (String veth : orphans.veths()) {
       bridge.detach("-", veth);
@@ -738,7 +794,8 @@ public final class DefaultEngine implements Engine {
     List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
     List<ContainerRecord> containers = records();
     List<String> veths =
-        bridge.bridgePorts().stream()
+        drivers().stream()
+            .flatMap(d -> d.bridgePorts().stream())
             .filter(
                 port ->
                     port.startsWith("veth")
@@ -821,17 +878,159 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public synchronized NetworkInfo network(String ref) {
+    return networkInfo(networkRecord(ref));
+  }
+
+  /** A network by name, full ID or unique ID prefix. */
+  private NetworkRecord networkRecord(String ref) {
     for (NetworkRecord n : networks.values()) {
       if (n.name().equals(ref) || n.id().equals(ref)) {
-        return networkInfo(n);
+        return n;
       }
     }
     List<NetworkRecord> prefixed =
         networks.values().stream().filter(n -> n.id().startsWith(ref)).toList();
     if (prefixed.size() == 1) {
-      return networkInfo(prefixed.get(0));
+      return prefixed.get(0);
     }
     throw EngineException.notFound("network", ref);
+  }
+
+  @Override
+  public synchronized NetworkInfo createNetwork(
+      String name, String subnet, String gateway, String ipRange) {
+    if (name == null || !name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+      throw new EngineException(
+          INVALID,
+          "invalid network name \""
+              + name
+              + "\": use letters, digits, '_', '.' and '-', starting with a letter or digit");
+    }
+    if (networks.containsKey(name)) {
+      throw new EngineException(CONFLICT, "network with name " + name + " already exists");
+    }
+    boolean given = subnet != null && !subnet.isEmpty();
+    if (!given
+        && ((gateway != null && !gateway.isEmpty()) || (ipRange != null && !ipRange.isEmpty()))) {
+      throw new EngineException(INVALID, "--gateway and --ip-range need a --subnet");
+    }
+    Pool pool;
+    try {
+      pool = given ? Pool.of(subnet, ipRange, gateway) : Pool.of(freeSubnet(), null, null);
+      ipam.checkNoOverlap(pool.subnet());
+    } catch (IpamException e) {
+      throw new EngineException(INVALID, e.getMessage(), e);
+    }
+    String id = ContainerNames.newId();
+    NetworkRecord record =
+        new NetworkRecord(
+            id,
+            name,
+            BRIDGE,
+            pool.subnet().toString(),
+            pool.range().equals(pool.subnet()) ? null : pool.range().toString(),
+            Ipv4.format(pool.gateway()),
+            "br-" + id.substring(0, 12),
+            config.mtu(),
+            MacAddress.randomDocker().toString(),
+            Instant.now());
+    store.inTransaction(
+        tx -> {
+          tx.insertNetwork(record);
+          return null;
+        });
+    BridgeDriver driver = userDriver(record);
+    try {
+      driver.setup();
+    } catch (RuntimeException e) {
+      driver.teardown();
+      store.inTransaction(
+          tx -> {
+            tx.deleteNetwork(id);
+            return null;
+          });
+      throw new EngineException(INTERNAL, "create network " + name + ": " + e.getMessage(), e);
+    }
+    store.inTransaction(
+        tx -> {
+          ipam.register(tx, id, name, pool);
+          return null;
+        });
+    networks.put(name, record);
+    userBridges.put(name, driver);
+    event(
+        LOG::info,
+        "network created",
+        null,
+        name,
+        "subnet",
+        record.subnet(),
+        "bridge",
+        record.bridge());
+    return networkInfo(record);
+  }
+
+  /** The first default pool clear of every network, host address and route, and nameserver. */
+  private String freeSubnet() {
+    List<Subnet> inUse = new ArrayList<>(ipam.subnets());
+    for (Route r : host.routes().list()) {
+      if (r.destination() != null) {
+        inUse.add(Subnet.parse(r.destinationText()));
+      }
+    }
+    for (Addr a : host.addrs().list()) {
+      if (a.address() instanceof java.net.Inet4Address) {
+        inUse.add(Subnet.containing(a.cidr()));
+      }
+    }
+    List<Integer> nameservers;
+    try {
+      nameservers = DefaultPools.nameservers(Files.readString(Path.of("/etc/resolv.conf")));
+    } catch (IOException e) {
+      nameservers = List.of();
+    }
+    return DefaultPools.next(inUse, nameservers)
+        .orElseThrow(
+            () ->
+                new IpamException(
+                    "no free address pool: every default pool overlaps a network, a host address"
+                        + " or route, or a nameserver; give one with --subnet"))
+        .toString();
+  }
+
+  @Override
+  public synchronized void removeNetwork(String ref) {
+    NetworkRecord n = networkRecord(ref);
+    if (List.of(BRIDGE, HOST, NONE).contains(n.name())) {
+      throw new EngineException(
+          FORBIDDEN, n.name() + " is a pre-defined network and cannot be removed");
+    }
+    List<String> attached =
+        records().stream()
+            .filter(c -> c.networkMode().equals(n.name()))
+            .map(ContainerRecord::name)
+            .sorted()
+            .toList();
+    if (!attached.isEmpty()) {
+      throw new EngineException(
+          CONFLICT,
+          "error while removing network: network "
+              + n.name()
+              + " id "
+              + n.id()
+              + " has active endpoints ("
+              + String.join(", ", attached)
+              + ")");
+    }
+    userBridges.remove(n.name()).teardown();
+    store.inTransaction(
+        tx -> {
+          tx.deleteNetwork(n.id());
+          return null;
+        });
+    ipam.unregister(n.id());
+    networks.remove(n.name());
+    event(LOG::info, "network removed", null, n.name());
   }
 
   private NetworkInfo networkInfo(NetworkRecord n) {
@@ -844,16 +1043,26 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
+    }
+    if (bridged(n.name())) {
       Map<String, EndpointRecord> endpoints = endpointsByContainer();
       for (ContainerRecord c : records()) {
         EndpointInfo e = endpointInfo(c, endpoints);
-        if (e != null) {
+        if (e != null && c.networkMode().equals(n.name())) {
           attached.put(c.id(), new NetworkInfo.Attached(c.name(), e));
         }
       }
     }
     return new NetworkInfo(
-        n.id(), n.name(), n.driver(), n.created(), n.subnet(), n.gateway(), options, attached);
+        n.id(),
+        n.name(),
+        n.driver(),
+        n.created(),
+        n.subnet(),
+        n.ipRange(),
+        n.gateway(),
+        options,
+        attached);
   }
 
   @Override
@@ -888,7 +1097,8 @@ public final class DefaultEngine implements Engine {
     if (!n.name().equals(BRIDGE)) {
       throw new EngineException(
           INVALID,
-          "network " + n.name() + " has no bridge to draw; try: jocker network topology bridge");
+          "network topology draws the default bridge network; try: jocker network topology"
+              + " bridge");
     }
     try {
       return TopologyFormat.parse(format == null || format.isEmpty() ? "text" : format)
@@ -1116,13 +1326,13 @@ public final class DefaultEngine implements Engine {
 
   private EndpointInfo endpointInfo(ContainerRecord c, Map<String, EndpointRecord> endpoints) {
     EndpointRecord e = endpoints.get(c.id());
-    if (!c.networkMode().equals(BRIDGE) || e == null) {
+    if (!bridged(c.networkMode()) || e == null) {
       return null;
     }
-    NetworkRecord n = networks.get(BRIDGE);
+    NetworkRecord n = networks.get(c.networkMode());
     return new EndpointInfo(
         n.id(),
-        BRIDGE,
+        n.name(),
         e.id(),
         e.mac(),
         e.address(),

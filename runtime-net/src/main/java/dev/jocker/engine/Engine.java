@@ -69,6 +69,17 @@ public interface Engine extends AutoCloseable {
   /** One network by full ID, unique ID prefix or name. */
   NetworkInfo network(String ref);
 
+  /**
+   * Creates a bridge network with its own Linux bridge ({@code br-} and 12 hex) and rules. Without
+   * {@code subnet}, the first of Docker's default pools that overlaps no network, host address or
+   * route and no nameserver; a given {@code subnet} that overlaps another network is refused,
+   * naming it. {@code gateway} and {@code ipRange} (null: defaults) need a {@code subnet}.
+   */
+  NetworkInfo createNetwork(String name, String subnet, String gateway, String ipRange);
+
+  /** Removes a user-defined network that no container is attached to, with its bridge and rules. */
+  void removeNetwork(String ref);
+
   /** Images kept under the state root (busybox is provisioned on first use). */
   List<ImageInfo> images();
 

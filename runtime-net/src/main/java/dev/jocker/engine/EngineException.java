@@ -13,6 +13,8 @@ public class EngineException extends RuntimeException {
     INVALID(400),
     /** No such container, network or image: 404. */
     NOT_FOUND(404),
+    /** Not allowed at all, such as removing a pre-defined network: 403. */
+    FORBIDDEN(403),
     /** Name in use, container running or not running: 409. */
     CONFLICT(409),
     /** The kernel or a tool failed: 500. */

@@ -60,13 +60,18 @@ public final class Firewall {
     return set.rules().stream().filter(r -> !present(r)).toList();
   }
 
-  /** Removes every rule of {@code set}, then its chains. */
-  public void remove(RuleSet set) {
-    for (Rule r : set.rules()) {
+  /** Equivalent to: {@code iptables -t TABLE -D CHAIN ARGS} for each of {@code rules} present. */
+  public void delete(List<Rule> rules) {
+    for (Rule r : rules) {
       while (present(r)) {
         check(iptables.run(args("-D", r)), "delete", r);
       }
     }
+  }
+
+  /** Removes every rule of {@code set}, then its chains. */
+  public void remove(RuleSet set) {
+    delete(set.rules());
     for (String chain : set.chains()) {
       String[] tc = chain.split(":");
       if (iptables.run("-t", tc[0], "-n", "-L", tc[1]).exitCode() == 0) {

@@ -34,4 +34,20 @@ public final class DefaultPools {
         .filter(c -> nameservers.stream().noneMatch(c::contains))
         .findFirst();
   }
+
+  /** The IPv4 nameservers of a {@code resolv.conf} text, as addresses. */
+  public static List<Integer> nameservers(String resolvConf) {
+    List<Integer> out = new ArrayList<>();
+    for (String line : resolvConf.split("\n")) {
+      String[] words = line.strip().split("\\s+");
+      if (words.length >= 2 && words[0].equals("nameserver") && words[1].matches("[0-9.]+")) {
+        try {
+          out.add(Ipv4.parse(words[1]));
+        } catch (IpamException notAnAddress) {
+          continue;
+        }
+      }
+    }
+    return out;
+  }
 }

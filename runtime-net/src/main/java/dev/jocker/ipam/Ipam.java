@@ -1,6 +1,7 @@
 package dev.jocker.ipam;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -23,6 +24,35 @@ public final class Ipam {
       }
     }
     networks.put(networkId, new Network(name, pool, map));
+  }
+
+  /** Forgets a network's pool (when the network is removed). */
+  public synchronized void unregister(String networkId) {
+    networks.remove(networkId);
+  }
+
+  /**
+   * Refuses {@code subnet} when it overlaps the subnet of a registered network, naming that
+   * network, as Docker refuses a {@code network create --subnet} that overlaps another.
+   */
+  public synchronized void checkNoOverlap(Subnet subnet) {
+    for (Network n : networks.values()) {
+      if (n.pool().subnet().overlaps(subnet)) {
+        throw new IpamException(
+            "subnet "
+                + subnet
+                + " overlaps network "
+                + n.name()
+                + " ("
+                + n.pool().subnet()
+                + "); choose another --subnet");
+      }
+    }
+  }
+
+  /** The subnets of every registered network. */
+  public synchronized List<Subnet> subnets() {
+    return networks.values().stream().map(n -> n.pool().subnet()).toList();
   }
 
   /** The pool of a registered network. */

@@ -244,6 +244,11 @@ public final class Store implements AutoCloseable {
           n.created().toString());
     }
 
+    /** Deletes a network row (its endpoints and leases must be gone already). */
+    public void deleteNetwork(String id) {
+      update("delete network " + id, "DELETE FROM networks WHERE id = ?", id);
+    }
+
     /** Every network, in creation order. */
     public List<NetworkRecord> networks() {
       return query(

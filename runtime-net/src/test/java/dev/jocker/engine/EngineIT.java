@@ -1,10 +1,12 @@
 package dev.jocker.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jocker.doctor.Doctor;
 import dev.jocker.doctor.Finding;
+import dev.jocker.firewall.IptablesSave;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.nio.charset.StandardCharsets;
@@ -127,6 +129,99 @@ class EngineIT {
               .map(Finding::check)
               .toList());
       engine.remove("test1", true);
+    }
+  }
+
+  @Test
+  void aUserNetworkHasItsOwnBridgeSubnetAndRulesAndIsIsolatedFromTheDefaultOne(Sandbox sandbox)
+      throws Exception {
+    sandbox.internet();
+    Sandbox.Namespace host = sandbox.host();
+    // The next default pool is taken by a host route, as a VPN or a lab network would take it.
+    host.run("ip", "route", "add", "172.18.0.0/16", "dev", Sandbox.UPLINK);
+    EngineConfig config =
+        EngineConfig.defaults(dataRoot)
+            .withHostNetns(host.path())
+            .withRulesCheckInterval(Duration.ZERO);
+    String rulesBefore;
+    String bridge;
+    try (Engine engine = DefaultEngine.open(config)) {
+      rulesBefore = IptablesSave.normalise(host.run("iptables-save"));
+      NetworkInfo mynet = engine.createNetwork("mynet", null, null, null);
+      assertEquals("172.19.0.0/16", mynet.subnet());
+      assertEquals("172.19.0.1", mynet.gateway());
+      bridge = "br-" + mynet.id().substring(0, 12);
+      assertTrue(
+          host.run("ip", "addr", "show", bridge).contains("inet 172.19.0.1/16 brd 172.19.255.255"));
+      String save = host.run("iptables-save");
+      assertTrue(
+          save.contains("-A POSTROUTING -s 172.19.0.0/16 ! -o " + bridge + " -j MASQUERADE"));
+      assertTrue(save.contains("-A DOCKER-ISOLATION-STAGE-2 -o " + bridge + " -j DROP"));
+
+      EngineException overlap =
+          assertThrows(
+              EngineException.class,
+              () -> engine.createNetwork("other", "172.17.5.0/24", null, null));
+      assertEquals(
+          "subnet 172.17.5.0/24 overlaps network bridge (172.17.0.0/16); choose another --subnet",
+          overlap.getMessage());
+      assertEquals(
+          EngineException.Kind.CONFLICT,
+          assertThrows(EngineException.class, () -> engine.createNetwork("mynet", null, null, null))
+              .kind());
+
+      for (String name : List.of("a1", "a2", "b1")) {
+        engine.create(
+            new CreateRequest(
+                name,
+                "busybox",
+                LOOP,
+                List.of(),
+                name.startsWith("a") ? "mynet" : null,
+                null,
+                null,
+                false,
+                false,
+                false));
+        engine.start(name);
+      }
+      assertTrue(exec(engine, "a1", "ip", "addr").contains("inet 172.19.0.2/16"));
+      assertTrue(exec(engine, "a1", "ping", "-c", "2", "172.19.0.3").contains(" 0% packet loss"));
+      assertTrue(exec(engine, "a1", "ping", "-c", "2", "198.51.100.1").contains(" 0% packet loss"));
+      assertEquals(
+          1,
+          engine
+              .exec(
+                  "a1",
+                  new ExecRequest(
+                      List.of("ping", "-c", "1", "-W", "1", "172.17.0.2"), List.of(), false))
+              .exitCode(),
+          "DOCKER-ISOLATION keeps mynet and bridge apart");
+      assertEquals(
+          List.of("a1", "a2"),
+          engine.network("mynet").containers().values().stream()
+              .map(NetworkInfo.Attached::name)
+              .sorted()
+              .toList());
+      assertEquals(
+          EngineException.Kind.CONFLICT,
+          assertThrows(EngineException.class, () -> engine.removeNetwork("mynet")).kind());
+      assertEquals(
+          EngineException.Kind.FORBIDDEN,
+          assertThrows(EngineException.class, () -> engine.removeNetwork("bridge")).kind());
+    }
+    try (Engine again = DefaultEngine.open(config)) {
+      assertEquals("172.19.0.0/16", again.network("mynet").subnet());
+      assertTrue(exec(again, "a2", "ping", "-c", "2", "172.19.0.2").contains(" 0% packet loss"));
+      again.remove("a1", true);
+      again.remove("a2", true);
+      again.remove("b1", true);
+      again.removeNetwork("mynet");
+      assertTrue(host.exec("ip", "link", "show", bridge).exitCode() != 0, "the bridge is gone");
+      assertEquals(rulesBefore, IptablesSave.normalise(host.run("iptables-save")));
+      assertEquals(
+          List.of("bridge", "host", "none"),
+          again.networks().stream().map(NetworkInfo::name).toList());
     }
   }
 

@@ -101,6 +101,32 @@ class IpamTest {
   }
 
   @Test
+  void aSubnetOverlappingAnotherNetworkIsRefusedNamingIt() {
+    Ipam ipam = new Ipam();
+    MemoryLeaseStore leases = new MemoryLeaseStore();
+    ipam.register(leases, "n1", "bridge", Pool.of("172.17.0.0/16", null, null));
+    ipam.register(leases, "n2", "mynet", Pool.of("10.10.0.0/24", null, null));
+    assertEquals(
+        "subnet 10.10.0.128/25 overlaps network mynet (10.10.0.0/24); choose another --subnet",
+        error(() -> ipam.checkNoOverlap(Subnet.parse("10.10.0.128/25"))));
+    assertTrue(error(() -> ipam.checkNoOverlap(Subnet.parse("172.0.0.0/8"))).contains("bridge"));
+    ipam.checkNoOverlap(Subnet.parse("10.10.1.0/24"));
+    ipam.unregister("n2");
+    ipam.checkNoOverlap(Subnet.parse("10.10.0.128/25"));
+    assertEquals(List.of(Subnet.parse("172.17.0.0/16")), ipam.subnets());
+  }
+
+  @Test
+  void nameserversAreReadFromResolvConf() {
+    String resolvConf =
+        "# generated\nsearch lab\nnameserver 172.20.0.53\nnameserver ::1\n  nameserver\t10.0.0.2 \n"
+            + "nameserver 999.1.1.1\noptions edns0\n";
+    assertEquals(
+        List.of(Ipv4.parse("172.20.0.53"), Ipv4.parse("10.0.0.2")),
+        DefaultPools.nameservers(resolvConf));
+  }
+
+  @Test
   void defaultPoolsSkipWhatIsTaken() {
     List<Subnet> taken = List.of(Subnet.parse("172.17.0.0/16"), Subnet.parse("172.18.5.0/24"));
     assertEquals("172.19.0.0/16", DefaultPools.next(taken, List.of()).orElseThrow().toString());
