@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 
 say "shellcheck"
 shellcheck lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
-  tools/sandbox-jvm/bin/java bench/*.sh
+  tools/sandbox-jvm/bin/java tools/dockerd-sandbox bench/*.sh
 
 say "vagrant validate"
 # No call home to HashiCorp, and no ~/.vagrant.d or .vagrant/ left behind.

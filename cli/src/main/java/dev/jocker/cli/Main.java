@@ -1,5 +1,9 @@
 package dev.jocker.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -49,7 +53,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    // UTF-8 whatever the locale, as Docker's CLI writes: without LANG (a container, a CI job) the
+    // JVM would turn every "…" and box-drawing character into "?".
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, UTF_8);
+    PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, UTF_8);
+    System.exit(run(args, out, err));
   }
 
   /** Runs one invocation; returns its exit status. */
