@@ -818,7 +818,7 @@ public final class DefaultEngine implements Engine {
   @Override
   public synchronized List<Finding> doctor() {
     NetworkRecord net = networks.get(BRIDGE);
-    Topology topology = liveTopology();
+    Topology topology = liveTopology(networks.get(BRIDGE));
     Subnet subnet = Subnet.parse(net.subnet());
     List<Link> links = host.links().list();
     int bridgeIndex = topology.bridge().ifindex();
@@ -1093,16 +1093,15 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public String topology(String network, String format) {
-    NetworkInfo n = network(network == null || network.isEmpty() ? BRIDGE : network);
-    if (!n.name().equals(BRIDGE)) {
+    NetworkRecord n = networkRecordSync(network == null || network.isEmpty() ? BRIDGE : network);
+    if (!bridged(n.name())) {
       throw new EngineException(
           INVALID,
-          "network topology draws the default bridge network; try: jocker network topology"
-              + " bridge");
+          "network " + n.name() + " has no bridge to draw; try: jocker network topology bridge");
     }
     try {
       return TopologyFormat.parse(format == null || format.isEmpty() ? "text" : format)
-          .render(liveTopology());
+          .render(liveTopology(n));
     } catch (IllegalArgumentException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
     }
@@ -1116,12 +1115,22 @@ public final class DefaultEngine implements Engine {
     } catch (IpamException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
     }
-    return TraceExplainer.explain(liveTopology(), c.name(), destination).render();
+    if (!bridged(c.networkMode())) {
+      throw new EngineException(
+          INVALID,
+          "container " + c.name() + " is on network " + c.networkMode() + ", which has no bridge");
+    }
+    return TraceExplainer.explain(
+            liveTopology(networkRecordSync(c.networkMode())), c.name(), destination)
+        .render();
   }
 
   /** What the kernel holds now, compared with the records. */
-  private synchronized Topology liveTopology() {
-    NetworkRecord net = networks.get(BRIDGE);
+  private synchronized NetworkRecord networkRecordSync(String ref) {
+    return networkRecord(ref);
+  }
+
+  private synchronized Topology liveTopology(NetworkRecord net) {
     List<Link> links = host.links().list();
     Map<Integer, Link> byIndex = new LinkedHashMap<>();
     links.forEach(l -> byIndex.put(l.index(), l));
@@ -1167,7 +1176,10 @@ public final class DefaultEngine implements Engine {
       }
     }
     List<ContainerView> views = new ArrayList<>();
-    List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
+    List<EndpointRecord> endpoints =
+        store.inTransaction(tx -> tx.endpoints()).stream()
+            .filter(e -> e.networkId().equals(net.id()))
+            .toList();
     Map<String, ContainerRecord> byId = new LinkedHashMap<>();
     records().forEach(c -> byId.put(c.id(), c));
     List<String> seenVeths = new ArrayList<>();
@@ -1236,7 +1248,8 @@ public final class DefaultEngine implements Engine {
     }
     boolean forward = "1".equals(host.sysctls().get("net.ipv4.ip_forward"));
     boolean nfCall = "1".equals(bridgeNfCallIptables());
-    return new Topology(BRIDGE, uplink, bridgeView, views, rules, forward, forwardPolicy, nfCall);
+    return new Topology(
+        net.name(), uplink, bridgeView, views, rules, forward, forwardPolicy, nfCall);
   }
 
   private static String ipv4Of(List<Addr> addrs, int index) {

@@ -197,6 +197,11 @@ class EngineIT {
                       List.of("ping", "-c", "1", "-W", "1", "172.17.0.2"), List.of(), false))
               .exitCode(),
           "DOCKER-ISOLATION keeps mynet and bridge apart");
+      String topology = engine.topology("mynet", "text");
+      assertTrue(topology.startsWith("network mynet · subnet 172.19.0.0/16"), topology);
+      assertTrue(topology.contains("a1 · netns jocker-a1") && !topology.contains("b1"), topology);
+      String trace = engine.trace("a1", "198.51.100.1");
+      assertTrue(trace.contains("-s 172.19.0.0/16 ! -o " + bridge + " -j MASQUERADE"), trace);
       assertEquals(
           List.of("a1", "a2"),
           engine.network("mynet").containers().values().stream()
