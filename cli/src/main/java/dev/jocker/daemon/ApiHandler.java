@@ -32,6 +32,7 @@ import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.ThreadContext;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -227,6 +228,10 @@ final class ApiHandler extends Handler.Abstract {
       sendQuietly(request, response, callback, e.kind().httpStatus(), e.getMessage());
     } catch (IllegalArgumentException e) {
       sendQuietly(request, response, callback, 400, e.getMessage());
+    } catch (EofException e) {
+      // The client hung up before the answer was written: nothing went wrong on this side.
+      LOG.debug("{} {}: the client closed the connection", request.getMethod(), path);
+      callback.failed(e);
     } catch (Exception e) {
       LOG.error("{} {} failed", request.getMethod(), path, e);
       sendQuietly(request, response, callback, 500, String.valueOf(e.getMessage()));
