@@ -4,7 +4,9 @@
 # median and p99 per container for setup and for teardown, the wall time for all N, and jocker's
 # speedup (peer median / jocker median). Run as root. N defaults to 200; PEERS picks peers (default:
 # all of jocker-api jocker-cli iproute2 cni netavark docker); WARMUP containers (default 20) are set
-# up and removed untimed before each daemon peer's timed run (JIT, caches).
+# up and removed untimed before each daemon peer's timed run (JIT, caches). PROFILE=1 records a Java
+# Flight Recording of jockerd (jockerd.jfr beside the raw times; read it with `jfr print --events
+# jdk.ExecutionSample,jdk.NativeMethodSample`) to see where jocker's time goes; it slows jocker a bit.
 #
 # Every peer runs in its own tools/sandbox-run (a throwaway network, mount and here also PID
 # namespace): its own docker0, iptables and ip_forward, so the machine's network is never touched.
@@ -55,7 +57,11 @@ skip() {
 # $out/teardown and the wall time of the N to $out/setup.total and $out/teardown.total.
 
 start_jockerd() {
-  "$dist/bin/jockerd" --data-root "$tmp/state" -H unix:///run/jocker.sock \
+  local jfr=
+  if [ -n "${PROFILE:-}" ]; then
+    jfr="-XX:StartFlightRecording=filename=$out/jockerd.jfr,settings=profile"
+  fi
+  JDK_JAVA_OPTIONS=$jfr "$dist/bin/jockerd" --data-root "$tmp/state" -H unix:///run/jocker.sock \
     --log-dir "$tmp/log" >"$tmp/jockerd.out" 2>&1 &
   daemon=$!
   local i=0
@@ -80,7 +86,7 @@ stop_jockerd() {
 curl_config() {
   local method=$1 body=$2 url sep=
   while read -r url; do
-    printf '%sunix-socket = "/run/jocker.sock"\nrequest = "%s"\nsilent\n' "$sep" "$method"
+    printf '%sunix-socket = "/run/jocker.sock"\nrequest = "%s"\nsilent\nmax-time = 120\n' "$sep" "$method"
     sep='next
 '
     if [ "$body" != - ]; then printf 'output = "%s"\n' "$body"; fi
