@@ -81,9 +81,21 @@ public final class ContainerNames {
 
   /** A name like {@code jolly_turing}. */
   public static String generate() {
-    return ADJECTIVES.get(RANDOM.nextInt(ADJECTIVES.size()))
-        + "_"
-        + SURNAMES.get(RANDOM.nextInt(SURNAMES.size()));
+    return generate(0);
+  }
+
+  /**
+   * A name for the {@code retry}-th attempt after the earlier ones were taken: {@code jolly_turing}
+   * at first, then with a number appended from a range that grows with {@code retry}, as Docker
+   * appends a digit, so that a caller retrying until a name is free always finds one, however many
+   * of the adjective_surname pairs are in use.
+   */
+  public static String generate(int retry) {
+    String name =
+        ADJECTIVES.get(RANDOM.nextInt(ADJECTIVES.size()))
+            + "_"
+            + SURNAMES.get(RANDOM.nextInt(SURNAMES.size()));
+    return retry < 3 ? name : name + RANDOM.nextInt(10 * retry);
   }
 
   /** 64 random hex characters, as Docker's IDs. */

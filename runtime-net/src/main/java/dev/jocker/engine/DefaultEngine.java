@@ -56,7 +56,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.logging.log4j.CloseableThreadContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -369,12 +371,13 @@ public final class DefaultEngine implements Engine {
   }
 
   private String uniqueGeneratedName() {
-    List<String> taken = records().stream().map(ContainerRecord::name).toList();
-    String n;
-    do {
-      n = ContainerNames.generate();
-    } while (taken.contains(n));
-    return n;
+    Set<String> taken = records().stream().map(ContainerRecord::name).collect(Collectors.toSet());
+    for (int retry = 0; ; retry++) {
+      String n = ContainerNames.generate(retry);
+      if (!taken.contains(n)) {
+        return n;
+      }
+    }
   }
 
   /**

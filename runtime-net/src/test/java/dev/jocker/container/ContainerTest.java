@@ -21,6 +21,22 @@ class ContainerTest {
   }
 
   @Test
+  void generatedNamesNeverRunOutWhenRetried() {
+    // More containers than the 550 adjective_surname pairs: retrying must always end.
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    for (int i = 0; i < 2000; i++) {
+      String n;
+      int retry = 0;
+      do {
+        n = ContainerNames.generate(retry++);
+      } while (taken.contains(n));
+      assertNull(ContainerNames.problem(n), n);
+      taken.add(n);
+    }
+    assertEquals(2000, taken.size());
+  }
+
+  @Test
   void statusesReadAsDockerPsPrintsThem() {
     assertEquals(
         "Up Less than a second",
