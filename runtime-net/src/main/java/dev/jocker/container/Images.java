@@ -10,8 +10,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +36,9 @@ public final class Images {
   private static final Path HOST_BUSYBOX = Path.of("/bin/busybox");
 
   private final Path root;
+
+  /** Root file system sizes by image ID: walking a rootfs on every container create is costly. */
+  private final Map<String, Long> sizes = new ConcurrentHashMap<>();
 
   public Images(Path stateRoot) {
     this.root = stateRoot.resolve("images");
@@ -162,8 +167,13 @@ public final class Images {
     try (var in = Files.newInputStream(meta(name))) {
       p.load(in);
       Path rootfs = root.resolve(name).resolve("rootfs");
-      return new Image(
-          name, p.getProperty("id"), Instant.parse(p.getProperty("created")), size(rootfs), rootfs);
+      String id = p.getProperty("id");
+      Long size = sizes.get(id);
+      if (size == null) {
+        size = size(rootfs);
+        sizes.put(id, size);
+      }
+      return new Image(name, id, Instant.parse(p.getProperty("created")), size, rootfs);
     } catch (IOException e) {
       throw new UncheckedIOException("read image " + name, e);
     }

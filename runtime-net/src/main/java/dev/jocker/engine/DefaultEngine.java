@@ -56,9 +56,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
-import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.apache.logging.log4j.CloseableThreadContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -246,8 +244,7 @@ public final class DefaultEngine implements Engine {
     if (problem != null) {
       throw new EngineException(INVALID, problem);
     }
-    Optional<ContainerRecord> clash =
-        records().stream().filter(c -> c.name().equals(name)).findFirst();
+    Optional<ContainerRecord> clash = store.inTransaction(tx -> tx.containerNamed(name));
     if (clash.isPresent()) {
       throw new EngineException(
           CONFLICT,
@@ -371,13 +368,15 @@ public final class DefaultEngine implements Engine {
   }
 
   private String uniqueGeneratedName() {
-    Set<String> taken = records().stream().map(ContainerRecord::name).collect(Collectors.toSet());
-    for (int retry = 0; ; retry++) {
-      String n = ContainerNames.generate(retry);
-      if (!taken.contains(n)) {
-        return n;
-      }
-    }
+    return store.inTransaction(
+        tx -> {
+          for (int retry = 0; ; retry++) {
+            String n = ContainerNames.generate(retry);
+            if (tx.containerNamed(n).isEmpty()) {
+              return n;
+            }
+          }
+        });
   }
 
   /**
@@ -1299,14 +1298,20 @@ public final class DefaultEngine implements Engine {
   }
 
   private ContainerRecord find(String id) {
-    return records().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
+    return store.inTransaction(tx -> tx.container(id)).orElseThrow();
   }
 
   private synchronized Optional<ContainerRecord> findSync(String id) {
-    return records().stream().filter(c -> c.id().equals(id)).findFirst();
+    return store.inTransaction(tx -> tx.container(id));
   }
 
   private ContainerRecord resolve(String ref) {
+    String name = ref.startsWith("/") ? ref.substring(1) : ref;
+    Optional<ContainerRecord> exact =
+        store.inTransaction(tx -> tx.container(ref).or(() -> tx.containerNamed(name)));
+    if (exact.isPresent()) {
+      return exact.get();
+    }
     List<ContainerRecord> all = records();
     for (ContainerRecord c : all) {
       if (c.id().equals(ref) || c.name().equals(ref) || ("/" + c.name()).equals(ref)) {
@@ -1358,7 +1363,9 @@ public final class DefaultEngine implements Engine {
   }
 
   private ContainerInfo info(ContainerRecord c) {
-    return info(c, endpointsByContainer());
+    Map<String, EndpointRecord> endpoint = new LinkedHashMap<>();
+    store.inTransaction(tx -> tx.endpointOf(c.id())).ifPresent(e -> endpoint.put(c.id(), e));
+    return info(c, endpoint);
   }
 
   private ContainerInfo info(ContainerRecord c, Map<String, EndpointRecord> endpoints) {

@@ -308,6 +308,21 @@ public final class Store implements AutoCloseable {
           "list containers", "SELECT * FROM containers ORDER BY created DESC", Store::container);
     }
 
+    /** The container with ID {@code id}, by the primary key's index. */
+    public Optional<ContainerRecord> container(String id) {
+      return queryOne(
+          "find container " + id, "SELECT * FROM containers WHERE id = ?", Store::container, id);
+    }
+
+    /** The container named {@code name}, by the unique index on names. */
+    public Optional<ContainerRecord> containerNamed(String name) {
+      return queryOne(
+          "find container " + name,
+          "SELECT * FROM containers WHERE name = ?",
+          Store::container,
+          name);
+    }
+
     /** Inserts an endpoint. */
     public void insertEndpoint(EndpointRecord e) {
       update(
@@ -328,11 +343,21 @@ public final class Store implements AutoCloseable {
       update("delete endpoint " + id, "DELETE FROM endpoints WHERE id=?", id);
     }
 
+    /** The endpoint of container {@code containerId}, if it has one. */
+    public Optional<EndpointRecord> endpointOf(String containerId) {
+      return endpoints("WHERE container_id = ?", containerId).stream().findFirst();
+    }
+
     /** Every endpoint. */
     public List<EndpointRecord> endpoints() {
+      return endpoints("");
+    }
+
+    private List<EndpointRecord> endpoints(String where, Object... args) {
       return query(
           "list endpoints",
-          "SELECT id, network_id, container_id, host_veth, mac, address, netns FROM endpoints",
+          "SELECT id, network_id, container_id, host_veth, mac, address, netns FROM endpoints "
+              + where,
           rs ->
               new EndpointRecord(
                   rs.getString(1),
@@ -341,7 +366,8 @@ public final class Store implements AutoCloseable {
                   rs.getString(4),
                   rs.getString(5),
                   rs.getString(6),
-                  rs.getString(7)));
+                  rs.getString(7)),
+          args);
     }
 
     /** Writes a journal entry before a multi-step kernel change; returns its ID. */
