@@ -22,6 +22,7 @@ class CrashRecoveryIT {
     "create:journaled",
     "attach:netns",
     "attach:veth",
+    "attach:master",
     "attach:up",
     "attach:address",
     "create:attached"

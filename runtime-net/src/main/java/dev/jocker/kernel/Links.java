@@ -63,36 +63,8 @@ public final class Links {
    * MAC netns NS}: one request, so the peer is born inside {@code peerNs} and never appears here.
    */
   public Link addVethPair(String name, String peerName, Netns peerNs, MacAddress peerMac, int mtu) {
-    ns.socket().execute(veth(name, peerName, peerNs, peerMac, mtu, 0, 0), "link add", name);
-    return get(name);
-  }
-
-  /**
-   * Equivalent to: {@code ip link add NAME mtu MTU txqueuelen 0 master BRIDGE up type veth peer
-   * name PEER address MAC netns NS}: the pair, its host end enslaved to the bridge with index
-   * {@code masterIndex} and up, in one request. (The peer cannot be born up: the kernel opens it
-   * before it knows its other end, and refuses with ENOTCONN; bring it up from inside.)
-   */
-  public Link addVethPairOnBridge(
-      String name, String peerName, Netns peerNs, MacAddress peerMac, int mtu, int masterIndex) {
-    ns.socket()
-        .execute(veth(name, peerName, peerNs, peerMac, mtu, masterIndex, IFF_UP), "link add", name);
-    return get(name);
-  }
-
-  private static MessageWriter veth(
-      String name,
-      String peerName,
-      Netns peerNs,
-      MacAddress peerMac,
-      int mtu,
-      int masterIndex,
-      int flags) {
-    MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, flags, flags);
+    MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
     w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu).attrInt(IFLA_TXQLEN, 0);
-    if (masterIndex != 0) {
-      w.attrInt(IFLA_MASTER, masterIndex);
-    }
     int info = w.beginNested(IFLA_LINKINFO);
     w.attr(IFLA_INFO_KIND, "veth");
     int data = w.beginNested(IFLA_INFO_DATA);
@@ -108,7 +80,8 @@ public final class Links {
     w.endNested(peer);
     w.endNested(data);
     w.endNested(info);
-    return w;
+    ns.socket().execute(w, "link add", name);
+    return get(name);
   }
 
   /** Equivalent to: {@code ip link set NAME master MASTER}. */

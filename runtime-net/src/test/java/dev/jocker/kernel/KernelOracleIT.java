@@ -108,14 +108,6 @@ class KernelOracleIT {
                           + l.get("mtu").asInt()));
       assertEquals(theirs, ours);
 
-      host.links()
-          .addVethPairOnBridge("vethddd0001", "vethddd0002", host, null, 1500, bridge.index());
-      JsonNode born = link(oracle, "vethddd0001");
-      assertEquals("br-test", born.get("master").asText());
-      assertTrue(flags(born).contains("UP"), born.toString());
-      assertFalse(flags(link(oracle, "vethddd0002")).contains("UP"));
-      host.links().delete("vethddd0001");
-
       host.links().delete("vethbbb0001");
       assertEquals(
           List.of(), ipJson(oracle, "link", "show", "type", "veth").findValuesAsText("ifname"));

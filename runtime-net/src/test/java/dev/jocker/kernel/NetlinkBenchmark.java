@@ -74,8 +74,9 @@ public final class NetlinkBenchmark {
     try (Netns ns = store.create("bench" + i)) {
       Link hostEnd =
           host.links()
-              .addVethPairOnBridge(
-                  veth(i), "eth0", ns, MacAddress.forIpv4(Ipv4.toInet(address)), 1500, bridgeIndex);
+              .addVethPair(veth(i), "eth0", ns, MacAddress.forIpv4(Ipv4.toInet(address)), 1500);
+      host.links().setMaster(veth(i), bridgeIndex);
+      host.links().setUp(veth(i));
       ns.links().setUp("lo");
       ns.links().setUp("eth0");
       ns.addrs()
