@@ -13,7 +13,7 @@ exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
   "$dist/bin/jockerd" --data-root "$state" -H unix:///run/jocker.sock >"$state/jockerd.log" 2>&1 &
   daemon=$!
-  trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf $state" EXIT
+  trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; rm -rf $state" EXIT
   i=0
   until "$dist/bin/jocker" ps >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -gt 300 ] && { cat "$state/jockerd.log"; exit 1; }; sleep 0.1

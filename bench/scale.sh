@@ -15,7 +15,7 @@ exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
   "$dist/bin/jockerd" --data-root "$state" --log-dir "$state/log" >"$state/jockerd.out" 2>&1 &
   daemon=$!
-  trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf $state" EXIT
+  trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; rm -rf $state" EXIT
   until "$dist/bin/jocker" ps >/dev/null 2>&1; do sleep 0.1; done
   api() { curl -sf --unix-socket /run/jocker.sock -H "Content-Type: application/json" "$@"; }
   snapshot() {

@@ -34,6 +34,7 @@ public final class Doctor {
     out.add(bridgeNetfilter(f));
     out.add(backend(f));
     out.add(mtu(f));
+    out.add(neighbours(f));
     out.add(subnet(f));
     out.add(docker(f));
     out.add(leftovers(f));
@@ -203,6 +204,36 @@ public final class Doctor {
             + " ("
             + uplink.mtu()
             + ")");
+  }
+
+  private static Finding neighbours(Facts f) {
+    if (f.neighbourLimit() == 0) {
+      return Finding.ok(
+          "ARP table",
+          "its size (gc_thresh3) is set in the host's namespace, not visible from this one");
+    }
+    // Each container holds an entry for its gateway and the host one for each container.
+    int needed = 2 * f.endpoints();
+    if (needed <= f.neighbourLimit()) {
+      return Finding.ok(
+          "ARP table",
+          f.endpoints()
+              + " containers need about "
+              + needed
+              + " of its "
+              + f.neighbourLimit()
+              + " entries");
+    }
+    return Finding.warn(
+        "ARP table",
+        f.endpoints()
+            + " containers need about "
+            + needed
+            + " neighbour entries, but all namespaces share one table of "
+            + f.neighbourLimit()
+            + " (net.ipv4.neigh.default.gc_thresh3): sends fail with \"No buffer space available\"",
+        "sysctl -w net.ipv4.neigh.default.gc_thresh1=2048 net.ipv4.neigh.default.gc_thresh2=4096"
+            + " net.ipv4.neigh.default.gc_thresh3=8192");
   }
 
   private static Finding subnet(Facts f) {

@@ -23,6 +23,9 @@ import java.util.List;
  * @param dockerdPids Docker daemons running in the same network namespace
  * @param orphanVeths veth ports on the bridge that no container record owns
  * @param orphanNamespaces jocker-named network namespaces that no container record owns
+ * @param endpoints containers attached to a bridge network, on every bridge
+ * @param neighbourLimit {@code net.ipv4.neigh.default.gc_thresh3}, the size of the one neighbour
+ *     (ARP) table all namespaces share, or 0 when it is not visible from this namespace
  */
 public record Facts(
     Topology topology,
@@ -38,7 +41,9 @@ public record Facts(
     List<String> overlappingRoutes,
     List<Long> dockerdPids,
     List<String> orphanVeths,
-    List<String> orphanNamespaces) {
+    List<String> orphanNamespaces,
+    int endpoints,
+    int neighbourLimit) {
   public Facts {
     missingRules = List.copyOf(missingRules);
     overlappingRoutes = List.copyOf(overlappingRoutes);

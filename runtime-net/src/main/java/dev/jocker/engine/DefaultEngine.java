@@ -859,7 +859,18 @@ public final class DefaultEngine implements Engine {
             DockerDaemons.inNetns(
                 config.hostNetns() == null ? Path.of("/proc/self/ns/net") : config.hostNetns()),
             orphans.veths(),
-            orphans.namespaces()));
+            orphans.namespaces(),
+            store.inTransaction(tx -> tx.endpoints()).size(),
+            neighbourLimit()));
+  }
+
+  /** {@code gc_thresh3}, global and so only visible from the initial namespace; else 0. */
+  private int neighbourLimit() {
+    try {
+      return Integer.parseInt(host.sysctls().get("net.ipv4.neigh.default.gc_thresh3"));
+    } catch (UncheckedIOException | NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** {@code net.bridge.bridge-nf-call-iptables}, or null when br_netfilter is not loaded. */

@@ -40,7 +40,9 @@ class DoctorTest {
         List.of(),
         List.of(),
         List.of(),
-        List.of());
+        List.of(),
+        2,
+        1024);
   }
 
   /** Everything this VM or a learner's could get wrong, at once. */
@@ -59,7 +61,9 @@ class DoctorTest {
         List.of("172.17.5.0/24 dev eth1"),
         List.of(4242L),
         List.of("veth0ddba11"),
-        List.of("jocker-old"));
+        List.of("jocker-old"),
+        600,
+        1024);
   }
 
   @Test
@@ -124,7 +128,9 @@ class DoctorTest {
             f.overlappingRoutes(),
             f.dockerdPids(),
             f.orphanVeths(),
-            f.orphanNamespaces());
+            f.orphanNamespaces(),
+            f.endpoints(),
+            f.neighbourLimit());
     List<String> checks = Doctor.diagnose(unmanaged).stream().map(Finding::check).toList();
     assertTrue(checks.contains("iptables"), checks.toString());
     assertFalse(checks.contains("rules") || checks.contains("FORWARD policy"), checks.toString());
@@ -167,6 +173,8 @@ class DoctorTest {
         f.overlappingRoutes(),
         f.dockerdPids(),
         f.orphanVeths(),
-        f.orphanNamespaces());
+        f.orphanNamespaces(),
+        f.endpoints(),
+        f.neighbourLimit());
   }
 }
