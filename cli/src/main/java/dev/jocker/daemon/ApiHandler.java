@@ -2,7 +2,6 @@ package dev.jocker.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jocker.cli.Version;
 import dev.jocker.container.ContainerNames;
 import dev.jocker.engine.ContainerInfo;
@@ -83,7 +82,7 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private final Engine engine;
-  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final ObjectMapper json = new ObjectMapper();
   private final Map<String, Exec> execs = new ConcurrentHashMap<>();
   private final List<Entry> routes = new ArrayList<>();
 
