@@ -11,7 +11,8 @@ export N dist
 # shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
 exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
-  "$dist/bin/jockerd" --data-root "$state" -H unix:///run/jocker.sock >"$state/jockerd.log" 2>&1 &
+  "$dist/bin/jockerd" --data-root "$state" --log-dir "$state/log" -H unix:///run/jocker.sock \
+    >"$state/jockerd.log" 2>&1 &
   daemon=$!
   trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; rm -rf $state" EXIT
   i=0

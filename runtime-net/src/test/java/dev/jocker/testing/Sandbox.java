@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * One test's throwaway world: a network namespace playing "the host" and, on request, a second one
@@ -26,6 +27,7 @@ public final class Sandbox implements AutoCloseable {
   private final Namespace host;
   private Namespace internet;
   private final List<Process> processes = new ArrayList<>();
+  private final List<String> namespacesBefore = namedNamespaces();
 
   Sandbox() {
     host = Namespace.create("jk-host-" + suffix);
@@ -86,6 +88,21 @@ public final class Sandbox implements AutoCloseable {
       internet.delete();
     }
     host.delete();
+    // A test that failed half-way leaves its containers (jocker-*) running in namespaces of their
+    // own: end them with the test, not only with the JVM.
+    for (String name : namedNamespaces()) {
+      if (!namespacesBefore.contains(name)) {
+        new Namespace(name).delete();
+      }
+    }
+  }
+
+  private static List<String> namedNamespaces() {
+    try (Stream<Path> files = Files.list(Path.of("/run/netns"))) {
+      return files.map(f -> f.getFileName().toString()).toList();
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 
   /** A named network namespace in this JVM's private {@code /run/netns}. */
