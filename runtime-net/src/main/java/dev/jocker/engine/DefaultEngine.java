@@ -81,8 +81,8 @@ public final class DefaultEngine implements Engine {
   private final NetnsStore namespaces;
   private final BridgeDriver bridge;
 
-  /** The drivers of user-defined bridge networks, by network name. */
-  private final Map<String, BridgeDriver> userBridges = new LinkedHashMap<>();
+  /** The driver of every bridge network, by network name: the default bridge first. */
+  private final Map<String, BridgeDriver> bridges = new LinkedHashMap<>();
 
   private final Path containersDir;
   private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
@@ -123,6 +123,7 @@ public final class DefaultEngine implements Engine {
           return null;
         });
     bridge.setup();
+    bridges.put(BRIDGE, bridge);
     openUserNetworks();
     recover();
     supervisor = new Thread(this::supervise, "jocker-supervisor");
@@ -146,7 +147,7 @@ public final class DefaultEngine implements Engine {
             });
         BridgeDriver driver = userDriver(n);
         driver.setup();
-        userBridges.put(n.name(), driver);
+        bridges.put(n.name(), driver);
       }
     }
   }
@@ -171,17 +172,7 @@ public final class DefaultEngine implements Engine {
    * Whether containers on network {@code name} get a veth on a bridge (the default or a user's).
    */
   private boolean bridged(String name) {
-    return name.equals(BRIDGE) || userBridges.containsKey(name);
-  }
-
-  private BridgeDriver driver(String network) {
-    return network.equals(BRIDGE) ? bridge : userBridges.get(network);
-  }
-
-  private List<BridgeDriver> drivers() {
-    List<BridgeDriver> all = new ArrayList<>(List.of(bridge));
-    all.addAll(userBridges.values());
-    return all;
+    return bridges.containsKey(name);
   }
 
   private void ensureNetworks(BridgeConfig bridgeConfig) {
@@ -338,7 +329,7 @@ public final class DefaultEngine implements Engine {
     try {
       Files.createDirectories(dir);
       if (bridged(mode)) {
-        driver(mode).attach(netnsName, veth, address);
+        bridges.get(mode).attach(netnsName, veth, address);
       } else if (mode.equals(NONE)) {
         bridge.createIsolated(netnsName);
       }
@@ -701,7 +692,7 @@ public final class DefaultEngine implements Engine {
   }
 
   private void restoreRulesIfFlushed() {
-    if (drivers().stream().anyMatch(d -> !d.missingRules().isEmpty())) {
+    if (bridges.values().stream().anyMatch(d -> !d.missingRules().isEmpty())) {
       event(
           LOG::warn,
           "iptables rules of " + config.bridge() + " were removed behind jocker's back; restoring",
@@ -771,9 +762,12 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public synchronized List<String> reconcile() {
-    List<String> fixed = new ArrayList<>(bridge.setup());
-    userBridges.forEach(
-        (name, driver) -> driver.setup().forEach(change -> fixed.add(name + ": " + change)));
+    List<String> fixed = new ArrayList<>();
+    bridges.forEach(
+        (name, driver) ->
+            driver
+                .setup()
+                .forEach(change -> fixed.add(name.equals(BRIDGE) ? change : name + ": " + change)));
     Orphans orphans = orphans();
     for (String veth : orphans.veths()) {
       bridge.detach("-", veth);
@@ -796,7 +790,7 @@ public final class DefaultEngine implements Engine {
     List<EndpointRecord> endpoints = store.inTransaction(tx -> tx.endpoints());
     List<ContainerRecord> containers = records();
     List<String> veths =
-        drivers().stream()
+        bridges.values().stream()
             .flatMap(d -> d.bridgePorts().stream())
             .filter(
                 port ->
@@ -970,7 +964,7 @@ public final class DefaultEngine implements Engine {
           return null;
         });
     networks.put(name, record);
-    userBridges.put(name, driver);
+    bridges.put(name, driver);
     event(
         LOG::info,
         "network created",
@@ -1035,7 +1029,7 @@ public final class DefaultEngine implements Engine {
               + String.join(", ", attached)
               + ")");
     }
-    userBridges.remove(n.name()).teardown();
+    bridges.remove(n.name()).teardown();
     store.inTransaction(
         tx -> {
           tx.deleteNetwork(n.id());
