@@ -113,24 +113,7 @@ class DoctorTest {
   @Test
   void withoutIptablesManagementOneWarningReplacesThePolicyAndRuleChecks() {
     Facts f = healthy();
-    Facts unmanaged =
-        new Facts(
-            f.topology(),
-            f.subnet(),
-            f.bridgeAddress(),
-            f.containerMtu(),
-            false,
-            f.ownedRules(),
-            f.missingRules(),
-            f.bridgeNfCallIptables(),
-            f.iptablesBackend(),
-            f.otherBackendRules(),
-            f.overlappingRoutes(),
-            f.dockerdPids(),
-            f.orphanVeths(),
-            f.orphanNamespaces(),
-            f.endpoints(),
-            f.neighbourLimit());
+    Facts unmanaged = with(f, f.topology(), false);
     List<String> checks = Doctor.diagnose(unmanaged).stream().map(Finding::check).toList();
     assertTrue(checks.contains("iptables"), checks.toString());
     assertFalse(checks.contains("rules") || checks.contains("FORWARD policy"), checks.toString());
@@ -151,7 +134,8 @@ class DoctorTest {
 
   private static Facts withBridge(Facts f, BridgeView bridge) {
     Topology t = f.topology();
-    return new Facts(
+    return with(
+        f,
         new Topology(
             t.network(),
             t.uplink(),
@@ -161,10 +145,17 @@ class DoctorTest {
             t.ipForward(),
             t.forwardPolicy(),
             t.bridgeNfCallIptables()),
+        f.iptablesManaged());
+  }
+
+  /** {@code f} with another topology and iptables management, everything else kept. */
+  private static Facts with(Facts f, Topology topology, boolean iptablesManaged) {
+    return new Facts(
+        topology,
         f.subnet(),
         f.bridgeAddress(),
         f.containerMtu(),
-        f.iptablesManaged(),
+        iptablesManaged,
         f.ownedRules(),
         f.missingRules(),
         f.bridgeNfCallIptables(),
