@@ -137,16 +137,25 @@ peer_jocker_api() {
 
 peer_jocker_cli() {
   start_jockerd
-  local i id t0 t1
+  time_run_rm "$dist/bin/jocker" jocker
+  stop_jockerd
+}
+
+# Times `CLI run -d busybox sleep 1000` and `CLI rm -f ID` per container, a new CLI process each time,
+# after WARMUP untimed pairs. NAME names the CLI in errors.
+time_run_rm() {
+  local cli=$1 name=$2 i id t0 t1
   for ((i = 0; i < WARMUP; i++)); do
-    id=$("$dist/bin/jocker" run -d busybox sleep 1000)
-    "$dist/bin/jocker" rm -f "$id" >/dev/null
+    id=$("$cli" run -d busybox sleep 1000 2>"$tmp/err") ||
+      skip "$name run failed: $(head -1 "$tmp/err" | cut -c1-160)"
+    "$cli" rm -f "$id" >/dev/null
   done
   : >"$tmp/ids"
   now && t0=$t
   for ((i = 0; i < N; i++)); do
     now && t1=$t
-    id=$("$dist/bin/jocker" run -d busybox sleep 1000) || skip "jocker run -d failed"
+    id=$("$cli" run -d busybox sleep 1000 2>"$tmp/err") ||
+      skip "$name run failed: $(head -1 "$tmp/err" | cut -c1-160)"
     now && echo $((t - t1)) >>"$out/setup"
     echo "$id" >>"$tmp/ids"
   done
@@ -154,11 +163,10 @@ peer_jocker_cli() {
   now && t0=$t
   while read -r id; do
     now && t1=$t
-    "$dist/bin/jocker" rm -f "$id" >/dev/null || skip "jocker rm -f failed"
+    "$cli" rm -f "$id" >/dev/null || skip "$name rm -f failed"
     now && echo $((t - t1)) >>"$out/teardown"
   done <"$tmp/ids"
   now && echo $((t - t0)) >"$out/teardown.total"
-  stop_jockerd
 }
 
 peer_iproute2() {
@@ -281,7 +289,7 @@ peer_docker() {
   # dockerd writes /etc/docker/key.json: keep it in the sandbox.
   mkdir -p /etc/docker && mount -t tmpfs -o mode=755 etc-docker /etc/docker
   export DOCKER_HOST=unix:///run/docker-bench.sock DOCKER_CONFIG=$tmp/cli
-  local docker=/usr/bin/docker i id t0 t1
+  local docker=/usr/bin/docker i
   dockerd --data-root "$tmp/docker" --exec-root /run/docker-bench -H "$DOCKER_HOST" \
     --pidfile /run/docker-bench.pid --cgroup-parent /jocker-bench-docker \
     --exec-opt native.cgroupdriver=cgroupfs --userland-proxy=false \
@@ -302,27 +310,7 @@ peer_docker() {
   ln -s busybox "$tmp/rootfs/bin/sh" && ln -s busybox "$tmp/rootfs/bin/sleep"
   tar -C "$tmp/rootfs" -cf "$tmp/busybox.tar" .
   "$docker" import "$tmp/busybox.tar" busybox:latest >/dev/null || skip "docker import failed"
-  run() { "$docker" run -d busybox sleep 1000; }
-  for ((i = 0; i < WARMUP; i++)); do
-    id=$(run 2>"$tmp/err") || skip "docker run failed: $(head -1 "$tmp/err" | cut -c1-160)"
-    "$docker" rm -f "$id" >/dev/null
-  done
-  : >"$tmp/ids"
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    id=$(run 2>"$tmp/err") || skip "docker run failed: $(head -1 "$tmp/err" | cut -c1-160)"
-    now && echo $((t - t1)) >>"$out/setup"
-    echo "$id" >>"$tmp/ids"
-  done
-  now && echo $((t - t0)) >"$out/setup.total"
-  now && t0=$t
-  while read -r id; do
-    now && t1=$t
-    "$docker" rm -f "$id" >/dev/null || skip "docker rm -f failed"
-    now && echo $((t - t1)) >>"$out/teardown"
-  done <"$tmp/ids"
-  now && echo $((t - t0)) >"$out/teardown.total"
+  time_run_rm "$docker" docker
 }
 
 docker_cleanup() {
