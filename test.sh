@@ -11,7 +11,7 @@ snapshot() {
   echo "netns:"; ls -A /run/netns 2>/dev/null || true
   echo "chains:"; iptables-save 2>/dev/null | grep -E '^:(DOCKER|JOCKER)' || true
   echo "ip_forward: $(cat /proc/sys/net/ipv4/ip_forward)"
-  echo "jockerd:"; pgrep -f 'jocker-cli.jar daemon' || true
+  echo "jockerd:"; pgrep -f 'dev.jocker.cli.Main daemon' || true
 }
 
 if [ "$(id -u)" != 0 ]; then
