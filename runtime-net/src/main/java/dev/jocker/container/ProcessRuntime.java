@@ -95,8 +95,11 @@ public final class ProcessRuntime {
     Path pidFile = stateDir.resolve("pid");
     try {
       while (System.currentTimeMillis() < deadline) {
-        if (Files.exists(pidFile)) {
-          String[] parts = Files.readString(pidFile).strip().split(" ");
+        // The script writes the file in place, so a line without its newline is still being
+        // written.
+        String line = Files.exists(pidFile) ? Files.readString(pidFile) : "";
+        if (line.endsWith("\n")) {
+          String[] parts = line.strip().split(" ");
           return new Started(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
         }
         if (Files.exists(stateDir.resolve("exitcode"))) {
@@ -213,51 +216,123 @@ public final class ProcessRuntime {
         Files.createDirectories(dir.resolve(d));
       }
       Files.writeString(dir.resolve("init.sh"), initScript(spec));
+      Files.writeString(dir.resolve("fstab.base"), baseFstab(dir.resolve("rootfs")));
+      Files.writeString(dir.resolve("fstab.binds"), bindsFstab(dir));
     } catch (IOException e) {
       throw new UncheckedIOException("prepare container in " + dir, e);
     }
   }
 
+  /** The device nodes a container sees in its {@code /dev}: the host's, bind-mounted. */
+  private static final List<String> DEVICES =
+      List.of("null", "zero", "full", "random", "urandom", "tty");
+
+  /** The files the engine writes per container and bind-mounts over the image's {@code /etc}. */
+  private static final List<String> ETC_FILES = List.of("hosts", "hostname", "resolv.conf");
+
   private static String initScript(ProcessSpec spec) {
-    String d = quote(spec.stateDir().toString());
+    Path root = spec.stateDir().resolve("rootfs");
     List<String> exec = new ArrayList<>(List.of("env", "-i"));
     exec.addAll(spec.env());
-    exec.addAll(List.of("chroot", spec.stateDir().resolve("rootfs").toString()));
+    exec.addAll(List.of("chroot", root.toString()));
     exec.addAll(spec.command());
+    StringBuilder create = new StringBuilder();
+    for (String n : DEVICES) {
+      create.append(": > \"$R/dev/").append(n).append("\"\n");
+    }
+    for (String f : ETC_FILES) {
+      create
+          .append("[ -e \"$R/etc/")
+          .append(f)
+          .append("\" ] || : > \"$R/etc/")
+          .append(f)
+          .append("\"\n");
+    }
     return "#!/bin/sh\n"
         + "# PID 1 of the container's PID namespace, in its own mount, UTS and IPC namespaces.\n"
+        + "# Every process this script starts is time the user waits for at `run`: the mount points\n"
+        + "# are made with shell builtins and mounted by one mount(8) per stage from an fstab.\n"
         + "set -e\n"
         + "D="
-        + d
+        + quote(spec.stateDir().toString())
         + "\n"
         + "R=\"$D/rootfs\"\n"
         + "I="
         + quote(spec.rootfs().toString())
         + "\n"
         + "# The host's /proc is still mounted here, so /proc/self/stat shows our host PID.\n"
-        + "read -r pid _ < /proc/self/stat\n"
+        + "read -r stat < /proc/self/stat\n"
         + "mount -t overlay overlay -o \"lowerdir=$I,upperdir=$D/upper,workdir=$D/work\" \"$R\" 2>/dev/null"
         + " || { cp -a \"$I/.\" \"$D/upper/\"; mount --bind \"$D/upper\" \"$R\"; }\n"
         + "mkdir -p \"$R/proc\" \"$R/sys\" \"$R/dev\" \"$R/etc\" \"$R/tmp\"\n"
-        + "mount -t proc proc \"$R/proc\"\n"
+        + "mount --all --fstab \"$D/fstab.base\"\n"
         + "mount -t sysfs -o ro sysfs \"$R/sys\" 2>/dev/null || true\n"
-        + "mount -t tmpfs -o nosuid,mode=755 tmpfs \"$R/dev\"\n"
-        + "for n in null zero full random urandom tty; do touch \"$R/dev/$n\";"
-        + " mount --bind \"/dev/$n\" \"$R/dev/$n\"; done\n"
-        + "mkdir -p \"$R/dev/pts\" \"$R/dev/shm\"\n"
-        + "mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts \"$R/dev/pts\"\n"
+        + "mkdir \"$R/dev/pts\" \"$R/dev/shm\"\n"
+        + create
+        + "mount --all --fstab \"$D/fstab.binds\"\n"
         + "ln -s pts/ptmx \"$R/dev/ptmx\"\n"
-        + "for f in hosts hostname resolv.conf; do [ -e \"$R/etc/$f\" ] || touch \"$R/etc/$f\";"
-        + " mount --bind \"$D/$f\" \"$R/etc/$f\"; done\n"
-        + "hostname "
+        + "echo "
         + quote(spec.hostname())
-        + "\n"
-        + "start=$(cut -d' ' -f22 /proc/$pid/stat)\n"
-        + "echo \"$pid $start\" > \"$D/pid.tmp\" && mv \"$D/pid.tmp\" \"$D/pid\"\n"
+        + " > /proc/sys/kernel/hostname\n"
+        + "# Fields 1 and 22 of stat: PID and start time, which together name this process for good.\n"
+        + "set -- $stat\n"
+        + "pid=$1\n"
+        + "shift 21\n"
+        + "echo \"$pid $1\" > \"$D/pid\"\n"
         + "cd \"$R\"\n"
         + "exec "
         + quoteAll(exec)
         + "\n";
+  }
+
+  /** Mounted before the mount points inside {@code /dev} can be made: proc and {@code /dev}. */
+  static String baseFstab(Path root) {
+    return fstabLine("proc", root.resolve("proc"), "proc", "nosuid,nodev,noexec")
+        + fstabLine("tmpfs", root.resolve("dev"), "tmpfs", "nosuid,mode=755");
+  }
+
+  /** The pseudo-terminals, the host's device nodes and the engine's {@code /etc} files. */
+  static String bindsFstab(Path stateDir) {
+    Path root = stateDir.resolve("rootfs");
+    StringBuilder fstab =
+        new StringBuilder(
+            fstabLine(
+                "devpts", root.resolve("dev/pts"), "devpts", "newinstance,ptmxmode=0666,mode=620"));
+    for (String n : DEVICES) {
+      fstab.append(fstabLine("/dev/" + n, root.resolve("dev").resolve(n), "none", "bind"));
+    }
+    for (String f : ETC_FILES) {
+      fstab.append(
+          fstabLine(
+              stateDir.resolve(f).toString(), root.resolve("etc").resolve(f), "none", "bind"));
+    }
+    return fstab.toString();
+  }
+
+  private static String fstabLine(String source, Path target, String type, String options) {
+    return fstabEscape(source)
+        + " "
+        + fstabEscape(target.toString())
+        + " "
+        + type
+        + " "
+        + options
+        + " 0 0\n";
+  }
+
+  /** fstab separates fields by white space, so white space and backslash in a path are octal. */
+  static String fstabEscape(String path) {
+    StringBuilder out = new StringBuilder(path.length());
+    for (char c : path.toCharArray()) {
+      switch (c) {
+        case ' ' -> out.append("\\040");
+        case '\t' -> out.append("\\011");
+        case '\n' -> out.append("\\012");
+        case '\\' -> out.append("\\134");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   static String quote(String s) {
