@@ -54,6 +54,29 @@ class ContainerTest {
   }
 
   @Test
+  void fstabsMountWhatDockerMountsAndEscapeWhiteSpace() {
+    java.nio.file.Path dir = java.nio.file.Path.of("/var/lib/my data/containers/c1");
+    assertEquals(
+        "proc /var/lib/my\\040data/containers/c1/rootfs/proc proc nosuid,nodev,noexec 0 0\n"
+            + "tmpfs /var/lib/my\\040data/containers/c1/rootfs/dev tmpfs nosuid,mode=755 0 0\n",
+        ProcessRuntime.baseFstab(dir.resolve("rootfs")));
+    String binds = ProcessRuntime.bindsFstab(dir);
+    assertTrue(
+        binds.startsWith(
+            "devpts /var/lib/my\\040data/containers/c1/rootfs/dev/pts devpts"
+                + " newinstance,ptmxmode=0666,mode=620 0 0\n"
+                + "/dev/null /var/lib/my\\040data/containers/c1/rootfs/dev/null none bind 0 0\n"),
+        binds);
+    assertTrue(
+        binds.endsWith(
+            "/var/lib/my\\040data/containers/c1/resolv.conf"
+                + " /var/lib/my\\040data/containers/c1/rootfs/etc/resolv.conf none bind 0 0\n"),
+        binds);
+    assertEquals(10, binds.lines().count());
+    assertEquals("a\\011b\\012c\\134d", ProcessRuntime.fstabEscape("a\tb\nc\\d"));
+  }
+
+  @Test
   void etcFilesAsDockerWritesThem() {
     assertTrue(
         ContainerFiles.hosts("172.17.0.2", "4b47d6bb3da6")
