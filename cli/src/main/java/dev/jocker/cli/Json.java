@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -26,6 +28,15 @@ final class Json {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Json() {}
+
+  /** Initialises the parser, the generator and the tree nodes, as {@link Main} explains. */
+  static void warmUp() {
+    try {
+      bytes(parse("{\"a\":[1,\"b\",true,null,1.5]}".getBytes(StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   static ObjectNode object() {
     return NODES.objectNode();

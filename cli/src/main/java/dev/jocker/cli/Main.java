@@ -4,7 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -60,6 +63,27 @@ public final class Main {
     System.exit(run(args, out, err));
   }
 
+  /**
+   * The JDK's first unix-domain socket initialises its security providers and a SecureRandom, about
+   * a third of a CLI command's time: a second thread does that while this one parses the command
+   * line and loads the JSON classes. A class's initialisation runs once, so the command's own
+   * connect just waits for whatever is left of it.
+   */
+  private static void warmUpSocketClasses() {
+    Thread warm =
+        new Thread(
+            () -> {
+              try {
+                SocketChannel.open(StandardProtocolFamily.UNIX).close();
+              } catch (IOException | UnsupportedOperationException e) {
+                // The command's own connect reports any real problem.
+              }
+            },
+            "warm-up");
+    warm.setDaemon(true);
+    warm.start();
+  }
+
   /** Runs one invocation; returns its exit status. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     String host = System.getenv("JOCKER_HOST");
@@ -106,6 +130,8 @@ public final class Main {
       err.println("invalid -H " + host + ": only unix:// sockets are supported");
       return 125;
     }
+    warmUpSocketClasses();
+    Json.warmUp();
     return new Commands(new DaemonClient(socket), out, err, debug).run(command, rest);
   }
 
