@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -215,6 +216,17 @@ public final class ProcessRuntime {
       for (String d : List.of("rootfs", "upper", "work")) {
         Files.createDirectories(dir.resolve(d));
       }
+      // Like Docker's init layer: the mount points exist in the container's own layer before it
+      // starts, so the init script makes none of them (each mkdir there is a process).
+      Path upper = dir.resolve("upper");
+      for (String d : List.of("proc", "sys", "dev", "etc", "tmp")) {
+        Files.createDirectories(upper.resolve(d));
+      }
+      for (String f : ETC_FILES) {
+        if (!Files.exists(upper.resolve("etc").resolve(f), LinkOption.NOFOLLOW_LINKS)) {
+          Files.createFile(upper.resolve("etc").resolve(f));
+        }
+      }
       Files.writeString(dir.resolve("init.sh"), initScript(spec));
       Files.writeString(dir.resolve("fstab.base"), baseFstab(dir.resolve("rootfs")));
       Files.writeString(dir.resolve("fstab.binds"), bindsFstab(dir));
@@ -236,22 +248,14 @@ public final class ProcessRuntime {
     exec.addAll(spec.env());
     exec.addAll(List.of("chroot", root.toString()));
     exec.addAll(spec.command());
-    StringBuilder create = new StringBuilder();
+    StringBuilder devices = new StringBuilder();
     for (String n : DEVICES) {
-      create.append(": > \"$R/dev/").append(n).append("\"\n");
-    }
-    for (String f : ETC_FILES) {
-      create
-          .append("[ -e \"$R/etc/")
-          .append(f)
-          .append("\" ] || : > \"$R/etc/")
-          .append(f)
-          .append("\"\n");
+      devices.append(": > \"$R/dev/").append(n).append("\"\n");
     }
     return "#!/bin/sh\n"
         + "# PID 1 of the container's PID namespace, in its own mount, UTS and IPC namespaces.\n"
-        + "# Every process this script starts is time the user waits for at `run`: the mount points\n"
-        + "# are made with shell builtins and mounted by one mount(8) per stage from an fstab.\n"
+        + "# Every process this script starts is time the user waits for at `run`: the engine made\n"
+        + "# the mount points in the container's layer, and one mount(8) per stage mounts an fstab.\n"
         + "set -e\n"
         + "D="
         + quote(spec.stateDir().toString())
@@ -264,11 +268,8 @@ public final class ProcessRuntime {
         + "read -r stat < /proc/self/stat\n"
         + "mount -t overlay overlay -o \"lowerdir=$I,upperdir=$D/upper,workdir=$D/work\" \"$R\" 2>/dev/null"
         + " || { cp -a \"$I/.\" \"$D/upper/\"; mount --bind \"$D/upper\" \"$R\"; }\n"
-        + "mkdir -p \"$R/proc\" \"$R/sys\" \"$R/dev\" \"$R/etc\" \"$R/tmp\"\n"
         + "mount --all --fstab \"$D/fstab.base\"\n"
-        + "mount -t sysfs -o ro sysfs \"$R/sys\" 2>/dev/null || true\n"
-        + "mkdir \"$R/dev/pts\" \"$R/dev/shm\"\n"
-        + create
+        + devices
         + "mount --all --fstab \"$D/fstab.binds\"\n"
         + "ln -s pts/ptmx \"$R/dev/ptmx\"\n"
         + "echo "
@@ -285,19 +286,31 @@ public final class ProcessRuntime {
         + "\n";
   }
 
-  /** Mounted before the mount points inside {@code /dev} can be made: proc and {@code /dev}. */
+  /** Mounted before the device nodes inside {@code /dev} can be made: proc, sysfs and /dev. */
   static String baseFstab(Path root) {
     return fstabLine("proc", root.resolve("proc"), "proc", "nosuid,nodev,noexec")
+        + fstabLine("sysfs", root.resolve("sys"), "sysfs", "ro,nosuid,nodev,noexec")
         + fstabLine("tmpfs", root.resolve("dev"), "tmpfs", "nosuid,mode=755");
   }
 
-  /** The pseudo-terminals, the host's device nodes and the engine's {@code /etc} files. */
+  /**
+   * The pseudo-terminals, Docker's 64 MB /dev/shm, the host's device nodes and the engine's /etc
+   * files.
+   */
   static String bindsFstab(Path stateDir) {
     Path root = stateDir.resolve("rootfs");
     StringBuilder fstab =
         new StringBuilder(
             fstabLine(
-                "devpts", root.resolve("dev/pts"), "devpts", "newinstance,ptmxmode=0666,mode=620"));
+                    "devpts",
+                    root.resolve("dev/pts"),
+                    "devpts",
+                    "newinstance,ptmxmode=0666,mode=620,X-mount.mkdir")
+                + fstabLine(
+                    "shm",
+                    root.resolve("dev/shm"),
+                    "tmpfs",
+                    "nosuid,nodev,noexec,mode=1777,size=65536k,X-mount.mkdir"));
     for (String n : DEVICES) {
       fstab.append(fstabLine("/dev/" + n, root.resolve("dev").resolve(n), "none", "bind"));
     }

@@ -58,13 +58,16 @@ class ContainerTest {
     java.nio.file.Path dir = java.nio.file.Path.of("/var/lib/my data/containers/c1");
     assertEquals(
         "proc /var/lib/my\\040data/containers/c1/rootfs/proc proc nosuid,nodev,noexec 0 0\n"
+            + "sysfs /var/lib/my\\040data/containers/c1/rootfs/sys sysfs ro,nosuid,nodev,noexec 0 0\n"
             + "tmpfs /var/lib/my\\040data/containers/c1/rootfs/dev tmpfs nosuid,mode=755 0 0\n",
         ProcessRuntime.baseFstab(dir.resolve("rootfs")));
     String binds = ProcessRuntime.bindsFstab(dir);
     assertTrue(
         binds.startsWith(
             "devpts /var/lib/my\\040data/containers/c1/rootfs/dev/pts devpts"
-                + " newinstance,ptmxmode=0666,mode=620 0 0\n"
+                + " newinstance,ptmxmode=0666,mode=620,X-mount.mkdir 0 0\n"
+                + "shm /var/lib/my\\040data/containers/c1/rootfs/dev/shm tmpfs"
+                + " nosuid,nodev,noexec,mode=1777,size=65536k,X-mount.mkdir 0 0\n"
                 + "/dev/null /var/lib/my\\040data/containers/c1/rootfs/dev/null none bind 0 0\n"),
         binds);
     assertTrue(
@@ -72,7 +75,7 @@ class ContainerTest {
             "/var/lib/my\\040data/containers/c1/resolv.conf"
                 + " /var/lib/my\\040data/containers/c1/rootfs/etc/resolv.conf none bind 0 0\n"),
         binds);
-    assertEquals(10, binds.lines().count());
+    assertEquals(11, binds.lines().count());
     assertEquals("a\\011b\\012c\\134d", ProcessRuntime.fstabEscape("a\tb\nc\\d"));
   }
 
