@@ -311,11 +311,15 @@ final class Commands {
     if (!cl.getArgList().isEmpty()) {
       throw new UsageException("ps", "\"jocker ps\" accepts no arguments.");
     }
-    JsonNode list = call("GET", "/containers/json" + (cl.hasOption("a") ? "?all=1" : ""), null);
+    List<Json.Container> list;
+    try (DaemonClient.Response r =
+        client.send("GET", "/containers/json" + (cl.hasOption("a") ? "?all=1" : ""), null)) {
+      check(r);
+      list = Json.containers(r.body());
+    }
     boolean trunc = !cl.hasOption("no-trunc");
     if (cl.hasOption("q")) {
-      list.forEach(
-          c -> out.println(trunc ? c.get("Id").asText().substring(0, 12) : c.get("Id").asText()));
+      list.forEach(c -> out.println(trunc ? c.id().substring(0, 12) : c.id()));
       return 0;
     }
     out.print(psTable(list, trunc, Instant.now()));
@@ -323,26 +327,23 @@ final class Commands {
   }
 
   /** The {@code ps} table, exactly as Docker prints it. */
-  static String psTable(JsonNode list, boolean trunc, Instant now) {
+  static String psTable(List<Json.Container> list, boolean trunc, Instant now) {
     Table t = new Table("CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
-    for (JsonNode c : list) {
-      String id = c.get("Id").asText();
-      String command = c.get("Command").asText();
+    for (Json.Container c : list) {
+      String command = c.command();
       if (trunc && command.length() > 20) {
         command = command.substring(0, 19) + "…";
       }
       String created =
-          HumanTime.duration(
-                  Duration.between(Instant.ofEpochSecond(c.get("Created").asLong()), now))
-              + " ago";
+          HumanTime.duration(Duration.between(Instant.ofEpochSecond(c.created()), now)) + " ago";
       t.add(
-          trunc ? id.substring(0, 12) : id,
-          c.get("Image").asText(),
+          trunc ? c.id().substring(0, 12) : c.id(),
+          c.image(),
           "\"" + command + "\"",
           created,
-          c.get("Status").asText(),
+          c.status(),
           "",
-          c.get("Names").get(0).asText().substring(1));
+          c.name());
     }
     return t.render();
   }

@@ -12,10 +12,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +39,64 @@ final class Json {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** What {@code ps} prints of one entry of {@code GET /containers/json}. */
+  record Container(
+      String id, String image, String command, long created, String status, String name) {}
+
+  /**
+   * The entries of {@code GET /containers/json}, read field by field: with a thousand containers, a
+   * tree of every field (labels, mounts, network settings) would cost {@code ps} more than the
+   * daemon takes to answer.
+   */
+  static List<Container> containers(InputStream in) throws IOException {
+    List<Container> list = new ArrayList<>();
+    try (JsonParser p = FACTORY.createParser(in)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw new JsonParseException(p, "expected a list of containers");
+      }
+      while (p.nextToken() == JsonToken.START_OBJECT) {
+        String id = "";
+        String image = "";
+        String command = "";
+        long created = 0;
+        String status = "";
+        String name = "";
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken value = p.nextToken();
+          switch (field) {
+            case "Id" -> id = p.getText();
+            case "Image" -> image = p.getText();
+            case "Command" -> command = p.getText();
+            case "Created" -> created = p.getLongValue();
+            case "Status" -> status = p.getText();
+            case "Names" -> name = firstName(p, value);
+            default -> p.skipChildren();
+          }
+        }
+        list.add(new Container(id, image, command, created, status, name));
+      }
+    }
+    return list;
+  }
+
+  /** The first of Docker's {@code Names}, without its leading slash. */
+  private static String firstName(JsonParser p, JsonToken value) throws IOException {
+    if (value != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return "";
+    }
+    String first = "";
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (first.isEmpty() && t == JsonToken.VALUE_STRING) {
+        first = p.getText().startsWith("/") ? p.getText().substring(1) : p.getText();
+      } else {
+        p.skipChildren();
+      }
+    }
+    return first;
   }
 
   static ObjectNode object() {

@@ -5,22 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FormattingTest {
   @Test
   void psLooksLikeDockerPs() throws Exception {
     Instant now = Instant.ofEpochSecond(1_000_000);
-    JsonNode list =
-        new ObjectMapper()
-            .readTree(
-                "[{\"Id\":\"4b47d6bb3da6a03eedb72d607015e68e6a7e979b24ebbc32c26abefd94ecb991\",\"Names\":[\"/test1\"],"
-                    + "\"Image\":\"busybox\",\"Command\":\"/bin/sh -c 'while true; do sleep 3600;done'\","
-                    + "\"Created\":999965,\"Status\":\"Up 33 seconds\"}]");
+    List<Json.Container> list =
+        Json.containers(
+            new ByteArrayInputStream(
+                ("[{\"Id\":\"4b47d6bb3da6a03eedb72d607015e68e6a7e979b24ebbc32c26abefd94ecb991\",\"Names\":[\"/test1\"],"
+                        + "\"Image\":\"busybox\",\"Command\":\"/bin/sh -c 'while true; do sleep 3600;done'\","
+                        + "\"Created\":999965,\"Ports\":[],\"Labels\":{},\"State\":\"running\","
+                        + "\"Status\":\"Up 33 seconds\",\"NetworkSettings\":{\"Networks\":{\"bridge\":"
+                        + "{\"IPAddress\":\"172.17.0.2\",\"Aliases\":null}}},\"Mounts\":[]}]")
+                    .getBytes(StandardCharsets.UTF_8)));
     assertEquals(
         "CONTAINER ID   IMAGE     COMMAND                  CREATED          STATUS          PORTS     NAMES\n"
             + "4b47d6bb3da6   busybox   \"/bin/sh -c 'while t…\"   35 seconds ago   Up 33 seconds             test1\n",
