@@ -14,6 +14,18 @@ import java.util.Locale;
  * commands, in the same run. Run it only inside a throwaway namespace: {@code bench/netlink.sh}.
  */
 public final class NetlinkBenchmark {
+  private static final String[] STEPS = {
+    "netns add",
+    "veth add",
+    "master",
+    "host end up",
+    "lo up",
+    "eth0 up",
+    "addr add",
+    "route add",
+    "close"
+  };
+
   private NetlinkBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -31,10 +43,14 @@ public final class NetlinkBenchmark {
       warmUp(host, store);
       int bridgeIndex = host.links().get("docker0").index();
       double[] java = new double[n];
+      double[][] steps = new double[STEPS.length][n];
+      long[] laps = new long[STEPS.length + 1];
       for (int i = 0; i < n; i++) {
-        long t = System.nanoTime();
-        plumb(host, store, i, bridgeIndex);
-        java[i] = (System.nanoTime() - t) / 1e6;
+        plumb(host, store, i, bridgeIndex, laps);
+        java[i] = (laps[STEPS.length] - laps[0]) / 1e6;
+        for (int s = 0; s < STEPS.length; s++) {
+          steps[s][i] = (laps[s + 1] - laps[s]) / 1e6;
+        }
       }
       for (int i = 0; i < n; i++) {
         host.links().delete(veth(i));
@@ -50,6 +66,19 @@ public final class NetlinkBenchmark {
         sh("ip link del " + veth(i) + "; ip netns del bench" + i);
       }
       report("jocker (Java API)", java);
+      for (int s = 0; s < STEPS.length; s++) {
+        report("  " + STEPS[s], steps[s]);
+      }
+      // Every container's IPv6 traffic (DAD, router solicitations, MLD) floods every bridge port:
+      // later plumbings share the CPU and the RTNL lock with more of it.
+      if (n >= 10) {
+        System.out.print("  median by tenth of N:");
+        for (int d = 0; d < 10; d++) {
+          System.out.printf(
+              Locale.ROOT, " %.2f", median(Arrays.copyOfRange(java, d * n / 10, (d + 1) * n / 10)));
+        }
+        System.out.println(" ms");
+      }
       report("iproute2 (ip commands)", ip);
       System.out.printf(
           Locale.ROOT,
@@ -62,31 +91,46 @@ public final class NetlinkBenchmark {
   }
 
   private static void warmUp(Netns host, NetnsStore store) {
+    long[] laps = new long[STEPS.length + 1];
     for (int i = 0; i < 50; i++) {
-      plumb(host, store, 60_000 + i, host.links().get("docker0").index());
+      plumb(host, store, 60_000 + i, host.links().get("docker0").index(), laps);
       host.links().delete(veth(60_000 + i));
       store.delete("bench" + (60_000 + i));
     }
   }
 
-  private static void plumb(Netns host, NetnsStore store, int i, int bridgeIndex) {
+  /**
+   * One plumbing; {@code laps[0]} is its start and {@code laps[s + 1]} the end of step {@code s} of
+   * {@link #STEPS}: where the time goes, step by step, without a second run.
+   */
+  private static void plumb(Netns host, NetnsStore store, int i, int bridgeIndex, long[] laps) {
     int address = Ipv4.parse("172.17.0.2") + i;
+    laps[0] = System.nanoTime();
     try (Netns ns = store.create("bench" + i)) {
+      laps[1] = System.nanoTime();
       Link hostEnd =
           host.links()
               .addVethPair(veth(i), "eth0", ns, MacAddress.forIpv4(Ipv4.toInet(address)), 1500);
+      laps[2] = System.nanoTime();
       host.links().setMaster(veth(i), bridgeIndex);
+      laps[3] = System.nanoTime();
       host.links().setUp(veth(i));
+      laps[4] = System.nanoTime();
       ns.links().setUp("lo");
+      laps[5] = System.nanoTime();
       ns.links().setUp("eth0");
+      laps[6] = System.nanoTime();
       ns.addrs()
           .add(
               hostEnd.linkIndex(),
               Ipv4.toInet(address),
               16,
               Ipv4.toInet(Ipv4.parse("172.17.255.255")));
+      laps[7] = System.nanoTime();
       ns.routes().addDefault(Ipv4.toInet(Ipv4.parse("172.17.0.1")));
+      laps[8] = System.nanoTime();
     }
+    laps[9] = System.nanoTime();
   }
 
   private static String iproute2Script(int i) {
@@ -118,7 +162,7 @@ public final class NetlinkBenchmark {
   private static void report(String what, double[] ms) {
     System.out.printf(
         Locale.ROOT,
-        "%-24s median %.2f ms  p99 %.2f ms  total %.0f ms%n",
+        "%-26s median %.2f ms  p99 %.2f ms  total %.0f ms%n",
         what,
         median(ms),
         percentile(ms, 0.99),
