@@ -392,12 +392,12 @@ public final class DefaultEngine implements Engine {
   private void forget(String containerId) {
     store.inTransaction(
         tx -> {
-          for (EndpointRecord e : tx.endpoints()) {
-            if (e.containerId().equals(containerId)) {
-              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
-              tx.deleteEndpoint(e.id());
-            }
-          }
+          tx.endpointOf(containerId)
+              .ifPresent(
+                  e -> {
+                    ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+                    tx.deleteEndpoint(e.id());
+                  });
           tx.deleteContainer(containerId);
           for (JournalEntry j : tx.journal()) {
             if (j.subject().equals(containerId)) {
@@ -545,14 +545,11 @@ public final class DefaultEngine implements Engine {
     String netnsName = NETNS_PREFIX + c.name();
     String veth =
         store.inTransaction(
-            tx ->
-                tx.endpoints().stream()
-                    .filter(e -> e.containerId().equals(c.id()))
-                    .map(EndpointRecord::hostVeth)
-                    .findFirst()
-                    .orElse(null));
-    store.inTransaction(
-        tx -> tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + veth + "\n"));
+            tx -> {
+              String v = tx.endpointOf(c.id()).map(EndpointRecord::hostVeth).orElse(null);
+              tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + v + "\n");
+              return v;
+            });
     Crashpoints.reach("remove:journaled");
     if (!c.networkMode().equals(HOST)) {
       bridge.detach(netnsName, veth);
