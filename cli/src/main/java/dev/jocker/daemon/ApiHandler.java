@@ -15,11 +15,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,7 @@ import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
@@ -528,14 +531,13 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private void send(Call c, int status, Object body) throws IOException {
-    byte[] bytes = json.writeValueAsBytes(body);
+    byte[] value = json.writeValueAsBytes(body);
+    byte[] bytes = Arrays.copyOf(value, value.length + 1);
+    bytes[value.length] = '\n';
     c.response.setStatus(status);
     c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    c.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length + 1);
-    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
-      out.write(bytes);
-      out.write('\n');
-    }
+    c.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    writeLast(c, bytes);
   }
 
   private static void text(Call c, int status, String body) throws IOException {
@@ -543,16 +545,23 @@ final class ApiHandler extends Handler.Abstract {
     c.response.setStatus(status);
     c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
     c.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
-    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
-      out.write(bytes);
-    }
+    writeLast(c, bytes);
   }
 
   private static void empty(Call c, int status) throws IOException {
     c.response.setStatus(status);
     c.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
-    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
-      out.flush();
+    writeLast(c, new byte[0]);
+  }
+
+  /**
+   * Headers and the whole body in one write that also ends the response: through an output stream
+   * each write, and the close, went to the socket on its own.
+   */
+  private static void writeLast(Call c, byte[] body) throws IOException {
+    try (Blocker.Callback blocker = Blocker.callback()) {
+      c.response.write(true, ByteBuffer.wrap(body), blocker);
+      blocker.block();
     }
   }
 }

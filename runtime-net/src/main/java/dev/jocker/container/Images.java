@@ -3,11 +3,14 @@ package dev.jocker.container;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,14 @@ public final class Images {
   /** Root file system sizes by image ID: walking a rootfs on every container create is costly. */
   private final Map<String, Long> sizes = new ConcurrentHashMap<>();
 
+  /**
+   * Images by name as last read, with their properties file's modification time then: a create
+   * checks that time instead of parsing the file again.
+   */
+  private final Map<String, Loaded> loaded = new HashMap<>();
+
+  private record Loaded(FileTime modified, Image image) {}
+
   public Images(Path stateRoot) {
     this.root = stateRoot.resolve("images");
   }
@@ -47,11 +58,16 @@ public final class Images {
   /** An image by name or ID (prefix), provisioning busybox on first use. */
   public synchronized Optional<Image> find(String ref) {
     String name = ref.endsWith(":latest") ? ref.substring(0, ref.length() - 7) : ref;
-    if (name.equals("busybox") && !Files.exists(meta(name))) {
-      provisionBusybox();
-    }
-    if (!name.isEmpty() && !name.contains("/") && Files.exists(meta(name))) {
-      return Optional.of(load(name));
+    if (!name.isEmpty() && !name.contains("/")) {
+      FileTime modified = modified(name);
+      if (modified == null && name.equals("busybox")) {
+        provisionBusybox();
+        modified = modified(name);
+      }
+      if (modified != null) {
+        Loaded l = loaded.get(name);
+        return Optional.of(l != null && l.modified().equals(modified) ? l.image() : load(name));
+      }
     }
     String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
     if (hex.length() >= 4) {
@@ -162,8 +178,19 @@ public final class Images {
     return load(name);
   }
 
+  private FileTime modified(String name) {
+    try {
+      return Files.getLastModifiedTime(meta(name));
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("read image " + name, e);
+    }
+  }
+
   private Image load(String name) {
     Properties p = new Properties();
+    FileTime modified = modified(name);
     try (var in = Files.newInputStream(meta(name))) {
       p.load(in);
       Path rootfs = root.resolve(name).resolve("rootfs");
@@ -173,7 +200,9 @@ public final class Images {
         size = size(rootfs);
         sizes.put(id, size);
       }
-      return new Image(name, id, Instant.parse(p.getProperty("created")), size, rootfs);
+      Image image = new Image(name, id, Instant.parse(p.getProperty("created")), size, rootfs);
+      loaded.put(name, new Loaded(modified, image));
+      return image;
     } catch (IOException e) {
       throw new UncheckedIOException("read image " + name, e);
     }

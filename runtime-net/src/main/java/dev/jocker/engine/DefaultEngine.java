@@ -229,119 +229,117 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public synchronized ContainerInfo create(CreateRequest request) {
-    String name =
-        request.name() == null || request.name().isEmpty() ? uniqueGeneratedName() : request.name();
-    String problem = ContainerNames.problem(name);
-    if (problem != null) {
-      throw new EngineException(INVALID, problem);
-    }
-    Optional<ContainerRecord> clash = store.inTransaction(tx -> tx.containerNamed(name));
-    if (clash.isPresent()) {
-      throw new EngineException(
-          CONFLICT,
-          "Conflict. The container name \"/"
-              + name
-              + "\" is already in use by container \""
-              + clash.get().id()
-              + "\". You have to remove (or rename) that container to be able to reuse that name.");
-    }
-    Images.Image image =
-        images
-            .find(request.image())
-            .orElseThrow(() -> EngineException.notFound("image", request.image()));
-    String mode =
-        request.network() == null
-                || request.network().isEmpty()
-                || request.network().equals("default")
-            ? BRIDGE
-            : networkRecord(request.network()).name();
-    if (request.ipv4() != null && !request.ipv4().isEmpty() && !bridged(mode)) {
-      throw new EngineException(
-          INVALID, "--ip is only supported on bridge networks, not on network " + mode);
-    }
-    String id = ContainerNames.newId();
-    String hostname =
-        request.hostname() != null && !request.hostname().isEmpty()
-            ? request.hostname()
-            : mode.equals(HOST) ? ContainerFiles.hostHostname() : id.substring(0, 12);
-    List<String> command = request.command().isEmpty() ? List.of("sh") : request.command();
-    ContainerRecord record =
-        new ContainerRecord(
-            id,
-            name,
-            request.image(),
-            image.id(),
-            command,
-            ProcessRuntime.environment(hostname, request.env(), request.tty()),
-            hostname,
-            mode,
-            request.tty(),
-            request.openStdin(),
-            request.autoRemove(),
-            Instant.now(),
-            "created",
-            0,
-            0,
-            0,
-            null,
-            null);
-    Path dir = containersDir.resolve(id);
-    String netnsName = NETNS_PREFIX + name;
-    if (!mode.equals(HOST) && namespaces.exists(netnsName)) {
-      throw new EngineException(
-          CONFLICT, "network namespace " + netnsName + " exists already; run jocker reconcile");
-    }
-    NetworkRecord net = networks.get(mode);
+    record Prepared(ContainerRecord record, EndpointRecord endpoint, long journal, int address) {}
     String veth = BridgeDriver.newVethName();
-    long journal;
-    int address;
+    Prepared p;
     try {
-      record Prepared(long journal, int address) {}
-      Prepared p =
+      // One transaction from the name check to the journal entry: the inserts rely on what the
+      // checks read, and a transaction of its own per check cost more than the checks.
+      p =
           store.inTransaction(
               tx -> {
-                tx.insertContainer(record);
-                int a = 0;
-                if (bridged(mode)) {
-                  a = ipam.allocate(tx, net.id(), request.ipv4(), id);
+                String name = request.name();
+                if (name == null || name.isEmpty()) {
+                  name = uniqueGeneratedName(tx);
+                } else {
+                  checkNewName(tx, name);
                 }
-                long j =
+                Images.Image image =
+                    images
+                        .find(request.image())
+                        .orElseThrow(() -> EngineException.notFound("image", request.image()));
+                String mode =
+                    request.network() == null
+                            || request.network().isEmpty()
+                            || request.network().equals("default")
+                        ? BRIDGE
+                        : networkRecord(request.network()).name();
+                if (request.ipv4() != null && !request.ipv4().isEmpty() && !bridged(mode)) {
+                  throw new EngineException(
+                      INVALID, "--ip is only supported on bridge networks, not on network " + mode);
+                }
+                String id = ContainerNames.newId();
+                String hostname =
+                    request.hostname() != null && !request.hostname().isEmpty()
+                        ? request.hostname()
+                        : mode.equals(HOST) ? ContainerFiles.hostHostname() : id.substring(0, 12);
+                List<String> command =
+                    request.command().isEmpty() ? List.of("sh") : request.command();
+                ContainerRecord record =
+                    new ContainerRecord(
+                        id,
+                        name,
+                        request.image(),
+                        image.id(),
+                        command,
+                        ProcessRuntime.environment(hostname, request.env(), request.tty()),
+                        hostname,
+                        mode,
+                        request.tty(),
+                        request.openStdin(),
+                        request.autoRemove(),
+                        Instant.now(),
+                        "created",
+                        0,
+                        0,
+                        0,
+                        null,
+                        null);
+                String netnsName = NETNS_PREFIX + name;
+                if (!mode.equals(HOST) && namespaces.exists(netnsName)) {
+                  throw new EngineException(
+                      CONFLICT,
+                      "network namespace " + netnsName + " exists already; run jocker reconcile");
+                }
+                tx.insertContainer(record);
+                int address = 0;
+                EndpointRecord endpoint = null;
+                if (bridged(mode)) {
+                  address = ipam.allocate(tx, networks.get(mode).id(), request.ipv4(), id);
+                }
+                long journal =
                     tx.beginJournal("create", id, "netns=" + netnsName + "\nveth=" + veth + "\n");
                 if (bridged(mode)) {
-                  tx.insertEndpoint(
+                  endpoint =
                       new EndpointRecord(
                           ContainerNames.newId(),
-                          net.id(),
+                          networks.get(mode).id(),
                           id,
                           veth,
-                          MacAddress.forIpv4(Ipv4.toInet(a)).toString(),
-                          Ipv4.format(a),
-                          netnsName));
+                          MacAddress.forIpv4(Ipv4.toInet(address)).toString(),
+                          Ipv4.format(address),
+                          netnsName);
+                  tx.insertEndpoint(endpoint);
                 }
-                return new Prepared(j, a);
+                return new Prepared(record, endpoint, journal, address);
               });
-      journal = p.journal();
-      address = p.address();
       Crashpoints.reach("create:journaled");
     } catch (IpamException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
     }
+    ContainerRecord record = p.record();
+    String id = record.id();
+    String name = record.name();
+    String mode = record.networkMode();
+    String netnsName = NETNS_PREFIX + name;
+    Path dir = containersDir.resolve(id);
     try {
       Files.createDirectories(dir);
       if (bridged(mode)) {
-        bridges.get(mode).attach(netnsName, veth, address);
+        bridges.get(mode).attach(netnsName, veth, p.address());
       } else if (mode.equals(NONE)) {
         bridge.createIsolated(netnsName);
       }
       if (mode.equals(HOST)) {
-        ContainerFiles.copyHostFiles(dir, hostname);
+        ContainerFiles.copyHostFiles(dir, record.hostname());
       } else {
-        ContainerFiles.write(dir, bridged(mode) ? Ipv4.format(address) : null, hostname);
+        ContainerFiles.write(
+            dir, bridged(mode) ? Ipv4.format(p.address()) : null, record.hostname());
       }
       Crashpoints.reach("create:attached");
       store.inTransaction(
           tx -> {
-            tx.finishJournal(journal);
+            tx.finishJournal(p.journal());
             return null;
           });
     } catch (IOException | RuntimeException e) {
@@ -354,20 +352,37 @@ public final class DefaultEngine implements Engine {
         name,
         mode,
         "address",
-        bridged(mode) ? Ipv4.format(address) : "-");
-    return info(find(id));
+        bridged(mode) ? Ipv4.format(p.address()) : "-");
+    // What was just committed, rather than a read of it back.
+    return info(record, p.endpoint() == null ? Map.of() : Map.of(id, p.endpoint()));
   }
 
-  private String uniqueGeneratedName() {
-    return store.inTransaction(
-        tx -> {
-          for (int retry = 0; ; retry++) {
-            String n = ContainerNames.generate(retry);
-            if (tx.containerNamed(n).isEmpty()) {
-              return n;
-            }
-          }
-        });
+  /** Refuses a name that is malformed or taken. */
+  private static void checkNewName(Store.Tx tx, String name) {
+    String problem = ContainerNames.problem(name);
+    if (problem != null) {
+      throw new EngineException(INVALID, problem);
+    }
+    Optional<ContainerRecord> clash = tx.containerNamed(name);
+    if (clash.isPresent()) {
+      throw new EngineException(
+          CONFLICT,
+          "Conflict. The container name \"/"
+              + name
+              + "\" is already in use by container \""
+              + clash.get().id()
+              + "\". You have to remove (or rename) that container to be able to reuse that name.");
+    }
+  }
+
+  /** A generated name that is free: generated names are well-formed. */
+  private static String uniqueGeneratedName(Store.Tx tx) {
+    for (int retry = 0; ; retry++) {
+      String n = ContainerNames.generate(retry);
+      if (tx.containerNamed(n).isEmpty()) {
+        return n;
+      }
+    }
   }
 
   /**
@@ -377,12 +392,12 @@ public final class DefaultEngine implements Engine {
   private void forget(String containerId) {
     store.inTransaction(
         tx -> {
-          for (EndpointRecord e : tx.endpoints()) {
-            if (e.containerId().equals(containerId)) {
-              ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
-              tx.deleteEndpoint(e.id());
-            }
-          }
+          tx.endpointOf(containerId)
+              .ifPresent(
+                  e -> {
+                    ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+                    tx.deleteEndpoint(e.id());
+                  });
           tx.deleteContainer(containerId);
           for (JournalEntry j : tx.journal()) {
             if (j.subject().equals(containerId)) {
@@ -530,14 +545,11 @@ public final class DefaultEngine implements Engine {
     String netnsName = NETNS_PREFIX + c.name();
     String veth =
         store.inTransaction(
-            tx ->
-                tx.endpoints().stream()
-                    .filter(e -> e.containerId().equals(c.id()))
-                    .map(EndpointRecord::hostVeth)
-                    .findFirst()
-                    .orElse(null));
-    store.inTransaction(
-        tx -> tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + veth + "\n"));
+            tx -> {
+              String v = tx.endpointOf(c.id()).map(EndpointRecord::hostVeth).orElse(null);
+              tx.beginJournal("remove", c.id(), "netns=" + netnsName + "\nveth=" + v + "\n");
+              return v;
+            });
     Crashpoints.reach("remove:journaled");
     if (!c.networkMode().equals(HOST)) {
       bridge.detach(netnsName, veth);
@@ -1300,10 +1312,6 @@ public final class DefaultEngine implements Engine {
 
   private synchronized List<ContainerRecord> recordsSync() {
     return records();
-  }
-
-  private ContainerRecord find(String id) {
-    return store.inTransaction(tx -> tx.container(id)).orElseThrow();
   }
 
   private synchronized Optional<ContainerRecord> findSync(String id) {

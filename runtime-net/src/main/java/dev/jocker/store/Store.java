@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Function;
 
 /**
@@ -48,6 +49,12 @@ public final class Store implements AutoCloseable {
   private final Connection connection;
   private final Path file;
 
+  /**
+   * Statements by SQL text, prepared once: SQLite compiles each one anew otherwise, which costs a
+   * create request more than running it.
+   */
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+
   private Store(Connection connection, Path file) {
     this.connection = connection;
     this.file = file;
@@ -67,7 +74,11 @@ public final class Store implements AutoCloseable {
   static Store open(Path file, String synchronous) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      // The driver would otherwise run a second query after every INSERT to fetch keys that no
+      // caller reads (beginJournal asks for its row ID itself).
+      Properties driver = new Properties();
+      driver.setProperty("jdbc.get_generated_keys", "false");
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, driver);
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=" + synchronous);
@@ -166,6 +177,10 @@ public final class Store implements AutoCloseable {
   @Override
   public synchronized void close() {
     try {
+      for (PreparedStatement ps : statements.values()) {
+        ps.close();
+      }
+      statements.clear();
       connection.close();
     } catch (SQLException e) {
       throw new StoreException("close " + file + ": " + e.getMessage(), e);
@@ -405,7 +420,8 @@ public final class Store implements AutoCloseable {
     }
 
     private void update(String purpose, String sql, Object... args) {
-      try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      try {
+        PreparedStatement ps = statement(sql);
         bind(ps, args);
         ps.executeUpdate();
       } catch (SQLException e) {
@@ -414,7 +430,8 @@ public final class Store implements AutoCloseable {
     }
 
     private <T> List<T> query(String purpose, String sql, Row<T> row, Object... args) {
-      try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      try {
+        PreparedStatement ps = statement(sql);
         bind(ps, args);
         try (ResultSet rs = ps.executeQuery()) {
           List<T> out = new ArrayList<>();
@@ -432,6 +449,15 @@ public final class Store implements AutoCloseable {
       List<T> all = query(purpose, sql, row, args);
       return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
     }
+  }
+
+  private PreparedStatement statement(String sql) throws SQLException {
+    PreparedStatement ps = statements.get(sql);
+    if (ps == null) {
+      ps = connection.prepareStatement(sql);
+      statements.put(sql, ps);
+    }
+    return ps;
   }
 
   private interface Row<T> {
