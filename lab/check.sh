@@ -21,7 +21,8 @@ trap 'rm -rf "$work"' EXIT
 
 say "shellcheck"
 shellcheck lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
-  tools/sandbox-jvm/bin/java tools/dockerd-sandbox bench/*.sh
+  tools/sandbox-jvm/bin/java tools/dockerd-sandbox bench/*.sh cli/src/dist/bin/jocker \
+  cli/src/dist/bin/jockerd
 
 say "vagrant validate"
 # No call home to HashiCorp, and no ~/.vagrant.d or .vagrant/ left behind.
