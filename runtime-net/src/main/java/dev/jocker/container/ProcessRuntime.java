@@ -128,8 +128,14 @@ public final class ProcessRuntime {
   public static long startTime(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(fields[19]);
+      // Field 22, counted from the state (field 3) that follows the command name's ')': the name
+      // may hold spaces and ')', the fields after it do not. ps calls this for every container.
+      int at = stat.lastIndexOf(')') + 2;
+      for (int field = 3; field < 22; field++) {
+        at = stat.indexOf(' ', at) + 1;
+      }
+      int end = stat.indexOf(' ', at);
+      return Long.parseLong(stat, at, end < 0 ? stat.length() : end, 10);
     } catch (IOException | RuntimeException e) {
       return -1;
     }

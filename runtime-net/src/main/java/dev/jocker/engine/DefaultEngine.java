@@ -561,10 +561,10 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public List<ContainerInfo> containers(boolean all) {
-    checkExits();
+    List<ContainerRecord> records = checkExits();
     synchronized (this) {
       Map<String, EndpointRecord> endpoints = endpointsByContainer();
-      return records().stream()
+      return records.stream()
           .filter(c -> all || c.status().equals("running"))
           .map(c -> info(c, endpoints))
           .toList();
@@ -715,7 +715,12 @@ public final class DefaultEngine implements Engine {
   }
 
   /** Marks containers whose process is gone as exited, with the code the shim recorded. */
-  private void checkExits() {
+  /**
+   * Records the exit of every running container whose process is gone; returns every container as
+   * it is now (one read of the table, which {@link #containers} lists from).
+   */
+  private List<ContainerRecord> checkExits() {
+    List<ContainerRecord> now = new ArrayList<>();
     List<ContainerRecord> ended = new ArrayList<>();
     synchronized (this) {
       for (ContainerRecord c : records()) {
@@ -726,8 +731,11 @@ public final class DefaultEngine implements Engine {
           event(c, "container exited", "code", Integer.toString(exited.exitCode()));
           if (c.autoRemove()) {
             ended.add(exited);
+            continue;
           }
+          c = exited;
         }
+        now.add(c);
       }
     }
     for (ContainerRecord c : ended) {
@@ -735,8 +743,10 @@ public final class DefaultEngine implements Engine {
         removeRecord(c);
       } catch (RuntimeException e) {
         LOG.warn("auto-remove {}: {}", c.name(), e.getMessage());
+        now.add(c);
       }
     }
+    return now;
   }
 
   private static OptionalInt awaitExitCode(Path dir) {
