@@ -127,18 +127,24 @@ public final class ProcessRuntime {
   /** The start time of {@code pid} in clock ticks after boot (field 22 of its stat), or -1. */
   public static long startTime(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      // Field 22, counted from the state (field 3) that follows the command name's ')': the name
-      // may hold spaces and ')', the fields after it do not. ps calls this for every container.
-      int at = stat.lastIndexOf(')') + 2;
-      for (int field = 3; field < 22; field++) {
-        at = stat.indexOf(' ', at) + 1;
-      }
-      int end = stat.indexOf(' ', at);
-      return Long.parseLong(stat, at, end < 0 ? stat.length() : end, 10);
+      return startTimeOf(Files.readString(Path.of("/proc/" + pid + "/stat")));
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /**
+   * Field 22 of a {@code /proc/PID/stat} line, counted from the state (field 3) that follows the
+   * command name's ')': the name may hold spaces and ')', the fields after it do not. ps calls this
+   * for every container, so it skips to the field instead of splitting the line.
+   */
+  static long startTimeOf(String stat) {
+    int at = stat.lastIndexOf(')') + 2;
+    for (int field = 3; field < 22; field++) {
+      at = stat.indexOf(' ', at) + 1;
+    }
+    int end = stat.indexOf(' ', at);
+    return Long.parseLong(stat, at, end < 0 ? stat.length() : end, 10);
   }
 
   /** The exit status the shim recorded, if the container has ended. */

@@ -80,6 +80,14 @@ class ContainerTest {
   }
 
   @Test
+  void startTimeIsField22EvenWhenTheCommandNameHoldsSpacesAndParentheses() {
+    String fields3To21 = "S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18";
+    assertEquals(
+        703687L, ProcessRuntime.startTimeOf("4242 (a) b (c) " + fields3To21 + " 703687 9 8 7\n"));
+    assertEquals(99L, ProcessRuntime.startTimeOf("1 (sh) " + fields3To21 + " 99"));
+  }
+
+  @Test
   void etcFilesAsDockerWritesThem() {
     assertTrue(
         ContainerFiles.hosts("172.17.0.2", "4b47d6bb3da6")
