@@ -7,7 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd -P)
 N=${N:-50}
 "$root/jocker" --version >/dev/null
 dist="$root/cli/target/jocker-dist"
-export N dist
+tools="$root/tools"
+export N dist tools
 # shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
 exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
@@ -15,10 +16,7 @@ exec "$root/tools/sandbox-run" sh -eu -c '
     >"$state/jockerd.log" 2>&1 &
   daemon=$!
   trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; rm -rf $state" EXIT
-  i=0
-  until "$dist/bin/jocker" ps >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -gt 300 ] && { cat "$state/jockerd.log"; exit 1; }; sleep 0.1
-  done
+  "$tools/await-jockerd" "$dist/bin/jocker" "$daemon" "$state/jockerd.log"
   ms() { echo $(( ($(date +%s%N) - $1) / 1000 )); }
   median() { sort -n | awk "{a[NR]=\$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; printf \"median %.1f ms, p99 %.1f ms\", m/1000, p/1000}"; }
   : >"$state/ps"; : >"$state/run"; : >"$state/rm"

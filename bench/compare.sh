@@ -64,15 +64,8 @@ start_jockerd() {
   JDK_JAVA_OPTIONS=$jfr "$dist/bin/jockerd" --data-root "$tmp/state" -H unix:///run/jocker.sock \
     --log-dir "$tmp/log" >"$tmp/jockerd.out" 2>&1 &
   daemon=$!
-  local i=0
-  until curl -sf --unix-socket /run/jocker.sock http://localhost/_ping >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ $i -gt 300 ] || ! kill -0 "$daemon" 2>/dev/null; then
-      tail -5 "$tmp/jockerd.out" >&2
-      skip "jockerd did not start"
-    fi
-    sleep 0.1
-  done
+  "$root/tools/await-jockerd" "$dist/bin/jocker" "$daemon" "$tmp/jockerd.out" ||
+    skip "jockerd did not start"
 }
 
 stop_jockerd() {

@@ -9,14 +9,15 @@ root=$(cd "$(dirname "$0")/.." && pwd -P)
 N=${N:-1000}
 "$root/jocker" --version >/dev/null
 dist="$root/cli/target/jocker-dist"
-export N dist
+tools="$root/tools"
+export N dist tools
 # shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
 exec "$root/tools/sandbox-run" sh -eu -c '
   state=$(mktemp -d)
   "$dist/bin/jockerd" --data-root "$state" --log-dir "$state/log" >"$state/jockerd.out" 2>&1 &
   daemon=$!
   trap "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; rm -rf $state" EXIT
-  until "$dist/bin/jocker" ps >/dev/null 2>&1; do sleep 0.1; done
+  "$tools/await-jockerd" "$dist/bin/jocker" "$daemon" "$state/jockerd.out"
   api() { curl -sf --unix-socket /run/jocker.sock -H "Content-Type: application/json" "$@"; }
   snapshot() {
     ip -o link show | awk -F": " "{print \$2}" | sed "s/@.*//" | sort

@@ -21,8 +21,8 @@ trap 'rm -rf "$work"' EXIT
 
 say "shellcheck"
 shellcheck lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
-  tools/sandbox-jvm/bin/java tools/dockerd-sandbox bench/*.sh cli/src/dist/bin/jocker \
-  cli/src/dist/bin/jockerd
+  tools/await-jockerd tools/sandbox-jvm/bin/java tools/dockerd-sandbox bench/*.sh \
+  cli/src/dist/bin/jocker cli/src/dist/bin/jockerd
 
 say "vagrant validate"
 # No call home to HashiCorp, and no ~/.vagrant.d or .vagrant/ left behind.
@@ -50,10 +50,7 @@ tools/sandbox-run sh -eu -c '
   "$PREFIX/bin/jockerd" --data-root "$work/state" --log-dir "$work/log" >"$work/jockerd.out" 2>&1 &
   daemon=$!
   trap "kill $daemon; wait $daemon || true" EXIT
-  i=0
-  until "$PREFIX/bin/jocker" ps >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -gt 150 ] && { cat "$work/jockerd.out"; exit 1; }; sleep 0.2
-  done
+  tools/await-jockerd "$PREFIX/bin/jocker" "$daemon" "$work/jockerd.out"
   PATH="$PREFIX/bin:$PATH"
   sudo() { "$@"; }
   . "$work/steps.sh" >"$work/steps.out" 2>&1 || { cat "$work/steps.out"; exit 1; }
