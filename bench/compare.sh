@@ -31,6 +31,8 @@
 #               and a process started) against a dockerd inside the sandbox with its data-root,
 #               exec-root and socket in a temp dir; compared with jocker-cli, the like-for-like path.
 # The speedup column compares with jocker-api, except docker's, which compares with jocker-cli.
+# The peers' steps are functions that `timed` calls by name.
+# shellcheck disable=SC2317
 set -euo pipefail
 export LC_ALL=C
 root=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -45,6 +47,19 @@ now() { t=${EPOCHREALTIME/./}; }
 
 # The address of container i (0-based): 172.17.0.2 upwards.
 addr() { echo "172.17.$((($1 + 2) / 256)).$((($1 + 2) % 256))"; }
+
+# Runs STEP 0 … STEP N-1, appending each one's microseconds to $out/PHASE and the wall time of
+# all N to $out/PHASE.total.
+timed() {
+  local phase=$1 step=$2 i t0 t1
+  now && t0=$t
+  for ((i = 0; i < N; i++)); do
+    now && t1=$t
+    "$step" "$i"
+    now && echo $((t - t1)) >>"$out/$phase"
+  done
+  now && echo $((t - t0)) >"$out/$phase.total"
+}
 
 skip() {
   echo "$*" >"$out/skipped"
@@ -137,29 +152,18 @@ peer_jocker_cli() {
 # Times `CLI run -d busybox sleep 1000` and `CLI rm -f ID` per container, a new CLI process each time,
 # after WARMUP untimed pairs. NAME names the CLI in errors.
 time_run_rm() {
-  local cli=$1 name=$2 i id t0 t1
+  local cli=$1 name=$2 i
+  local -a ids=()
+  run_one() {
+    ids[$1]=$("$cli" run -d busybox sleep 1000 2>"$tmp/err") ||
+      skip "$name run failed: $(head -1 "$tmp/err" | cut -c1-160)"
+  }
+  rm_one() { "$cli" rm -f "${ids[$1]}" >/dev/null || skip "$name rm -f failed"; }
   for ((i = 0; i < WARMUP; i++)); do
-    id=$("$cli" run -d busybox sleep 1000 2>"$tmp/err") ||
-      skip "$name run failed: $(head -1 "$tmp/err" | cut -c1-160)"
-    "$cli" rm -f "$id" >/dev/null
+    run_one "$i" && rm_one "$i"
   done
-  : >"$tmp/ids"
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    id=$("$cli" run -d busybox sleep 1000 2>"$tmp/err") ||
-      skip "$name run failed: $(head -1 "$tmp/err" | cut -c1-160)"
-    now && echo $((t - t1)) >>"$out/setup"
-    echo "$id" >>"$tmp/ids"
-  done
-  now && echo $((t - t0)) >"$out/setup.total"
-  now && t0=$t
-  while read -r id; do
-    now && t1=$t
-    "$cli" rm -f "$id" >/dev/null || skip "$name rm -f failed"
-    now && echo $((t - t1)) >>"$out/teardown"
-  done <"$tmp/ids"
-  now && echo $((t - t0)) >"$out/teardown.total"
+  timed setup run_one
+  timed teardown rm_one
 }
 
 peer_iproute2() {
@@ -168,29 +172,23 @@ peer_iproute2() {
   ip link set docker0 up
   echo 1 >/proc/sys/net/ipv4/ip_forward
   iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-  local i ns veth t0 t1
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    ns=c$i veth=$(printf 'veth%07x' "$i")
-    now && t1=$t
+  iproute2_up() {
+    local ns=c$1 veth
+    veth=$(printf 'veth%07x' "$1")
     ip netns add "$ns"
     ip link add "$veth" type veth peer name eth0 netns "$ns"
     ip link set "$veth" master docker0 up
-    ip -n "$ns" addr add "$(addr "$i")/16" dev eth0
+    ip -n "$ns" addr add "$(addr "$1")/16" dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
     ip -n "$ns" route add default via 172.17.0.1
-    now && echo $((t - t1)) >>"$out/setup"
-  done
-  now && echo $((t - t0)) >"$out/setup.total"
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    ip link del "$(printf 'veth%07x' "$i")"
-    ip netns del "c$i"
-    now && echo $((t - t1)) >>"$out/teardown"
-  done
-  now && echo $((t - t0)) >"$out/teardown.total"
+  }
+  iproute2_down() {
+    ip link del "$(printf 'veth%07x' "$1")"
+    ip netns del "c$1"
+  }
+  timed setup iproute2_up
+  timed teardown iproute2_down
 }
 
 peer_cni() {
@@ -204,34 +202,27 @@ peer_cni() {
 EOF
   echo '{"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}' >"$tmp/lo.conf"
   export CNI_PATH=$cni
-  local i t0 t1
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    ip netns add "c$i"
-    CNI_COMMAND=ADD CNI_CONTAINERID="c$i" CNI_NETNS="/run/netns/c$i" CNI_IFNAME=eth0 \
+  cni_add() {
+    ip netns add "c$1"
+    CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=eth0 \
       "$cni/bridge" <"$tmp/bridge.conf" >"$tmp/result" || {
       cat "$tmp/result" >&2
       skip "CNI bridge ADD failed"
     }
-    CNI_COMMAND=ADD CNI_CONTAINERID="c$i" CNI_NETNS="/run/netns/c$i" CNI_IFNAME=lo \
+    CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=lo \
       "$cni/loopback" <"$tmp/lo.conf" >/dev/null
-    now && echo $((t - t1)) >>"$out/setup"
-  done
-  now && echo $((t - t0)) >"$out/setup.total"
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    CNI_COMMAND=DEL CNI_CONTAINERID="c$i" CNI_NETNS="/run/netns/c$i" CNI_IFNAME=eth0 \
+  }
+  cni_del() {
+    CNI_COMMAND=DEL CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=eth0 \
       "$cni/bridge" <"$tmp/bridge.conf" >/dev/null || skip "CNI bridge DEL failed"
-    ip netns del "c$i"
-    now && echo $((t - t1)) >>"$out/teardown"
-  done
-  now && echo $((t - t0)) >"$out/teardown.total"
+    ip netns del "c$1"
+  }
+  timed setup cni_add
+  timed teardown cni_del
 }
 
 peer_netavark() {
-  local nv i t0 t1
+  local nv i
   nv=$(command -v netavark || echo /usr/lib/podman/netavark)
   [ -x "$nv" ] || skip "netavark is not installed"
   mkdir -p "$tmp/nv" "$tmp/opts"
@@ -244,26 +235,20 @@ peer_netavark() {
    "subnets": [{"subnet": "172.17.0.0/16", "gateway": "172.17.0.1"}]}}}
 EOF
   done
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    ip netns add "c$i"
-    "$nv" --config "$tmp/nv" setup "/run/netns/c$i" <"$tmp/opts/$i.json" >"$tmp/result" 2>&1 || {
+  netavark_setup() {
+    ip netns add "c$1"
+    "$nv" --config "$tmp/nv" setup "/run/netns/c$1" <"$tmp/opts/$1.json" >"$tmp/result" 2>&1 || {
       cat "$tmp/result" >&2
       skip "netavark setup failed: $(tail -1 "$tmp/result")"
     }
-    now && echo $((t - t1)) >>"$out/setup"
-  done
-  now && echo $((t - t0)) >"$out/setup.total"
-  now && t0=$t
-  for ((i = 0; i < N; i++)); do
-    now && t1=$t
-    "$nv" --config "$tmp/nv" teardown "/run/netns/c$i" <"$tmp/opts/$i.json" >"$tmp/result" 2>&1 ||
+  }
+  netavark_teardown() {
+    "$nv" --config "$tmp/nv" teardown "/run/netns/c$1" <"$tmp/opts/$1.json" >"$tmp/result" 2>&1 ||
       skip "netavark teardown failed: $(tail -1 "$tmp/result")"
-    ip netns del "c$i"
-    now && echo $((t - t1)) >>"$out/teardown"
-  done
-  now && echo $((t - t0)) >"$out/teardown.total"
+    ip netns del "c$1"
+  }
+  timed setup netavark_setup
+  timed teardown netavark_teardown
 }
 
 peer_docker() {
