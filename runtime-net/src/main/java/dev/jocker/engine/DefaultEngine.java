@@ -26,6 +26,7 @@ import dev.jocker.ipam.Ipv4;
 import dev.jocker.ipam.Pool;
 import dev.jocker.ipam.Subnet;
 import dev.jocker.kernel.Addr;
+import dev.jocker.kernel.ExitWatch;
 import dev.jocker.kernel.Link;
 import dev.jocker.kernel.MacAddress;
 import dev.jocker.kernel.Netns;
@@ -56,6 +57,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.CloseableThreadContext;
 import org.apache.logging.log4j.LogManager;
@@ -75,6 +77,8 @@ public final class DefaultEngine implements Engine {
 
   private final EngineConfig config;
   private final Store store;
+  private final ContainerIndex index;
+  private final ExitWatch exits = new ExitWatch();
   private final Ipam ipam = new Ipam();
   private final Images images;
   private final Netns host;
@@ -93,6 +97,7 @@ public final class DefaultEngine implements Engine {
     this.config = config;
     this.containersDir = config.dataRoot().resolve("containers");
     this.store = Store.open(config.dataRoot().resolve("jocker.db"));
+    this.index = ContainerIndex.load(store);
     this.images = new Images(config.dataRoot());
     this.host = config.hostNetns() == null ? Netns.current() : Netns.open(config.hostNetns());
     this.namespaces = new NetnsStore(config.netnsDir());
@@ -313,6 +318,10 @@ public final class DefaultEngine implements Engine {
                 }
                 return new Prepared(record, endpoint, journal, address);
               });
+      index.put(p.record());
+      if (p.endpoint() != null) {
+        index.put(p.endpoint());
+      }
       Crashpoints.reach("create:journaled");
     } catch (IpamException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
@@ -406,6 +415,8 @@ public final class DefaultEngine implements Engine {
           }
           return null;
         });
+    index.remove(containerId);
+    exits.forget(containerId);
     deleteDir(containersDir.resolve(containerId));
   }
 
@@ -714,17 +725,17 @@ public final class DefaultEngine implements Engine {
     }
   }
 
-  /** Marks containers whose process is gone as exited, with the code the shim recorded. */
   /**
-   * Records the exit of every running container whose process is gone; returns every container as
-   * it is now (one read of the table, which {@link #containers} lists from).
+   * Records the exit, with the code the shim recorded, of every running container whose process is
+   * gone; returns every container as it is now, which {@link #containers} lists from.
    */
   private List<ContainerRecord> checkExits() {
     List<ContainerRecord> now = new ArrayList<>();
     List<ContainerRecord> ended = new ArrayList<>();
     synchronized (this) {
+      Set<String> gone = exits.ended();
       for (ContainerRecord c : records()) {
-        if (c.status().equals("running") && !ProcessRuntime.alive(c.pid(), c.pidStart())) {
+        if (c.status().equals("running") && !alive(c, gone)) {
           OptionalInt code = awaitExitCode(containersDir.resolve(c.id()));
           ContainerRecord exited = c.exited(code.orElse(137), Instant.now());
           saveState(exited);
@@ -747,6 +758,26 @@ public final class DefaultEngine implements Engine {
       }
     }
     return now;
+  }
+
+  /**
+   * Whether a running container's process is still there: by its pidfd once watched (one poll for
+   * all of them); the first time, by PID and start time, since the PID may have been reused, and
+   * then watched. The pidfd is opened before that check, so it refers to the process the check
+   * found.
+   */
+  private boolean alive(ContainerRecord c, Set<String> gone) {
+    if (exits.watching(c.id())) {
+      return !gone.contains(c.id());
+    }
+    boolean watched = exits.watch(c.id(), c.pid());
+    if (ProcessRuntime.alive(c.pid(), c.pidStart())) {
+      return true;
+    }
+    if (watched) {
+      exits.forget(c.id());
+    }
+    return false;
   }
 
   private static OptionalInt awaitExitCode(Path dir) {
@@ -1311,13 +1342,14 @@ public final class DefaultEngine implements Engine {
     synchronized (this) {
       store.close();
       host.close();
+      exits.close();
     }
   }
 
   // ---------------------------------------------------------------- records
 
   private List<ContainerRecord> records() {
-    return store.inTransaction(tx -> tx.containers());
+    return index.newestFirst();
   }
 
   private synchronized List<ContainerRecord> recordsSync() {
@@ -1359,13 +1391,13 @@ public final class DefaultEngine implements Engine {
           tx.updateContainerState(c);
           return null;
         });
+    index.put(c);
+    // A new state is a new process or none: a pidfd of the one before would report it ended.
+    exits.forget(c.id());
   }
 
-  /** Endpoints by container ID, read once for a whole listing. */
   private Map<String, EndpointRecord> endpointsByContainer() {
-    Map<String, EndpointRecord> out = new LinkedHashMap<>();
-    store.inTransaction(tx -> tx.endpoints()).forEach(e -> out.put(e.containerId(), e));
-    return out;
+    return index.endpointsByContainer();
   }
 
   private EndpointInfo endpointInfo(ContainerRecord c, Map<String, EndpointRecord> endpoints) {
@@ -1387,7 +1419,7 @@ public final class DefaultEngine implements Engine {
 
   private ContainerInfo info(ContainerRecord c) {
     Map<String, EndpointRecord> endpoint = new LinkedHashMap<>();
-    store.inTransaction(tx -> tx.endpointOf(c.id())).ifPresent(e -> endpoint.put(c.id(), e));
+    index.endpointOf(c.id()).ifPresent(e -> endpoint.put(c.id(), e));
     return info(c, endpoint);
   }
 

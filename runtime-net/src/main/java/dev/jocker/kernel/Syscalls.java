@@ -112,6 +112,17 @@ final class Syscalls {
     check("umount", target, () -> LIBC.umount2(target, MNT_DETACH));
   }
 
+  static int pidfdOpen(long pid) {
+    return (int) check("pidfd_open", "pid " + pid, () -> LIBC.pidfd_open((int) pid, 0));
+  }
+
+  /**
+   * poll(2) over {@code count} {@code struct pollfd} in {@code fds}; returns how many are ready.
+   */
+  static int poll(byte[] fds, int count, int timeoutMillis) {
+    return (int) check("poll", count + " fds", () -> LIBC.poll(fds, count, timeoutMillis));
+  }
+
   static long gettid() {
     return LIBC.syscall(SYS_GETTID);
   }
