@@ -39,6 +39,13 @@ public record DaemonConfig(
             .desc("Root directory of persistent state (default /var/lib/jocker)")
             .build());
     o.addOption(
+        Option.builder()
+            .longOpt("exec-root")
+            .hasArg()
+            .argName("dir")
+            .desc("Root directory of execution state (default /run/jocker)")
+            .build());
+    o.addOption(
         Option.builder("H")
             .longOpt("host")
             .hasArg()
@@ -170,6 +177,7 @@ public record DaemonConfig(
     EngineConfig engine =
         new EngineConfig(
             Path.of(pick(cl, json, "data-root", "data-root", "/var/lib/jocker")),
+            Path.of(pick(cl, json, "exec-root", "exec-root", "/run/jocker")),
             pick(cl, json, "bridge", "bridge", "docker0"),
             pick(cl, json, "bip", "bip", "172.17.0.1/16"),
             mtu,

@@ -53,7 +53,7 @@ public final class ProcessRuntime {
       List<String> argv = new ArrayList<>(List.of("setsid"));
       argv.addAll(namespaces(spec, false));
       argv.addAll(List.of("/bin/sh", dir.resolve("shim.sh").toString()));
-      File log = dir.resolve("container.log").toFile();
+      File log = spec.dataDir().resolve("container.log").toFile();
       new ProcessBuilder(argv)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
@@ -62,7 +62,7 @@ public final class ProcessRuntime {
     } catch (IOException e) {
       throw new UncheckedIOException("start container in " + dir, e);
     }
-    return awaitStarted(dir, 10_000);
+    return awaitStarted(spec, 10_000);
   }
 
   private static List<String> namespaces(ProcessSpec spec, boolean fork) {
@@ -91,7 +91,8 @@ public final class ProcessRuntime {
   }
 
   /** Waits until the init script reports the container's PID; fails if the process died first. */
-  public static Started awaitStarted(Path stateDir, long timeoutMillis) {
+  public static Started awaitStarted(ProcessSpec spec, long timeoutMillis) {
+    Path stateDir = spec.stateDir();
     long deadline = System.currentTimeMillis() + timeoutMillis;
     Path pidFile = stateDir.resolve("pid");
     try {
@@ -106,7 +107,7 @@ public final class ProcessRuntime {
         if (Files.exists(stateDir.resolve("exitcode"))) {
           throw new IllegalStateException(
               "container process ended before it started: "
-                  + tail(stateDir.resolve("container.log")));
+                  + tail(spec.dataDir().resolve("container.log")));
         }
         Thread.sleep(2);
       }
@@ -225,12 +226,13 @@ public final class ProcessRuntime {
   private static void prepare(ProcessSpec spec) {
     Path dir = spec.stateDir();
     try {
-      for (String d : List.of("rootfs", "upper", "work")) {
-        Files.createDirectories(dir.resolve(d));
+      Files.createDirectories(dir.resolve("rootfs"));
+      for (String d : List.of("upper", "work")) {
+        Files.createDirectories(spec.dataDir().resolve(d));
       }
       // Like Docker's init layer: the mount points exist in the container's own layer before it
       // starts, so the init script makes none of them (each mkdir there is a process).
-      Path upper = dir.resolve("upper");
+      Path upper = spec.dataDir().resolve("upper");
       for (String d : List.of("proc", "sys", "dev", "etc", "tmp")) {
         Files.createDirectories(upper.resolve(d));
       }
@@ -273,13 +275,16 @@ public final class ProcessRuntime {
         + quote(spec.stateDir().toString())
         + "\n"
         + "R=\"$D/rootfs\"\n"
+        + "L="
+        + quote(spec.dataDir().toString())
+        + "\n"
         + "I="
         + quote(spec.rootfs().toString())
         + "\n"
         + "# The host's /proc is still mounted here, so /proc/self/stat shows our host PID.\n"
         + "read -r stat < /proc/self/stat\n"
-        + "mount -t overlay overlay -o \"lowerdir=$I,upperdir=$D/upper,workdir=$D/work\" \"$R\" 2>/dev/null"
-        + " || { cp -a \"$I/.\" \"$D/upper/\"; mount --bind \"$D/upper\" \"$R\"; }\n"
+        + "mount -t overlay overlay -o \"lowerdir=$I,upperdir=$L/upper,workdir=$L/work\" \"$R\" 2>/dev/null"
+        + " || { cp -a \"$I/.\" \"$L/upper/\"; mount --bind \"$L/upper\" \"$R\"; }\n"
         + "mount --all --fstab \"$D/fstab.base\"\n"
         + devices
         + "mount --all --fstab \"$D/fstab.binds\"\n"

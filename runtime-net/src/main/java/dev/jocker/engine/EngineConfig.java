@@ -7,6 +7,9 @@ import java.time.Duration;
  * How to open an engine; the daemon fills it from its options and {@code daemon.json}.
  *
  * @param dataRoot state root, {@code /var/lib/jocker}
+ * @param execRoot root of what need not outlive a reboot (each container's scripts, PID and exit
+ *     files, its /etc/hosts, hostname and resolv.conf), {@code /run/jocker}, as dockerd's {@code
+ *     --exec-root}
  * @param bridge default bridge device, {@code docker0}
  * @param bip the bridge's address with prefix, {@code 172.17.0.1/16}
  * @param mtu MTU of the bridge and veths
@@ -20,6 +23,7 @@ import java.time.Duration;
  */
 public record EngineConfig(
     Path dataRoot,
+    Path execRoot,
     String bridge,
     String bip,
     int mtu,
@@ -34,6 +38,7 @@ public record EngineConfig(
   public static EngineConfig defaults(Path dataRoot) {
     return new EngineConfig(
         dataRoot,
+        Path.of("/run/jocker"),
         "docker0",
         "172.17.0.1/16",
         1500,
@@ -49,6 +54,7 @@ public record EngineConfig(
   public EngineConfig withHostNetns(Path netns) {
     return new EngineConfig(
         dataRoot,
+        execRoot,
         bridge,
         bip,
         mtu,
@@ -64,6 +70,7 @@ public record EngineConfig(
   public EngineConfig withRulesCheckInterval(Duration interval) {
     return new EngineConfig(
         dataRoot,
+        execRoot,
         bridge,
         bip,
         mtu,

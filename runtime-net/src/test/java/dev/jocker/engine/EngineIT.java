@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +73,28 @@ class EngineIT {
       String links = sandbox.host().run("ip", "-o", "link");
       assertTrue(!links.contains("veth"), links);
       assertTrue(Files.exists(dataRoot.resolve("jocker.db")));
+    }
+  }
+
+  @Test
+  void aStartAfterARebootEmptiedTheExecRootWritesTheEtcFilesAgain(Sandbox sandbox)
+      throws Exception {
+    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    try (Engine engine = DefaultEngine.open(config)) {
+      ContainerInfo created = engine.create(busybox("test1"));
+      Path run = config.execRoot().resolve("containers").resolve(created.id());
+      assertTrue(Files.exists(run.resolve("hosts")));
+      try (Stream<Path> files = Files.walk(run)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+      engine.start("test1");
+      assertTrue(exec(engine, "test1", "cat", "/etc/hosts").contains("172.17.0.2\t"));
+      assertEquals(
+          created.id().substring(0, 12) + "\n", exec(engine, "test1", "cat", "/etc/hostname"));
+      engine.remove("test1", true);
+      assertFalse(Files.exists(run));
     }
   }
 
