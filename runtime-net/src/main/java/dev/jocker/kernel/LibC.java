@@ -41,8 +41,6 @@ public interface LibC {
 
   int umount2(String target, int flags);
 
-  long syscall(long number);
-
   int pidfd_open(int pid, int flags);
 
   int poll(@In @Out byte[] fds, long count, int timeout);

@@ -28,8 +28,6 @@ final class Syscalls {
   static final long MS_PRIVATE = 1 << 18;
   static final long MS_SHARED = 1 << 20;
   static final int MNT_DETACH = 2;
-  private static final long SYS_GETTID =
-      "aarch64".equals(System.getProperty("os.arch")) ? 178 : 186;
 
   private static final LibC LIBC = LibC.INSTANCE;
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -121,9 +119,5 @@ final class Syscalls {
    */
   static int poll(byte[] fds, int count, int timeoutMillis) {
     return (int) check("poll", count + " fds", () -> LIBC.poll(fds, count, timeoutMillis));
-  }
-
-  static long gettid() {
-    return LIBC.syscall(SYS_GETTID);
   }
 }
