@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -189,8 +190,10 @@ public final class BridgeDriver {
   // Docker sets these in every container namespace it creates; eth0 inherits disable_ipv6 from
   // "default" because it is born after this runs.
   private static void privateNamespaceSysctls(Path ignored) {
-    Sysctls.write("net.ipv4.ip_unprivileged_port_start", "0");
-    Sysctls.write("net.ipv4.ping_group_range", "0 2147483647");
-    Sysctls.write("net.ipv6.conf.default.disable_ipv6", "1");
+    Sysctls.write(
+        Map.of(
+            "net.ipv4.ip_unprivileged_port_start", "0",
+            "net.ipv4.ping_group_range", "0 2147483647",
+            "net.ipv6.conf.default.disable_ipv6", "1"));
   }
 }

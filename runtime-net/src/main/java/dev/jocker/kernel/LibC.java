@@ -41,6 +41,16 @@ public interface LibC {
 
   int umount2(String target, int flags);
 
+  int openat(int dirfd, String path, int flags, int mode);
+
+  long write(int fd, @In byte[] buf, long count);
+
+  int fsopen(String fsname, int flags);
+
+  int fsconfig(int fd, int cmd, String key, String value, int aux);
+
+  int fsmount(int fd, int flags, int attrFlags);
+
   int pidfd_open(int pid, int flags);
 
   int poll(@In @Out byte[] fds, long count, int timeout);

@@ -21,6 +21,7 @@ final class Syscalls {
   static final int NETLINK_EXT_ACK = 11;
   static final int MSG_TRUNC = 0x20;
   static final int O_RDONLY = 0;
+  static final int O_WRONLY = 1;
   static final int O_CLOEXEC = 0x80000;
   static final int CLONE_NEWNET = 0x40000000;
   static final long MS_BIND = 4096;
@@ -28,6 +29,9 @@ final class Syscalls {
   static final long MS_PRIVATE = 1 << 18;
   static final long MS_SHARED = 1 << 20;
   static final int MNT_DETACH = 2;
+  static final int FSOPEN_CLOEXEC = 1;
+  static final int FSCONFIG_CMD_CREATE = 6;
+  static final int FSMOUNT_CLOEXEC = 1;
 
   private static final LibC LIBC = LibC.INSTANCE;
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -108,6 +112,30 @@ final class Syscalls {
 
   static void umountDetach(String target) {
     check("umount", target, () -> LIBC.umount2(target, MNT_DETACH));
+  }
+
+  /**
+   * A new procfs instance, mounted nowhere: its descriptor is the root to open files under, and
+   * closing it unmounts it. Equivalent to: fsopen(2), fsconfig(2) FSCONFIG_CMD_CREATE, fsmount(2).
+   */
+  static int procInstance() {
+    int fs = (int) check("fsopen", "proc", () -> LIBC.fsopen("proc", FSOPEN_CLOEXEC));
+    try {
+      check("fsconfig", "proc", () -> LIBC.fsconfig(fs, FSCONFIG_CMD_CREATE, null, null, 0));
+      return (int) check("fsmount", "proc", () -> LIBC.fsmount(fs, FSMOUNT_CLOEXEC, 0));
+    } finally {
+      close(fs);
+    }
+  }
+
+  /** Writes {@code data} to the existing file {@code path} under directory {@code dirfd}. */
+  static void writeAt(int dirfd, String path, byte[] data, String what) {
+    int fd = (int) check("open", what, () -> LIBC.openat(dirfd, path, O_WRONLY | O_CLOEXEC, 0));
+    try {
+      check("write", what, () -> LIBC.write(fd, data, data.length));
+    } finally {
+      close(fd);
+    }
   }
 
   static int pidfdOpen(long pid) {

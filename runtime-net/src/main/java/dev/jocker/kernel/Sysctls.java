@@ -2,8 +2,10 @@ package dev.jocker.kernel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Network sysctls ({@code net.*}) of one namespace, read and written from inside it. */
 public final class Sysctls {
@@ -38,6 +40,40 @@ public final class Sysctls {
 
   /** Writes {@code key} in the calling thread's namespace (for namespace initialisers). */
   public static void write(String key, String value) {
+    write(Map.of(key, value));
+  }
+
+  /**
+   * Writes each key in the calling thread's namespace (for namespace initialisers), through a
+   * procfs instance of its own that only this call sees. The host's /proc keeps a directory entry
+   * per namespace for /proc/sys/net/ipv4, ipv6 and core, all under one name, and the first lookup
+   * from a new namespace compares with every one of them: 1 ms for ipv4 with 600 namespaces,
+   * against 0.1 ms, flat, for the instance. Where a procfs cannot be mounted (a container whose
+   * /proc is partly masked), the host's /proc it is.
+   */
+  public static void write(Map<String, String> values) {
+    values.keySet().forEach(Sysctls::file);
+    int proc;
+    try {
+      proc = Syscalls.procInstance();
+    } catch (KernelException cannotMount) {
+      values.forEach(Sysctls::writeThroughProc);
+      return;
+    }
+    try {
+      values.forEach(
+          (key, value) ->
+              Syscalls.writeAt(
+                  proc,
+                  "sys/" + key.replace('.', '/'),
+                  value.getBytes(StandardCharsets.US_ASCII),
+                  "sysctl " + key + "=" + value));
+    } finally {
+      Syscalls.close(proc);
+    }
+  }
+
+  private static void writeThroughProc(String key, String value) {
     try {
       Files.writeString(file(key), value);
     } catch (IOException e) {

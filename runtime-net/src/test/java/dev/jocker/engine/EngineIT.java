@@ -51,6 +51,15 @@ class EngineIT {
       String addr = exec(engine, "test1", "ip", "addr");
       assertTrue(addr.contains("inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0"), addr);
       assertTrue(addr.contains("link/ether 02:42:ac:11:00:02"), addr);
+      assertEquals(
+          "0\n0\t2147483647\n1\n",
+          exec(
+              engine,
+              "test1",
+              "cat",
+              "/proc/sys/net/ipv4/ip_unprivileged_port_start",
+              "/proc/sys/net/ipv4/ping_group_range",
+              "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"));
       assertTrue(
           exec(engine, "test1", "ping", "-c", "2", "172.17.0.3").contains(" 0% packet loss"));
       assertTrue(
