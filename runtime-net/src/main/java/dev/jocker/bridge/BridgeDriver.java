@@ -136,11 +136,14 @@ public final class BridgeDriver {
       host.links().setMaster(hostVeth, bridgeIndex());
       Crashpoints.reach("attach:master");
       host.links().setUp(hostVeth);
+      // Docker's order: the address before eth0 comes up, the route once it is up. The address
+      // then goes in before the carrier change, whose processing holds the RTNL lock for a time
+      // that grows with the bridge's ports.
+      ns.addrs().add(hostEnd.linkIndex(), ip, prefix, Ipv4.toInet(config.subnet().broadcast()));
+      Crashpoints.reach("attach:address");
       ns.links().setUp("lo");
       ns.links().setUp("eth0");
       Crashpoints.reach("attach:up");
-      ns.addrs().add(hostEnd.linkIndex(), ip, prefix, Ipv4.toInet(config.subnet().broadcast()));
-      Crashpoints.reach("attach:address");
       ns.routes().addDefault(Ipv4.toInet(config.address()));
     }
     return new Endpoint(netns, hostVeth, mac, ip, prefix);
