@@ -1,8 +1,10 @@
 package dev.jocker.store;
 
 import dev.jocker.ipam.LeaseStore;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
+import org.sqlite.SQLiteJDBCLoader;
+import org.sqlite.util.OSInfo;
 
 /**
  * The state database: one SQLite file in WAL mode with {@code synchronous=NORMAL}, which survives a
@@ -55,6 +59,8 @@ public final class Store implements AutoCloseable {
    */
   private final Map<String, PreparedStatement> statements = new HashMap<>();
 
+  private static final String NATIVE_LIBRARY = "libsqlitejdbc.so";
+
   private Store(Connection connection, Path file) {
     this.connection = connection;
     this.file = file;
@@ -74,6 +80,7 @@ public final class Store implements AutoCloseable {
   static Store open(Path file, String synchronous) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
+      nativeLibraryIn(file.toAbsolutePath().getParent().resolve("native"));
       // The driver would otherwise run a second query after every INSERT to fetch keys that no
       // caller reads (beginJournal asks for its row ID itself).
       Properties driver = new Properties();
@@ -90,6 +97,36 @@ public final class Store implements AutoCloseable {
       return store;
     } catch (SQLException | java.io.IOException e) {
       throw new StoreException("open state database " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Points the driver at its native library copied once under {@code dir}. Left alone, it copies
+   * the library to a new file in /tmp in every JVM and deletes it at exit, which a killed daemon
+   * never reaches: a megabyte left behind per kill. Under the data root, unlike /tmp, no other user
+   * can plant a library there for root to load. The first store a JVM opens sets it for the JVM.
+   */
+  private static synchronized void nativeLibraryIn(Path dir) throws java.io.IOException {
+    if (System.getProperty("org.sqlite.lib.path") != null) {
+      return;
+    }
+    String platform = OSInfo.getNativeLibFolderPathForCurrentOS();
+    try (InputStream in =
+        SQLiteJDBCLoader.class.getResourceAsStream(
+            "/org/sqlite/native/" + platform + "/" + NATIVE_LIBRARY)) {
+      if (in == null) {
+        return;
+      }
+      Path versioned =
+          dir.resolve(SQLiteJDBCLoader.getVersion() + "-" + platform.replace('/', '-'));
+      if (!Files.exists(versioned.resolve(NATIVE_LIBRARY))) {
+        Files.createDirectories(versioned);
+        Path partial = Files.createTempFile(versioned, NATIVE_LIBRARY, ".partial");
+        Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(partial, versioned.resolve(NATIVE_LIBRARY), StandardCopyOption.ATOMIC_MOVE);
+      }
+      System.setProperty("org.sqlite.lib.path", versioned.toString());
+      System.setProperty("org.sqlite.lib.name", NATIVE_LIBRARY);
     }
   }
 
