@@ -56,9 +56,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    if (args.length == 0 || !args[0].equals("daemon")) {
-      new SocketWarmUp().start();
-    }
     // UTF-8 whatever the locale, as Docker's CLI writes: without LANG (a container, a CI job) the
     // JVM would turn every "…" and box-drawing character into "?".
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, UTF_8);
@@ -67,28 +64,24 @@ public final class Main {
   }
 
   /**
-   * The JDK's first unix-domain socket initialises its selector provider (a service lookup in every
-   * jar), its security providers and a SecureRandom: on the critical path of a CLI command, longer
-   * than anything else it does. This thread does that from the first instant, while the main thread
-   * sets up its streams, parses the command line and loads the JSON classes; a class's
-   * initialisation runs once, so the command's own connect just waits for whatever is left of it. A
-   * nested class, not a lambda: the JVM's first lambda costs milliseconds to bootstrap, before the
-   * thread starts.
+   * The JDK's first unix-domain socket initialises its security providers and a SecureRandom, about
+   * a third of a CLI command's time: a second thread does that while this one parses the command
+   * line and loads the JSON classes. A class's initialisation runs once, so the command's own
+   * connect just waits for whatever is left of it.
    */
-  private static final class SocketWarmUp extends Thread {
-    SocketWarmUp() {
-      super("warm-up");
-      setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      try {
-        SocketChannel.open(StandardProtocolFamily.UNIX).close();
-      } catch (IOException | UnsupportedOperationException e) {
-        // The command's own connect reports any real problem.
-      }
-    }
+  private static void warmUpSocketClasses() {
+    Thread warm =
+        new Thread(
+            () -> {
+              try {
+                SocketChannel.open(StandardProtocolFamily.UNIX).close();
+              } catch (IOException | UnsupportedOperationException e) {
+                // The command's own connect reports any real problem.
+              }
+            },
+            "warm-up");
+    warm.setDaemon(true);
+    warm.start();
   }
 
   /** Runs one invocation; returns its exit status. */
@@ -137,6 +130,7 @@ public final class Main {
       err.println("invalid -H " + host + ": only unix:// sockets are supported");
       return 125;
     }
+    warmUpSocketClasses();
     Json.warmUp();
     return new Commands(new DaemonClient(socket), out, err, debug).run(command, rest);
   }
