@@ -361,8 +361,7 @@ public final class DefaultEngine implements Engine {
         mode,
         "address",
         bridged(mode) ? Ipv4.format(p.address()) : "-");
-    // What was just committed, rather than a read of it back.
-    return info(record, p.endpoint() == null ? Map.of() : Map.of(id, p.endpoint()));
+    return info(record);
   }
 
   /** Refuses a name that is malformed or taken. */
@@ -604,7 +603,7 @@ public final class DefaultEngine implements Engine {
   public List<ContainerInfo> containers(boolean all) {
     List<ContainerRecord> records = checkExits();
     synchronized (this) {
-      Map<String, EndpointRecord> endpoints = endpointsByContainer();
+      Map<String, EndpointRecord> endpoints = index.endpointsByContainer();
       return records.stream()
           .filter(c -> all || c.status().equals("running"))
           .map(c -> info(c, endpoints))
@@ -1134,7 +1133,7 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
     }
     if (bridged(n.name())) {
-      Map<String, EndpointRecord> endpoints = endpointsByContainer();
+      Map<String, EndpointRecord> endpoints = index.endpointsByContainer();
       for (ContainerRecord c : records()) {
         EndpointInfo e = endpointInfo(c, endpoints);
         if (e != null && c.networkMode().equals(n.name())) {
@@ -1425,10 +1424,6 @@ public final class DefaultEngine implements Engine {
     exits.forget(c.id());
   }
 
-  private Map<String, EndpointRecord> endpointsByContainer() {
-    return index.endpointsByContainer();
-  }
-
   private EndpointInfo endpointInfo(ContainerRecord c, Map<String, EndpointRecord> endpoints) {
     EndpointRecord e = endpoints.get(c.id());
     if (!bridged(c.networkMode()) || e == null) {
@@ -1447,9 +1442,7 @@ public final class DefaultEngine implements Engine {
   }
 
   private ContainerInfo info(ContainerRecord c) {
-    Map<String, EndpointRecord> endpoint = new LinkedHashMap<>();
-    index.endpointOf(c.id()).ifPresent(e -> endpoint.put(c.id(), e));
-    return info(c, endpoint);
+    return info(c, index.endpointsByContainer());
   }
 
   private ContainerInfo info(ContainerRecord c, Map<String, EndpointRecord> endpoints) {

@@ -52,7 +52,8 @@ public final class Sysctls {
    * /proc is partly masked), the host's /proc it is.
    */
   public static void write(Map<String, String> values) {
-    values.keySet().forEach(Sysctls::file);
+    // A bad key is refused before anything is written.
+    values.keySet().forEach(Sysctls::underProc);
     int proc;
     try {
       proc = Syscalls.procInstance();
@@ -65,7 +66,7 @@ public final class Sysctls {
           (key, value) ->
               Syscalls.writeAt(
                   proc,
-                  "sys/" + key.replace('.', '/'),
+                  underProc(key),
                   value.getBytes(StandardCharsets.US_ASCII),
                   "sysctl " + key + "=" + value));
     } finally {
@@ -82,9 +83,14 @@ public final class Sysctls {
   }
 
   private static Path file(String key) {
+    return Path.of("/proc").resolve(underProc(key));
+  }
+
+  /** The file of {@code key} relative to a procfs root: {@code sys/net/...}. */
+  private static String underProc(String key) {
     if (!key.startsWith("net.") || key.contains("/") || key.contains("..")) {
       throw new IllegalArgumentException("not a network sysctl: " + key);
     }
-    return Path.of("/proc/sys", key.replace('.', '/'));
+    return "sys/" + key.replace('.', '/');
   }
 }
