@@ -46,6 +46,8 @@ class KernelIT {
       assertEquals(eth0.index(), host.links().get("vethabc1234").linkIndex());
       assertEquals(bridge.index(), host.links().get("vethabc1234").masterIndex());
       assertEquals("1", container.sysctls().get("net.ipv6.conf.eth0.disable_ipv6"));
+      // The write above went through a procfs instance of its own, not the /proc fallback.
+      Syscalls.close(Syscalls.procInstance());
 
       String ipAddr = sandbox.host().run("ip", "-d", "link", "show", "vethabc1234");
       assertTrue(ipAddr.contains("master docker0"), ipAddr);

@@ -2,6 +2,7 @@ package dev.jocker.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jocker.ipam.Ipam;
 import dev.jocker.ipam.Ipv4;
@@ -11,9 +12,24 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteJDBCLoader;
+import org.sqlite.util.OSInfo;
 
 class StoreTest {
   @TempDir Path dir;
+
+  @Test
+  void theDriverLoadsItsLibraryFromACopyUnderADataRootNotFromTmp() throws Exception {
+    try (Store store = Store.open(dir.resolve("jocker.db"))) {
+      String platform = OSInfo.getNativeLibFolderPathForCurrentOS().replace('/', '-');
+      String path = System.getProperty("org.sqlite.lib.path");
+      assertTrue(
+          path != null && path.endsWith("native/" + SQLiteJDBCLoader.getVersion() + "-" + platform),
+          String.valueOf(path));
+      assertTrue(SQLiteJDBCLoader.isNativeMode());
+      assertEquals(1, store.schemaVersion());
+    }
+  }
 
   @Test
   void aLeaseCommitsWithItsContainerOrNotAtAll() {
