@@ -136,8 +136,9 @@ public final class ProcessRuntime {
 
   /**
    * Field 22 of a {@code /proc/PID/stat} line, counted from the state (field 3) that follows the
-   * command name's ')': the name may hold spaces and ')', the fields after it do not. ps calls this
-   * for every container, so it skips to the field instead of splitting the line.
+   * command name's ')': the name may hold spaces and ')', the fields after it do not. It skips to
+   * the field instead of splitting the line: the engine reads it for every running container it has
+   * not yet watched (each one after a daemon restart).
    */
   static long startTimeOf(String stat) {
     int at = stat.lastIndexOf(')') + 2;
