@@ -18,6 +18,7 @@ import static dev.jocker.netlink.IfInfoMsg.VETH_INFO_PEER;
 import static dev.jocker.netlink.NlMsg.NLM_F_ACK;
 import static dev.jocker.netlink.NlMsg.NLM_F_CREATE;
 import static dev.jocker.netlink.NlMsg.NLM_F_DUMP;
+import static dev.jocker.netlink.NlMsg.NLM_F_ECHO;
 import static dev.jocker.netlink.NlMsg.NLM_F_EXCL;
 import static dev.jocker.netlink.NlMsg.NLM_F_REQUEST;
 
@@ -63,7 +64,10 @@ public final class Links {
    * MAC netns NS}: one request, so the peer is born inside {@code peerNs} and never appears here.
    */
   public Link addVethPair(String name, String peerName, Netns peerNs, MacAddress peerMac, int mtu) {
-    MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    // With NLM_F_ECHO the kernel answers with the new host end, IFLA_LINK included: no lookup.
+    MessageWriter w =
+        request(NlMsg.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO)
+            .ifinfomsg(AF_UNSPEC, 0, 0, 0);
     w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu).attrInt(IFLA_TXQLEN, 0);
     int info = w.beginNested(IFLA_LINKINFO);
     w.attr(IFLA_INFO_KIND, "veth");
@@ -80,7 +84,14 @@ public final class Links {
     w.endNested(peer);
     w.endNested(data);
     w.endNested(info);
-    ns.socket().execute(w, "link add", name);
+    for (NlMsg reply : ns.socket().query(w, "link add", name)) {
+      if (reply.type() == NlMsg.RTM_NEWLINK) {
+        Link link = decode(reply);
+        if (link.name().equals(name)) {
+          return link;
+        }
+      }
+    }
     return get(name);
   }
 

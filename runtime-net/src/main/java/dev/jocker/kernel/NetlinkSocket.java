@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * An {@code AF_NETLINK}/{@code NETLINK_ROUTE} socket. It belongs to the namespace of the thread
@@ -15,9 +16,16 @@ import java.util.List;
 final class NetlinkSocket implements AutoCloseable {
   private static final int RECEIVE_BUFFER = 64 * 1024;
 
+  /**
+   * Receive buffers shared by all sockets, one per exchange in flight. A container's namespace
+   * socket lives for one attach: a buffer of its own was fresh native memory each time, whose
+   * zeroing and page faults cost more than the socket itself (the JVM frees a direct buffer only
+   * after a garbage collection).
+   */
+  private static final ConcurrentLinkedQueue<ByteBuffer> RECEIVE_BUFFERS =
+      new ConcurrentLinkedQueue<>();
+
   private final int fd;
-  private final ByteBuffer rx =
-      ByteBuffer.allocateDirect(RECEIVE_BUFFER).order(ByteOrder.nativeOrder());
   private int seq = (int) (System.nanoTime() & 0x7fffffff);
   private boolean closed;
 
@@ -64,6 +72,19 @@ final class NetlinkSocket implements AutoCloseable {
     }
     int mySeq = ++seq;
     Syscalls.send(fd, request.seq(mySeq));
+    ByteBuffer rx = RECEIVE_BUFFERS.poll();
+    if (rx == null) {
+      rx = ByteBuffer.allocateDirect(RECEIVE_BUFFER).order(ByteOrder.nativeOrder());
+    }
+    try {
+      return receive(rx, mySeq, operation, object, isDump);
+    } finally {
+      RECEIVE_BUFFERS.add(rx);
+    }
+  }
+
+  private List<NlMsg> receive(
+      ByteBuffer rx, int mySeq, String operation, String object, boolean isDump) {
     List<NlMsg> replies = new ArrayList<>();
     while (true) {
       rx.clear();

@@ -65,6 +65,9 @@ public record NlMsg(int type, int flags, int seq, int pid, ByteBuffer body) {
   /** Ask the kernel to acknowledge the request with an {@link #NLMSG_ERROR} of code 0. */
   public static final int NLM_F_ACK = 0x4;
 
+  /** Send the requester the notification of what its request made (Linux 6.1+ for new links). */
+  public static final int NLM_F_ECHO = 0x8;
+
   /** The dump was interrupted by a change; its result may be inconsistent. */
   public static final int NLM_F_DUMP_INTR = 0x10;
 

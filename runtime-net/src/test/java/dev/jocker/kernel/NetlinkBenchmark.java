@@ -70,6 +70,17 @@ public final class NetlinkBenchmark {
       for (int s = 0; s < STEPS.length; s++) {
         report("  " + STEPS[s], steps[s]);
       }
+      if (n >= 10) {
+        System.out.println("  step medians, first tenth of N -> last tenth:");
+        for (int s = 0; s < STEPS.length; s++) {
+          System.out.printf(
+              Locale.ROOT,
+              "    %-22s %.2f -> %.2f ms%n",
+              STEPS[s],
+              median(Arrays.copyOfRange(steps[s], 0, n / 10)),
+              median(Arrays.copyOfRange(steps[s], n - n / 10, n)));
+        }
+      }
       // Flat when the plumbing alone sets the time; rising when the kernel's work for the earlier
       // containers (the bridge's floods) weighs on the later ones.
       if (n >= 10) {
