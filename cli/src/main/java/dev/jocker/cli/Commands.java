@@ -149,11 +149,23 @@ final class Commands {
 
   // ---------------------------------------------------------------- containers
 
+  /** The options {@code run} and {@code exec} share, with Docker's help texts. */
+  private static void addStdioAndEnvOptions(Options o) {
+    o.addOption("i", "interactive", false, "Keep STDIN open even if not attached");
+    o.addOption("t", "tty", false, "Allocate a pseudo-TTY");
+    o.addOption(
+        Option.builder("e")
+            .longOpt("env")
+            .hasArg()
+            .argName("list")
+            .desc("Set environment variables")
+            .build());
+  }
+
   private static Options createOptions() {
     Options o = new Options();
     o.addOption("d", "detach", false, "Run container in background and print container ID");
-    o.addOption("i", "interactive", false, "Keep STDIN open even if not attached");
-    o.addOption("t", "tty", false, "Allocate a pseudo-TTY");
+    addStdioAndEnvOptions(o);
     o.addOption(
         Option.builder()
             .longOpt("name")
@@ -186,13 +198,6 @@ final class Commands {
         Option.builder()
             .longOpt("rm")
             .desc("Automatically remove the container when it exits")
-            .build());
-    o.addOption(
-        Option.builder("e")
-            .longOpt("env")
-            .hasArg()
-            .argName("list")
-            .desc("Set environment variables")
             .build());
     return o;
   }
@@ -351,15 +356,7 @@ final class Commands {
   private int exec(List<String> args) throws IOException, UsageException, DaemonError {
     Options o = new Options();
     o.addOption("d", "detach", false, "Detached mode: run command in the background");
-    o.addOption("i", "interactive", false, "Keep STDIN open even if not attached");
-    o.addOption("t", "tty", false, "Allocate a pseudo-TTY");
-    o.addOption(
-        Option.builder("e")
-            .longOpt("env")
-            .hasArg()
-            .argName("list")
-            .desc("Set environment variables")
-            .build());
+    addStdioAndEnvOptions(o);
     CommandLine cl =
         parse(
             "exec",
