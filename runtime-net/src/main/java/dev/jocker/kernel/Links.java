@@ -92,6 +92,7 @@ public final class Links {
         }
       }
     }
+    // Kernels before 6.1 ignore NLM_F_ECHO on a new link.
     return get(name);
   }
 
