@@ -55,8 +55,7 @@ public final class Links {
     int info = w.beginNested(IFLA_LINKINFO);
     w.attr(IFLA_INFO_KIND, "bridge");
     w.endNested(info);
-    ns.socket().execute(w, "link add", name);
-    return get(name);
+    return created(w, name);
   }
 
   /**
@@ -64,10 +63,7 @@ public final class Links {
    * MAC netns NS}: one request, so the peer is born inside {@code peerNs} and never appears here.
    */
   public Link addVethPair(String name, String peerName, Netns peerNs, MacAddress peerMac, int mtu) {
-    // With NLM_F_ECHO the kernel answers with the new host end, IFLA_LINK included: no lookup.
-    MessageWriter w =
-        request(NlMsg.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO)
-            .ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    MessageWriter w = create().ifinfomsg(AF_UNSPEC, 0, 0, 0);
     w.attr(IFLA_IFNAME, name).attrInt(IFLA_MTU, mtu).attrInt(IFLA_TXQLEN, 0);
     int info = w.beginNested(IFLA_LINKINFO);
     w.attr(IFLA_INFO_KIND, "veth");
@@ -84,7 +80,16 @@ public final class Links {
     w.endNested(peer);
     w.endNested(data);
     w.endNested(info);
-    for (NlMsg reply : ns.socket().query(w, "link add", name)) {
+    return created(w, name);
+  }
+
+  /**
+   * Sends a {@link #create()} request and returns the new link as the kernel's echo shows it
+   * (IFLA_LINK included), without a lookup after it; kernels before 6.1 echo nothing, and then it
+   * is looked up.
+   */
+  private Link created(MessageWriter request, String name) {
+    for (NlMsg reply : ns.socket().query(request, "link add", name)) {
       if (reply.type() == NlMsg.RTM_NEWLINK) {
         Link link = decode(reply);
         if (link.name().equals(name)) {
@@ -92,7 +97,6 @@ public final class Links {
         }
       }
     }
-    // Kernels before 6.1 ignore NLM_F_ECHO on a new link.
     return get(name);
   }
 
@@ -201,7 +205,7 @@ public final class Links {
   }
 
   private static MessageWriter create() {
-    return request(NlMsg.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    return request(NlMsg.RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
   }
 
   private MessageWriter set(String name) {

@@ -80,10 +80,8 @@ public final class NetlinkBenchmark {
               median(Arrays.copyOfRange(steps[s], 0, n / 10)),
               median(Arrays.copyOfRange(steps[s], n - n / 10, n)));
         }
-      }
-      // Flat when the plumbing alone sets the time; rising when the kernel's work for the earlier
-      // containers (the bridge's floods) weighs on the later ones.
-      if (n >= 10) {
+        // Flat when the plumbing alone sets the time; rising when the kernel's work for the earlier
+        // containers (every bridge port, every host veth route) weighs on the later ones.
         System.out.print("  median by tenth of N:");
         for (int d = 0; d < 10; d++) {
           System.out.printf(
