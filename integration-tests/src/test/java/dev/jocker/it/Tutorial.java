@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class Tutorial {
   static final String LOOP = "while true; do sleep 3600;done";
-  static final Path REFERENCE = Path.of("../../shared/reference/docker-20.10");
+  static final Path REFERENCE = Path.of("../reference/docker-20.10");
 
   /** Where the tutorial runs: the jocker CLI, and commands on the machine jockerd runs on. */
   interface Machine {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 @Privileged
 class FirewallIT {
   private static final Path REFERENCE =
-      Path.of("../../shared/reference/docker-20.10/iptables-save.txt");
+      Path.of("../reference/docker-20.10/iptables-save.txt");
   private static final RuleSet DEFAULT_BRIDGE =
       DefaultBridgeRules.of("docker0", "172.17.0.0/16", "DOCKER");
 
