@@ -1,8 +1,8 @@
 /*
  * jocker-launcher's entry point, the shim of a started container and the relay of an exec.
  *
- * start: jockerd's child forks the shim and exits at once, so the shim is a child of init (or of
- * the nearest subreaper), in a session of its own, and outlives jockerd. The shim forks the
+ * start: jockerd's child forks the shim, relays its report and exits, so the shim is a child of
+ * init (or of the nearest subreaper), in a session of its own, and outlives jockerd. It forks the
  * container's PID 1 after unshare(CLONE_NEWPID) (init.c), reports "ok PID STARTTIME SHIMPID" or
  * "error MESSAGE" on its stdout once PID 1 has exec'd the command or failed to, and then holds the
  * container's stdout and stderr pipes (or its terminal's master), writes the json-file log,
@@ -626,16 +626,35 @@ static int run_shim(const struct spec *spec) {
 }
 
 static int start(const struct spec *spec) {
-  report_fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
-  devnull_stdio();
+  /* jockerd's child only relays the shim's report: it ends as soon as the start is answered, and
+   * the shim, orphaned then, is adopted by init. (The JDK reads what is left in a child's stdout
+   * when the child exits and closes the pipe, so the child must outlive the report.) */
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+    report_fd = 1;
+    report("error create the report pipe: %s", errno_text(errno));
+    return 1;
+  }
   pid_t shim = fork();
   if (shim < 0) {
+    report_fd = 1;
     report("error fork the shim: %s", errno_text(errno));
     return 1;
   }
   if (shim > 0) {
-    return 0; /* jockerd's child ends here; the shim is adopted by init */
+    close(pipe_fds[1]);
+    char buf[4200];
+    ssize_t n;
+    while ((n = read(pipe_fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) {
+        write_all(1, buf, (size_t)n);
+      }
+    }
+    return 0;
   }
+  close(pipe_fds[0]);
+  report_fd = pipe_fds[1];
+  devnull_stdio();
   setsid();
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);

@@ -155,10 +155,12 @@ public final class Images {
         Files.createDirectories(link.getParent());
         Files.createSymbolicLink(link, target);
       }
-      Files.writeString(
-          rootfs.resolve("etc/passwd"),
-          "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n");
-      Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+      // Docker Hub's busybox image's own, so that -u nobody, -u daemon or id print as there.
+      for (String f : List.of("passwd", "group")) {
+        try (var in = Images.class.getResourceAsStream("busybox/" + f)) {
+          Files.write(rootfs.resolve("etc").resolve(f), in.readAllBytes());
+        }
+      }
       Files.setPosixFilePermissions(
           rootfs.resolve("tmp"),
           java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
