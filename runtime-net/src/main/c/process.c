@@ -86,12 +86,18 @@ static void set_capabilities(const struct spec *spec, int sync_fd) {
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
     fail(sync_fd, "clear keep capabilities: %s", errno_text(errno));
   }
+  /* A set cannot grow past what the launcher holds (a machine may withhold a capability from
+   * root itself): --privileged means every capability there is to give. */
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &header, data) < 0) {
+    fail(sync_fd, "capget: %s", errno_text(errno));
+  }
   for (int i = 0; i < 2; i++) {
-    data[i].effective = (uint32_t)(spec->cap_effective >> (32 * i));
-    data[i].permitted = (uint32_t)(spec->cap_permitted >> (32 * i));
-    data[i].inheritable = (uint32_t)(spec->cap_inheritable >> (32 * i));
+    uint32_t held = data[i].permitted;
+    data[i].effective = (uint32_t)(spec->cap_effective >> (32 * i)) & held;
+    data[i].permitted = (uint32_t)(spec->cap_permitted >> (32 * i)) & held;
+    data[i].inheritable = (uint32_t)(spec->cap_inheritable >> (32 * i)) & held;
   }
   if (syscall(SYS_capset, &header, data) < 0) {
     fail(sync_fd, "capset: %s", errno_text(errno));

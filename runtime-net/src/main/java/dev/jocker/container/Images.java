@@ -145,15 +145,13 @@ public final class Images {
         Files.createDirectories(rootfs.resolve(d));
       }
       Files.copy(HOST_BUSYBOX, rootfs.resolve("bin/busybox"));
-      String applets = run(List.of(HOST_BUSYBOX.toString(), "--list-full"));
+      // As Docker Hub's busybox image: every applet a hard link in /bin, so that PATH=/bin
+      // finds them all.
+      String applets = run(List.of(HOST_BUSYBOX.toString(), "--list"));
       for (String applet : applets.split("\n")) {
-        if (applet.isBlank() || applet.equals("bin/busybox")) {
-          continue;
+        if (!applet.isBlank() && !applet.equals("busybox")) {
+          Files.createLink(rootfs.resolve("bin").resolve(applet), rootfs.resolve("bin/busybox"));
         }
-        Path link = rootfs.resolve(applet);
-        Path target = link.getParent().relativize(rootfs.resolve("bin/busybox"));
-        Files.createDirectories(link.getParent());
-        Files.createSymbolicLink(link, target);
       }
       // Docker Hub's busybox image's own, so that -u nobody, -u daemon or id print as there.
       for (String f : List.of("passwd", "group")) {
@@ -214,13 +212,23 @@ public final class Images {
     return root.resolve(name).resolve("image.properties");
   }
 
+  /** Bytes on disk, each file once however many hard links it has (busybox's applets). */
   private static long size(Path dir) throws IOException {
+    java.util.Set<Object> seen = new java.util.HashSet<>();
+    long size = 0;
     try (Stream<Path> files = Files.walk(dir)) {
-      return files
-          .filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-          .mapToLong(p -> p.toFile().length())
-          .sum();
+      for (Path p : (Iterable<Path>) files::iterator) {
+        var attrs =
+            Files.readAttributes(
+                p,
+                java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (attrs.isRegularFile() && seen.add(attrs.fileKey())) {
+          size += attrs.size();
+        }
+      }
     }
+    return size;
   }
 
   private static String digest(String text) {

@@ -2,6 +2,8 @@ package dev.jocker.container;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jocker.bridge.BridgeDriver;
@@ -258,6 +260,213 @@ class LauncherIT {
       assertTrue(line.endsWith(":/" + cgroups.parent() + "/" + ids.get("cgroup")), line);
     }
     assertEquals(cgroups.hierarchies().size(), cgroup.split("\n").length, cgroup);
+  }
+
+  @Test
+  void stdoutAndStderrStayApartToTheClientAndInTheLog(Sandbox sandbox) {
+    LaunchSpec spec =
+        spec(netns(sandbox), "sh", "-c", "echo out; echo err >&2; echo x >/dev/stderr; echo y");
+    Ran ran = run(spec);
+    assertEquals("out\ny\n", ran.stdout());
+    assertEquals("err\nx\n", ran.stderr());
+    List<ContainerLogs.Entry> log = ContainerLogs.read(spec.logFile(), ContainerLogs.Options.ALL);
+    // Two pipes, read as they become readable: the order between streams is the kernel's, as
+    // under Docker; within a stream it is the container's.
+    assertEquals(
+        List.of("stdout out\n", "stdout y\n", "stderr err\n", "stderr x\n"),
+        log.stream()
+            .sorted(java.util.Comparator.comparing(ContainerLogs.Entry::stream).reversed())
+            .map(e -> e.stream() + " " + new String(e.log(), UTF8))
+            .toList());
+    List<ContainerLogs.Entry> errors =
+        ContainerLogs.read(spec.logFile(), new ContainerLogs.Options(false, true, -1, null, null));
+    assertEquals(2, errors.size());
+  }
+
+  @Test
+  void userWorkingDirEntrypointAndPathAreDockers(Sandbox sandbox) {
+    Path netns = netns(sandbox);
+    LaunchSpec.Security none = LaunchSpec.Security.DEFAULT;
+    assertEquals(
+        "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n",
+        run(spec(netns, none, Resources.NONE, "nobody", "", false, "id")).stdout());
+    assertEquals(
+        "uid=99999999 gid=0(root) groups=0(root)\n",
+        run(spec(netns, none, Resources.NONE, "99999999", "", false, "id")).stdout());
+    assertEquals(
+        "/tmp\n", run(spec(netns, none, Resources.NONE, "", "/tmp", false, "pwd")).stdout());
+    assertEquals(
+        "drwxr-xr-x /made/here\n",
+        run(spec(
+                netns,
+                none,
+                Resources.NONE,
+                "nobody",
+                "/made/here",
+                false,
+                "sh",
+                "-c",
+                "ls -ld $PWD | cut -c1-10 | tr -d '\\n'; echo \" $PWD\""))
+            .stdout());
+    List<String> argv = ProcessConfig.command(null, List.of("sh"), List.of("echo"), List.of("hi"));
+    assertEquals("hi\n", run(spec(netns, argv.toArray(String[]::new))).stdout());
+    LaunchSpec path = spec(netns, "env");
+    path =
+        new LaunchSpec(
+            path.id(),
+            path.stateDir(),
+            path.image(),
+            path.layer(),
+            path.netns(),
+            path.hostname(),
+            path.command(),
+            List.of("PATH=/bin"),
+            "",
+            "",
+            false,
+            false,
+            none,
+            Resources.NONE,
+            path.logFile());
+    Ran env = run(path);
+    assertEquals(0, env.exit().code(), env.stderr());
+    assertTrue(env.stdout().startsWith("PATH=/bin\nHOSTNAME="), env.stdout());
+  }
+
+  @Test
+  void aMissingOrForbiddenCommandFailsTheStartWithDockersTextAndLeavesNothing(Sandbox sandbox) {
+    Path netns = netns(sandbox);
+    LaunchSpec missing = spec(netns, "nosuchcmd");
+    StartException e = assertThrows(StartException.class, () -> launcher.start(missing));
+    assertEquals("exec: \"nosuchcmd\": executable file not found in $PATH", e.getMessage());
+    assertEquals(127, e.exitCode());
+    assertNothingLeft(missing);
+    LaunchSpec forbidden = spec(netns, "/etc/passwd");
+    e = assertThrows(StartException.class, () -> launcher.start(forbidden));
+    assertEquals("exec: \"/etc/passwd\": permission denied", e.getMessage());
+    assertEquals(126, e.exitCode());
+    assertNothingLeft(forbidden);
+    LaunchSpec noUser =
+        spec(netns, LaunchSpec.Security.DEFAULT, Resources.NONE, "nosuchuser", "", false, "id");
+    e = assertThrows(StartException.class, () -> launcher.start(noUser));
+    assertEquals(
+        "unable to find user nosuchuser: no matching entries in passwd file", e.getMessage());
+    assertEquals(125, e.exitCode());
+    assertNothingLeft(noUser);
+    LaunchSpec fileAsDir =
+        spec(netns, LaunchSpec.Security.DEFAULT, Resources.NONE, "", "/etc/passwd", false, "pwd");
+    e = assertThrows(StartException.class, () -> launcher.start(fileAsDir));
+    assertEquals("Cannot mkdir: /etc/passwd is not a directory", e.getMessage());
+    assertEquals(125, e.exitCode());
+    assertNothingLeft(fileAsDir);
+  }
+
+  /** No cgroup, no process and no mount of the container remain. */
+  private static void assertNothingLeft(LaunchSpec spec) {
+    assertFalse(cgroups.of(spec.id()).exists(), "cgroup of " + spec.id());
+    String root = spec.rootMount().toString();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (ProcessHandle.allProcesses()
+            .anyMatch(p -> p.info().commandLine().orElse("").contains(Launcher.BINARY))
+        && System.nanoTime() < deadline) {
+      sleep(10);
+    }
+    assertFalse(
+        ProcessHandle.allProcesses()
+            .anyMatch(p -> p.info().commandLine().orElse("").contains(Launcher.BINARY)),
+        "a launcher process is left");
+    try {
+      assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(root), root);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void capabilitiesNoNewPrivilegesAndPrivilegedAreDockers(Sandbox sandbox) {
+    Path netns = netns(sandbox);
+    Ran down = run(spec(netns, "ip", "link", "set", "lo", "down"));
+    assertNotEquals(0, down.exit().code());
+    assertTrue(down.stderr().contains("Operation not permitted"), down.stderr());
+    LaunchSpec.Security netAdmin =
+        new LaunchSpec.Security(List.of("NET_ADMIN"), List.of(), false, false, false);
+    assertEquals(
+        0,
+        run(spec(netns, netAdmin, Resources.NONE, "", "", false, "ip", "link", "set", "lo", "down"))
+            .exit()
+            .code());
+    LaunchSpec.Security nnp = new LaunchSpec.Security(List.of(), List.of(), false, true, false);
+    assertEquals(
+        "NoNewPrivs:\t1\n",
+        run(spec(netns, nnp, Resources.NONE, "", "", false, "grep", "NoNewPrivs", "/proc/1/status"))
+            .stdout());
+    LaunchSpec.Security privileged =
+        new LaunchSpec.Security(List.of(), List.of(), true, false, false);
+    long all = Capabilities.mask(Capabilities.ALL) & heldCapabilities();
+    assertEquals(
+        String.format("CapBnd:\t%016x\n", all),
+        run(spec(
+                netns,
+                privileged,
+                Resources.NONE,
+                "",
+                "",
+                false,
+                "grep",
+                "CapBnd",
+                "/proc/1/status"))
+            .stdout());
+    LaunchSpec.Security dropAll =
+        new LaunchSpec.Security(List.of("NET_RAW"), List.of("ALL"), false, false, false);
+    assertEquals(
+        "CapEff:\t0000000000002000\n",
+        run(spec(netns, dropAll, Resources.NONE, "", "", false, "grep", "CapEff", "/proc/1/status"))
+            .stdout());
+    assertEquals(
+        "CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\n",
+        run(spec(
+                netns,
+                LaunchSpec.Security.DEFAULT,
+                Resources.NONE,
+                "nobody",
+                "",
+                false,
+                "grep",
+                "-E",
+                "CapPrm|CapEff|CapBnd",
+                "/proc/1/status"))
+            .stdout());
+  }
+
+  @Test
+  void aTerminalComesFromTheContainersOwnDevpts(Sandbox sandbox) {
+    LaunchSpec spec =
+        spec(
+            netns(sandbox),
+            LaunchSpec.Security.DEFAULT,
+            Resources.NONE,
+            "",
+            "",
+            true,
+            "sh",
+            "-c",
+            "tty; ls -l /dev/console | cut -c1-43; echo $TERM");
+    Ran ran = run(spec);
+    assertEquals(
+        "/dev/pts/0\r\ncrw--w----    1 root     tty       136,   0\r\nxterm\r\n", ran.stdout());
+  }
+
+  /** The capabilities this JVM holds: a machine may withhold some from root itself. */
+  private static long heldCapabilities() {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/status")).stream()
+          .filter(l -> l.startsWith("CapBnd:"))
+          .mapToLong(l -> Long.parseUnsignedLong(l.substring(7).strip(), 16))
+          .findFirst()
+          .orElseThrow();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** ls -l without its dates. */
