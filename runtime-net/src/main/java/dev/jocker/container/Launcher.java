@@ -117,11 +117,21 @@ public final class Launcher {
 
   /**
    * Sends {@code signal} to the container's PID 1 if it is still that process. Returns false when
-   * it has ended.
+   * it has ended. A paused container is thawed after a SIGKILL, which a frozen task would otherwise
+   * hold pending (as runc does for {@code docker kill} of a paused container).
    */
-  public boolean signal(Started started, int signal) {
-    return Pidfd.signal(started.pid(), started.startTime(), signal);
+  public boolean signal(String id, Started started, int signal) {
+    boolean sent = Pidfd.signal(started.pid(), started.startTime(), signal);
+    if (sent && signal == SIGKILL && cgroups != null) {
+      Cgroup cgroup = cgroups.of(id);
+      if (cgroup.exists() && cgroup.frozen()) {
+        cgroup.thaw();
+      }
+    }
+    return sent;
   }
+
+  private static final int SIGKILL = 9;
 
   /** The container's cgroup (for pause, limits and stats), if jocker runs with cgroups. */
   public Optional<Cgroup> cgroup(String id) {

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jocker.bridge.BridgeDriver;
+import dev.jocker.cgroup.Cgroup;
 import dev.jocker.cgroup.Cgroups;
+import dev.jocker.cgroup.Limits;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.kernel.Sysctls;
 import dev.jocker.testing.CgroupMounts;
@@ -58,7 +60,17 @@ class LauncherIT {
   @AfterAll
   static void tearDown() {
     if (cgroups != null) {
-      cgroups.ids().forEach(id -> cgroups.of(id).remove());
+      // A test that failed half-way may leave a container, even a frozen one.
+      for (String id : cgroups.ids()) {
+        Cgroup cgroup = cgroups.of(id);
+        cgroup
+            .pids()
+            .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        if (cgroup.frozen()) {
+          cgroup.thaw();
+        }
+        cgroup.remove();
+      }
       cgroups.removeParent();
     }
     if (cgroupMounts != null) {
@@ -454,6 +466,239 @@ class LauncherIT {
     Ran ran = run(spec);
     assertEquals(
         "/dev/pts/0\r\ncrw--w----    1 root     tty       136,   0\r\nxterm\r\n", ran.stdout());
+  }
+
+  private static final String[] SLEEP = {"sleep", "3600"};
+
+  /** Kills the container and waits for its shim's record. */
+  private static Exit kill(LaunchSpec spec, Started started) {
+    assertTrue(launcher.signal(spec.id(), started, 9));
+    return awaitExit(spec);
+  }
+
+  @Test
+  void execRunsInTheContainerAsItsUserOrAnotherWithATerminalOnRequest(Sandbox sandbox)
+      throws Exception {
+    LaunchSpec spec = spec(netns(sandbox), SLEEP);
+    Started started = launcher.start(spec);
+    assertEquals(
+        "uid=0(root) gid=0(root) groups=0(root),10(wheel)\n",
+        exec(spec, started, ExecSpec.of("id")));
+    assertEquals(spec.hostname() + "\n", exec(spec, started, ExecSpec.of("hostname")));
+    assertEquals(
+        "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n",
+        exec(spec, started, new ExecSpec(List.of("id"), List.of(), "nobody", "", false, false)));
+    assertEquals(
+        "/tmp v\n",
+        exec(
+            spec,
+            started,
+            new ExecSpec(
+                List.of("sh", "-c", "echo $PWD $X"), List.of("X=v"), "", "/tmp", false, false)));
+    String cgroup = exec(spec, started, ExecSpec.of("cat", "/proc/self/cgroup"));
+    assertTrue(cgroup.lines().allMatch(l -> l.endsWith("/" + spec.id())), cgroup);
+    ExecProcess tty =
+        launcher.exec(
+            spec,
+            started,
+            new ExecSpec(
+                List.of("sh", "-c", "tty; read x; echo got $x"), List.of(), "", "", true, false));
+    tty.resize(40, 100);
+    tty.stdin().write("hello\n".getBytes(UTF8));
+    tty.stdin().flush();
+    ExecProcess.Output out = tty.collect();
+    assertEquals(0, out.exitCode());
+    String text = new String(out.stdout(), UTF8);
+    // The terminal echoes the input; the container itself has no terminal, so this is pts 0.
+    assertTrue(text.contains("/dev/pts/0\r\n"), text);
+    assertTrue(text.contains("got hello"), text);
+    ExecProcess.Output failed =
+        launcher.exec(spec, started, ExecSpec.of("sh", "-c", "echo e >&2; exit 3")).collect();
+    assertEquals(3, failed.exitCode());
+    assertEquals("e\n", new String(failed.stderr(), UTF8));
+    StartException e =
+        assertThrows(StartException.class, () -> launcher.exec(spec, started, ExecSpec.of("nope")));
+    assertEquals("exec: \"nope\": executable file not found in $PATH", e.getMessage());
+    assertEquals(137, kill(spec, started).code());
+    assertFalse(cgroups.of(spec.id()).exists());
+  }
+
+  @Test
+  void limitsReachTheKernelAndPauseFreezesTheContainer(Sandbox sandbox) throws Exception {
+    Resources resources =
+        new Resources(64L * 1024 * 1024, 0, 500_000_000L, 512, 100).validate(cpus());
+    LaunchSpec spec =
+        spec(
+            netns(sandbox),
+            LaunchSpec.Security.DEFAULT,
+            resources,
+            "",
+            "",
+            false,
+            "sh",
+            "-c",
+            "i=0; while true; do i=$((i+1)); echo $i > /tmp/t; usleep 10000; done");
+    Started started = launcher.start(spec);
+    Cgroup cgroup = launcher.cgroup(spec.id()).orElseThrow();
+    Limits limits = cgroup.limits();
+    assertEquals(64L * 1024 * 1024, limits.memory());
+    assertEquals(50_000, limits.cpuQuotaMicros());
+    assertEquals(100_000, limits.cpuPeriodMicros());
+    assertEquals(512, limits.cpuShares());
+    assertEquals(100, limits.pids());
+    assertTrue(cgroup.usage().pids() >= 1);
+    assertTrue(cgroup.usage().memoryBytes() > 0);
+    // A frozen container runs nothing, an exec neither: its file is read from the host.
+    Path t = Path.of("/proc/" + started.pid() + "/root/tmp/t");
+    while (!Files.exists(t)) {
+      sleep(10);
+    }
+    cgroup.freeze();
+    assertTrue(cgroup.frozen());
+    String before = Files.readString(t);
+    sleep(100);
+    assertEquals(before, Files.readString(t), "frozen");
+    cgroup.thaw();
+    sleep(100);
+    assertNotEquals(before, Files.readString(t), "thawed");
+    kill(spec, started);
+    assertFalse(cgroup.exists());
+  }
+
+  private static int cpus() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  @Test
+  void aForkBombUnderAPidsLimitStaysInItsCgroup(Sandbox sandbox) throws Exception {
+    Path netns = netns(sandbox);
+    LaunchSpec bomb =
+        spec(
+            netns,
+            LaunchSpec.Security.DEFAULT,
+            new Resources(0, 0, 0, 0, 64),
+            "",
+            "",
+            false,
+            "sh",
+            "-c",
+            "b() { b | b & }; b; sleep 3600");
+    Started bombing = launcher.start(bomb);
+    long t0 = System.nanoTime();
+    LaunchSpec other = spec(netns, "echo", "still here");
+    assertEquals("still here\n", run(other).stdout());
+    assertTrue(
+        System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10), "a second container took too long");
+    assertTrue(cgroups.of(bomb.id()).usage().pids() <= 64);
+    kill(bomb, bombing);
+    assertFalse(cgroups.of(bomb.id()).exists());
+  }
+
+  @Test
+  void aContainerThatFillsItsMemoryIsOomKilled(Sandbox sandbox) {
+    LaunchSpec spec =
+        spec(
+            netns(sandbox),
+            LaunchSpec.Security.DEFAULT,
+            new Resources(8L * 1024 * 1024, 0, 0, 0, 0).validate(cpus()),
+            "",
+            "",
+            false,
+            "sh",
+            "-c",
+            "x=0123456789abcdef; while true; do x=$x$x; done");
+    Ran ran = run(spec);
+    Exit exit = ran.exit();
+    assertEquals(137, exit.code(), ran.stdout() + ran.stderr());
+    assertTrue(exit.oomKilled());
+    // PID 1 ignores a SIGKILL from inside its namespace: this one comes from the host.
+    LaunchSpec killed = spec(netns(sandbox), SLEEP);
+    Exit plain = kill(killed, launcher.start(killed));
+    assertEquals(137, plain.code());
+    assertFalse(plain.oomKilled());
+  }
+
+  @Test
+  void theShimOutlivesTheJvmThatStartedItAndTheHostSeesNoMount(Sandbox sandbox) throws Exception {
+    LaunchSpec spec = spec(netns(sandbox), SLEEP);
+    Path report = dir.resolve("started");
+    Process jvm =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                StartAndWait.class.getName(),
+                cgroupMounts.root().toString(),
+                cgroups.parent(),
+                spec.stateDir().toString(),
+                spec.image().toString(),
+                spec.layer().toString(),
+                spec.netns().toString(),
+                spec.id(),
+                report.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("jvm.log").toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Files.exists(report) && System.nanoTime() < deadline && jvm.isAlive()) {
+      sleep(20);
+    }
+    assertTrue(Files.exists(report), Files.readString(dir.resolve("jvm.log")));
+    String[] f = Files.readString(report).strip().split(" ");
+    Started started = new Started(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]));
+    jvm.destroyForcibly().waitFor();
+    sleep(200);
+    assertTrue(ProcessHandle.of(started.shimPid()).isPresent(), "the shim died with the JVM");
+    assertEquals("alive\n", exec(spec, started, ExecSpec.of("echo", "alive")));
+    String mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+    assertFalse(mountinfo.contains(spec.rootMount().toString()), mountinfo);
+    assertEquals(137, kill(spec, started).code());
+    assertFalse(
+        Files.readString(Path.of("/proc/self/mountinfo")).contains(spec.rootMount().toString()));
+    assertFalse(cgroups.of(spec.id()).exists());
+  }
+
+  @Test
+  void killingTheShimAndTheContainerLeavesNoMountOnTheHost(Sandbox sandbox) throws Exception {
+    LaunchSpec spec = spec(netns(sandbox), SLEEP);
+    Started started = launcher.start(spec);
+    ProcessHandle.of(started.shimPid()).orElseThrow().destroyForcibly();
+    ProcessHandle.of(started.pid()).orElseThrow().destroyForcibly();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ProcessHandle.of(started.pid()).isPresent() && System.nanoTime() < deadline) {
+      sleep(10);
+    }
+    assertFalse(
+        Files.readString(Path.of("/proc/self/mountinfo")).contains(spec.stateDir().toString()));
+    // With its shim killed too, nobody removed the cgroup: the engine's reconciliation does.
+    cgroups.of(spec.id()).remove();
+  }
+
+  /** Starts a container from a JVM of its own, reports it, and waits to be killed. */
+  public static final class StartAndWait {
+    public static void main(String[] args) throws Exception {
+      Cgroups cg = Cgroups.detect(Path.of(args[0]), args[1]);
+      LaunchSpec spec =
+          new LaunchSpec(
+              args[6],
+              Path.of(args[2]),
+              Path.of(args[3]),
+              Path.of(args[4]),
+              Path.of(args[5]),
+              args[6].substring(0, 12),
+              List.of(SLEEP),
+              List.of(),
+              "",
+              "",
+              false,
+              false,
+              LaunchSpec.Security.DEFAULT,
+              Resources.NONE,
+              Path.of(args[4]).resolve("log.json"));
+      Started s = Launcher.create(cg).start(spec);
+      Files.writeString(Path.of(args[7]), s.pid() + " " + s.startTime() + " " + s.shimPid() + "\n");
+      Thread.sleep(Long.MAX_VALUE);
+    }
   }
 
   /** The capabilities this JVM holds: a machine may withhold some from root itself. */
