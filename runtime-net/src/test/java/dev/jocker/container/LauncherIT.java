@@ -296,6 +296,37 @@ class LauncherIT {
   }
 
   @Test
+  void theLogEscapesAndSplitsAsDockersJsonFile(Sandbox sandbox) throws IOException {
+    LaunchSpec spec =
+        spec(
+            netns(sandbox),
+            "sh",
+            "-c",
+            "printf '<a&b>\\t\\377\\342\\200\\250\\n'; head -c 20000 /dev/zero | tr '\\0' a; echo");
+    assertEquals(0, run(spec).exit().code());
+    List<String> lines = Files.readAllLines(spec.logFile());
+    assertTrue(
+        lines
+            .get(0)
+            .startsWith(
+                "{\"log\":\"\\u003ca\\u0026b\\u003e\\u0009\\ufffd\\u2028\\n\",\"stream\":\"stdout\",\"time\":\""),
+        lines.get(0));
+    assertTrue(
+        lines
+            .get(0)
+            .matches(".*\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d*[1-9])?Z\"}"),
+        lines.get(0));
+    List<ContainerLogs.Entry> entries =
+        ContainerLogs.read(spec.logFile(), ContainerLogs.Options.ALL);
+    assertEquals(16 * 1024, entries.get(1).log().length);
+    assertEquals(20000 - 16 * 1024 + 1, entries.get(2).log().length);
+    assertEquals(
+        2,
+        ContainerLogs.read(spec.logFile(), new ContainerLogs.Options(true, true, 2, null, null))
+            .size());
+  }
+
+  @Test
   void userWorkingDirEntrypointAndPathAreDockers(Sandbox sandbox) {
     Path netns = netns(sandbox);
     LaunchSpec.Security none = LaunchSpec.Security.DEFAULT;
