@@ -310,11 +310,7 @@ void container_init(const struct spec *spec, int sync, int stdin_fd, int stdout_
   if (dup2(stdin_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) {
     fail(sync_fd, "set up stdio: %s", errno_text(errno));
   }
-  for (int fd = 3; fd < 1024; fd++) {
-    if (fd != sync_fd) {
-      close(fd);
-    }
-  }
+  close_except(sync_fd);
   become_process(spec, sync_fd);
   _exit(1);
 }

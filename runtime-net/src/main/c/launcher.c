@@ -797,11 +797,7 @@ static int exec_in(const struct spec *spec) {
         fail(sync[1], "set up the terminal: %s", errno_text(errno));
       }
     }
-    for (int fd = 3; fd < 1024; fd++) {
-      if (fd != sync[1]) {
-        close(fd);
-      }
-    }
+    close_except(sync[1]);
     become_process(spec, sync[1]);
   }
   close(sync[1]);

@@ -93,6 +93,7 @@ int read_spec(int fd, struct spec *spec, char *error, size_t error_size);
 /* process.c: what the container's PID 1 and an exec'd process share */
 void fail(int sync_fd, const char *format, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void reset_signals(void);
+void close_except(int keep);
 void join_cgroup_fds(int sync_fd, const int *fds, int n);
 void become_process(const struct spec *spec, int sync_fd);
 const char *errno_text(int err);

@@ -53,6 +53,14 @@ void reset_signals(void) {
   }
 }
 
+/* Closes every descriptor from 3 up but keep: the process must inherit none of the launcher's. */
+void close_except(int keep) {
+  if (keep > 3) {
+    syscall(SYS_close_range, 3, keep - 1, 0);
+  }
+  syscall(SYS_close_range, keep + 1, ~0U, 0);
+}
+
 void join_cgroup_fds(int sync_fd, const int *fds, int n) {
   for (int i = 0; i < n; i++) {
     if (write(fds[i], "0", 1) != 1) {

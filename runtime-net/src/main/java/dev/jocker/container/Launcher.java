@@ -121,12 +121,16 @@ public final class Launcher {
    * hold pending (as runc does for {@code docker kill} of a paused container).
    */
   public boolean signal(String id, Started started, int signal) {
-    boolean sent = Pidfd.signal(started.pid(), started.startTime(), signal);
-    if (sent && signal == SIGKILL && cgroups != null) {
+    // Read before the signal: a container that was not frozen may be gone, cgroup and all, by
+    // the time it has been sent; a frozen one cannot end before it is thawed.
+    Cgroup frozen = null;
+    if (signal == SIGKILL && cgroups != null) {
       Cgroup cgroup = cgroups.of(id);
-      if (cgroup.exists() && cgroup.frozen()) {
-        cgroup.thaw();
-      }
+      frozen = cgroup.exists() && cgroup.frozen() ? cgroup : null;
+    }
+    boolean sent = Pidfd.signal(started.pid(), started.startTime(), signal);
+    if (sent && frozen != null) {
+      frozen.thaw();
     }
     return sent;
   }
