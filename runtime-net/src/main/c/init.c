@@ -1,7 +1,7 @@
 /*
  * The container's PID 1 before it becomes the user's command: forked by the shim after
- * unshare(CLONE_NEWPID), it joins the cgroups and the network namespace, takes new mount, UTS and
- * IPC namespaces, mounts the root and everything in it with mount(2), makes the device nodes,
+ * unshare(CLONE_NEWPID) (which moves it into the container's cgroups meanwhile), it joins the
+ * network namespace, takes new mount, UTS and IPC namespaces, mounts the root and everything in it with mount(2), makes the device nodes,
  * pivots into the root and drops the old one, so the host's mount table never sees any of it and
  * no host path stays reachable (chroot would leave the host's root one "cd .." away from a
  * process with CAP_SYS_CHROOT, which Docker's default set includes).
@@ -261,18 +261,6 @@ void container_init(const struct spec *spec, int sync, int stdin_fd, int stdout_
   sync_fd = sync;
   reset_signals();
   umask(0);
-  int cgroup_fds[64];
-  int ncgroups = 0;
-  for (int i = 0; i < spec->ncgroups && ncgroups < 64; i++) {
-    char procs[PATH_MAX];
-    snprintf(procs, sizeof(procs), "%s/cgroup.procs", spec->cgroups[i]);
-    cgroup_fds[ncgroups] = open(procs, O_WRONLY | O_CLOEXEC);
-    if (cgroup_fds[ncgroups] < 0) {
-      fail(sync_fd, "join cgroup %s: %s", spec->cgroups[i], errno_text(errno));
-    }
-    ncgroups++;
-  }
-  join_cgroup_fds(sync_fd, cgroup_fds, ncgroups);
   if (spec->netns != NULL) {
     int fd = open(spec->netns, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
@@ -280,8 +268,9 @@ void container_init(const struct spec *spec, int sync, int stdin_fd, int stdout_
     }
     close(fd);
   }
-  int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (spec->cgroupns ? CLONE_NEWCGROUP : 0);
-  if (unshare(flags) < 0) {
+  /* The shim moves this process into its cgroups meanwhile (a cgroup's namespace is taken once it
+   * is in them, after the shim's go). */
+  if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0) {
     fail(sync_fd, "unshare mount, UTS and IPC namespaces: %s", errno_text(errno));
   }
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {

@@ -570,6 +570,21 @@ static int run_shim(const struct spec *spec) {
   }
   close(sync[1]);
   close(null);
+  /* The shim moves PID 1 into the container's cgroups while PID 1 mounts its root: on v1 the
+   * first write to a cgroup.procs waits for an RCU grace period, milliseconds that overlap the
+   * mounts this way. PID 1 execs only after the go, which follows. */
+  for (int i = 0; i < spec->ncgroups; i++) {
+    char procs[4200], pid[32];
+    snprintf(procs, sizeof(procs), "%s/cgroup.procs", spec->cgroups[i]);
+    int n = snprintf(pid, sizeof(pid), "%d", s.pid);
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, pid, (size_t)n) != n) {
+      char message[4300];
+      snprintf(message, sizeof(message), "join cgroup %s: %s", spec->cgroups[i], errno_text(errno));
+      abandon(&s, message);
+    }
+    close(fd);
+  }
   if (!spec->tty) {
     close(out[1]);
     close(err[1]);
