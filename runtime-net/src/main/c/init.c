@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -300,6 +301,17 @@ void container_init(const struct spec *spec, int sync, int stdin_fd, int stdout_
     fail(sync_fd, "set up stdio: %s", errno_text(errno));
   }
   close_except(sync_fd);
+  /* The shim says when it has moved this process into its cgroups; a cgroup namespace, taken
+   * with the capabilities still held, then starts there. */
+  if (spec->ncgroups > 0) {
+    char joined;
+    if (recv(sync_fd, &joined, 1, 0) != 1 || joined != MSG_JOINED) {
+      _exit(1);
+    }
+  }
+  if (spec->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+    fail(sync_fd, "unshare the cgroup namespace: %s", errno_text(errno));
+  }
   become_process(spec, sync_fd);
   _exit(1);
 }

@@ -238,6 +238,7 @@ struct shim {
   int log_fd;
   struct log_stream log_out, log_err;
   int listen_fd;
+  int reaped; /* PID 1 was waited for before its start was answered */
   struct client clients[MAX_CLIENTS];
   int nclients;
 };
@@ -505,17 +506,37 @@ static int await_subscriber(struct shim *s, int sync) {
   }
 }
 
+static void abandon(struct shim *s, const char *message) __attribute__((noreturn));
 static void abandon(struct shim *s, const char *message) {
   report("error %s", message);
   close_report();
-  kill(s->pid, SIGKILL);
-  int status;
-  waitpid(s->pid, &status, 0);
+  if (!s->reaped) {
+    kill(s->pid, SIGKILL);
+    int status;
+    waitpid(s->pid, &status, 0);
+  }
   remove_cgroups(s->spec);
   if (s->spec->attach != NULL) {
     unlink(s->spec->attach);
   }
   _exit(0);
+}
+
+/* Gives up on a start that failed on the shim's side: PID 1's own reason, when it had already
+ * failed (a message waits on the sync socket), says more than the shim's. */
+static void abandon_after(struct shim *s, int sync, const char *fallback) {
+  kill(s->pid, SIGKILL);
+  int status;
+  waitpid(s->pid, &status, 0);
+  s->reaped = 1;
+  char msg[4200];
+  int n;
+  while ((n = recv_msg(sync, msg, sizeof(msg), NULL)) > 0) {
+    if (msg[0] == MSG_FAIL) {
+      abandon(s, msg + 1);
+    }
+  }
+  abandon(s, fallback);
 }
 
 static int run_shim(const struct spec *spec) {
@@ -572,7 +593,7 @@ static int run_shim(const struct spec *spec) {
   close(null);
   /* The shim moves PID 1 into the container's cgroups while PID 1 mounts its root: on v1 the
    * first write to a cgroup.procs waits for an RCU grace period, milliseconds that overlap the
-   * mounts this way. PID 1 execs only after the go, which follows. */
+   * mounts this way. PID 1 waits for the word before it drops its capabilities. */
   for (int i = 0; i < spec->ncgroups; i++) {
     char procs[4200], pid[32];
     snprintf(procs, sizeof(procs), "%s/cgroup.procs", spec->cgroups[i]);
@@ -581,9 +602,13 @@ static int run_shim(const struct spec *spec) {
     if (fd < 0 || write(fd, pid, (size_t)n) != n) {
       char message[4300];
       snprintf(message, sizeof(message), "join cgroup %s: %s", spec->cgroups[i], errno_text(errno));
-      abandon(&s, message);
+      abandon_after(&s, sync[0], message);
     }
     close(fd);
+  }
+  char joined = MSG_JOINED;
+  if (spec->ncgroups > 0 && send(sync[0], &joined, 1, MSG_NOSIGNAL) != 1) {
+    abandon_after(&s, sync[0], "the container's PID 1 ended before it joined its cgroups");
   }
   if (!spec->tty) {
     close(out[1]);

@@ -116,6 +116,7 @@ void log_flush(int log_fd, struct log_stream *stream);
 #define MSG_GO 'G'
 #define MSG_FAIL 'F'
 #define MSG_TERMINAL 'T'
+#define MSG_JOINED 'J'
 
 int send_fd(int sock, int fd);
 int recv_msg(int sock, char *buf, size_t size, int *fd);

@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
-#include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -192,11 +191,6 @@ void become_process(const struct spec *spec, int sync_fd) {
   char go;
   if (recv(sync_fd, &go, 1, 0) != 1 || go != MSG_GO) {
     _exit(1); /* the launcher gave up on this process */
-  }
-  /* A container's PID 1 (no target pid) is in its cgroups by now: its cgroup namespace starts
-   * there. */
-  if (spec->cgroupns && spec->pid == 0 && unshare(CLONE_NEWCGROUP) < 0) {
-    fail(sync_fd, "unshare the cgroup namespace: %s", errno_text(errno));
   }
   execve(path, spec->argv, spec->env);
   fail(sync_fd, "exec %s: %s", path, errno_text(errno));

@@ -703,6 +703,37 @@ class LauncherIT {
     cgroups.of(spec.id()).remove();
   }
 
+  @Test
+  void onTheUnifiedHierarchyAContainerHasACgroupNamespaceAndPauses(Sandbox sandbox)
+      throws Exception {
+    // The hybrid layout's cgroup2 has no controller, but it is a v2 tree like a pure v2
+    // machine's: joined, namespaced and frozen the v2 way.
+    Path unified =
+        Files.exists(cgroupMounts.root().resolve("cgroup.controllers"))
+            ? cgroupMounts.root()
+            : cgroupMounts.root().resolve("unified");
+    Cgroups v2 = Cgroups.detect(unified, "jocker-test-v2-" + hex(3));
+    assertTrue(v2.v2());
+    Launcher onV2 = Launcher.create(v2);
+    LaunchSpec spec = spec(netns(sandbox), "sh", "-c", "cat /proc/1/cgroup; sleep 3600");
+    try {
+      Launcher.Attached a = onV2.startAttached(spec);
+      try (Attachment attachment = a.attachment()) {
+        String first = new String(attachment.read().data(), UTF8);
+        assertTrue(first.lines().anyMatch(l -> l.equals("0::/")), first);
+        Cgroup cgroup = v2.of(spec.id());
+        assertEquals(List.of(a.started().pid()), cgroup.pids());
+        cgroup.freeze();
+        assertTrue(cgroup.frozen());
+        assertTrue(onV2.signal(spec.id(), a.started(), 9));
+        assertEquals(137, awaitExit(spec).code());
+        assertFalse(cgroup.exists());
+      }
+    } finally {
+      v2.removeParent();
+    }
+  }
+
   /** Starts a container from a JVM of its own, reports it, and waits to be killed. */
   public static final class StartAndWait {
     public static void main(String[] args) throws Exception {
