@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,66 +26,114 @@
 #include <unistd.h>
 
 static int sync_fd;
+static int root_fd = -1; /* the mounted root, which paths inside the container resolve from */
 
-static char *in_root(const struct spec *spec, const char *path) {
-  static char buf[PATH_MAX];
-  snprintf(buf, sizeof(buf), "%s%s", spec->root, path);
-  return buf;
+/*
+ * Every path inside the container is resolved with openat2(RESOLVE_IN_ROOT) from the mounted
+ * root, as if that root were "/": an image or a container's own layer may hold symbolic links
+ * (/etc -> /etc, /proc -> /), and a plain path would follow them out onto the host's files.
+ * Mounts go onto /proc/self/fd/N of the descriptor so resolved, as runc does.
+ */
+static int open_in_root(const char *path, int flags) {
+  struct open_how how = {0};
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  while (*path == '/') {
+    path++;
+  }
+  return (int)syscall(SYS_openat2, root_fd, *path == '\0' ? "." : path, &how, sizeof(how));
 }
 
-/* mkdir -p of a path inside the root; symlinks are not followed out of it because every
- * component is made relative to the root already mounted. */
+struct fd_path {
+  char path[32];
+};
+
+static struct fd_path fd_path(int fd) {
+  struct fd_path p;
+  snprintf(p.path, sizeof(p.path), "/proc/self/fd/%d", fd);
+  return p;
+}
+
+/* Splits a container path into its parent and last name, in place. */
+static char *split(char *path) {
+  char *slash = strrchr(path, '/');
+  if (slash == NULL || slash[1] == '\0') {
+    return NULL;
+  }
+  *slash = '\0';
+  return slash + 1;
+}
+
+/* mkdir -p inside the root, each prefix resolved in it; ENOTDIR when a part is not a directory. */
 static int mkdirs(const char *path, mode_t mode) {
   char buf[PATH_MAX];
   snprintf(buf, sizeof(buf), "%s", path);
-  for (char *p = buf + 1; *p != '\0'; p++) {
-    if (*p == '/') {
-      *p = '\0';
-      if (mkdir(buf, mode) < 0 && errno != EEXIST) {
+  size_t len = strlen(buf);
+  for (size_t i = 1; i <= len; i++) {
+    if (buf[i] != '/' && buf[i] != '\0') {
+      continue;
+    }
+    char saved = buf[i];
+    buf[i] = '\0';
+    int fd = open_in_root(buf, O_PATH | O_DIRECTORY);
+    if (fd < 0 && errno == ENOENT) {
+      char parent[PATH_MAX];
+      snprintf(parent, sizeof(parent), "%s", buf);
+      char *name = split(parent);
+      int dir = name == NULL ? -1 : open_in_root(parent, O_PATH | O_DIRECTORY);
+      if (dir < 0) {
         return -1;
       }
-      *p = '/';
+      int made = mkdirat(dir, name, mode);
+      close(dir);
+      if (made < 0 && errno != EEXIST) {
+        return -1;
+      }
+      fd = open_in_root(buf, O_PATH | O_DIRECTORY);
     }
-  }
-  if (mkdir(buf, mode) < 0 && errno != EEXIST) {
-    return -1;
-  }
-  struct stat st;
-  if (stat(buf, &st) < 0) {
-    return -1;
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
+    if (fd < 0) {
+      return -1;
+    }
+    close(fd);
+    buf[i] = saved;
   }
   return 0;
 }
 
-static void ensure_target(const char *target, int directory) {
-  struct stat st;
-  if (lstat(target, &st) == 0) {
-    return;
-  }
-  if (directory) {
-    if (mkdirs(target, 0755) < 0) {
-      fail(sync_fd, "create mount point %s: %s", target, errno_text(errno));
-    }
-    return;
+/* The descriptor of a mount point inside the root, made (a directory or an empty file) if
+ * missing. */
+static int ensure_target(const char *target, int directory) {
+  int fd = open_in_root(target, O_PATH);
+  if (fd >= 0) {
+    return fd;
   }
   char parent[PATH_MAX];
   snprintf(parent, sizeof(parent), "%s", target);
-  char *slash = strrchr(parent, '/');
-  if (slash != NULL && slash != parent) {
-    *slash = '\0';
-    if (mkdirs(parent, 0755) < 0) {
-      fail(sync_fd, "create directory %s: %s", parent, errno_text(errno));
+  char *name = split(parent);
+  if (name == NULL || mkdirs(parent[0] == '\0' ? "/" : parent, 0755) < 0) {
+    fail(sync_fd, "create directory %s: %s", parent, errno_text(errno));
+  }
+  int dir = open_in_root(parent[0] == '\0' ? "/" : parent, O_PATH | O_DIRECTORY);
+  if (dir < 0) {
+    fail(sync_fd, "open directory %s: %s", parent, errno_text(errno));
+  }
+  if (directory) {
+    if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST) {
+      fail(sync_fd, "create mount point %s: %s", target, errno_text(errno));
     }
+  } else {
+    int file = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (file < 0) {
+      fail(sync_fd, "create mount point %s: %s", target, errno_text(errno));
+    }
+    close(file);
   }
-  int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  close(dir);
+  fd = open_in_root(target, O_PATH);
   if (fd < 0) {
-    fail(sync_fd, "create mount point %s: %s", target, errno_text(errno));
+    fail(sync_fd, "open mount point %s: %s", target, errno_text(errno));
   }
-  close(fd);
+  return fd;
 }
 
 /* The per-mount flags a bind mount's read-only remount must keep, since a remount sets all. */
@@ -102,11 +151,17 @@ static unsigned long kept_flags(const char *path) {
   return flags;
 }
 
-static void remount_readonly(const char *path, unsigned long extra) {
-  if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path) | extra, NULL) <
-      0) {
-    fail(sync_fd, "remount %s read-only: %s", path, errno_text(errno));
+/* Makes the mount now at the container path read-only (opened again: the descriptor taken
+ * before the mount names what it covers). */
+static void remount_readonly(const char *target, unsigned long extra) {
+  int fd = open_in_root(target, O_PATH);
+  struct fd_path p = fd_path(fd);
+  if (fd < 0 ||
+      mount(NULL, p.path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(p.path) | extra,
+            NULL) < 0) {
+    fail(sync_fd, "remount %s read-only: %s", target, errno_text(errno));
   }
+  close(fd);
 }
 
 static void mount_root(const struct spec *spec) {
@@ -130,47 +185,65 @@ static void mount_root(const struct spec *spec) {
 static void mount_entries(const struct spec *spec) {
   for (int i = 0; i < spec->nmounts; i++) {
     const struct mount_entry *m = &spec->mounts[i];
-    char target[PATH_MAX];
-    snprintf(target, sizeof(target), "%s", in_root(spec, m->target));
     int bind = (m->flags & MS_BIND) != 0;
     struct stat st;
     int directory = !bind || stat(m->source, &st) < 0 || S_ISDIR(st.st_mode);
-    ensure_target(target, directory);
+    int target = ensure_target(m->target, directory);
     unsigned long flags = bind ? m->flags & ~MS_RDONLY : m->flags;
-    if (mount(m->source, target, m->type, flags, m->data) < 0) {
+    if (mount(m->source, fd_path(target).path, m->type, flags, m->data) < 0) {
       fail(sync_fd, "mount %s on %s: %s", m->source, m->target, errno_text(errno));
     }
+    close(target);
     if (bind && (m->flags & MS_RDONLY)) {
-      remount_readonly(target, 0);
+      remount_readonly(m->target, 0);
     }
   }
 }
 
+/* The directory a container path is in, opened in the root; *name is its last part. */
+static int parent_of(const char *path, char *buf, size_t size, char **name) {
+  snprintf(buf, size, "%s", path);
+  *name = split(buf);
+  if (*name == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  return open_in_root(buf[0] == '\0' ? "/" : buf, O_PATH | O_DIRECTORY);
+}
+
 static void make_devices(const struct spec *spec) {
+  char buf[PATH_MAX];
+  char *name;
   for (int i = 0; i < spec->ndevices; i++) {
     const struct device_entry *d = &spec->devices[i];
-    const char *path = in_root(spec, d->path);
     mode_t type = d->kind == 'c' ? S_IFCHR : S_IFBLK;
-    unlink(path);
-    if (mknod(path, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
+    int dir = parent_of(d->path, buf, sizeof(buf), &name);
+    if (dir < 0) {
       fail(sync_fd, "mknod %s: %s", d->path, errno_text(errno));
     }
-    if (chown(path, d->uid, d->gid) < 0) {
+    unlinkat(dir, name, 0);
+    if (mknodat(dir, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
+      fail(sync_fd, "mknod %s: %s", d->path, errno_text(errno));
+    }
+    if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0) {
       fail(sync_fd, "chown %s: %s", d->path, errno_text(errno));
     }
+    close(dir);
   }
   for (int i = 0; i < spec->nsymlinks; i++) {
     const struct symlink_entry *l = &spec->symlinks[i];
-    if (symlink(l->target, in_root(spec, l->path)) < 0 && errno != EEXIST) {
+    int dir = parent_of(l->path, buf, sizeof(buf), &name);
+    if (dir < 0 || (symlinkat(l->target, dir, name) < 0 && errno != EEXIST)) {
       fail(sync_fd, "symlink %s -> %s: %s", l->path, l->target, errno_text(errno));
     }
+    close(dir);
   }
 }
 
 /* Allocates the terminal from the container's own devpts instance, so that `tty` inside prints
  * /dev/pts/0, binds it on /dev/console, and hands the master to the shim. Returns the slave. */
-static int make_terminal(const struct spec *spec) {
-  int master = open(in_root(spec, "/dev/pts/ptmx"), O_RDWR | O_NOCTTY | O_CLOEXEC);
+static int make_terminal(void) {
+  int master = open_in_root("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
   if (master < 0) {
     fail(sync_fd, "open the container's /dev/pts/ptmx: %s", errno_text(errno));
   }
@@ -183,15 +256,11 @@ static int make_terminal(const struct spec *spec) {
   if (slave < 0) {
     fail(sync_fd, "open the pseudo-terminal's slave: %s", errno_text(errno));
   }
-  char pts[64];
-  snprintf(pts, sizeof(pts), "/dev/pts/%u", number);
-  char source[PATH_MAX];
-  snprintf(source, sizeof(source), "%s", in_root(spec, pts));
-  const char *console = in_root(spec, "/dev/console");
-  ensure_target(console, 0);
-  if (mount(source, console, NULL, MS_BIND, NULL) < 0) {
-    fail(sync_fd, "bind %s on /dev/console: %s", pts, errno_text(errno));
+  int console = ensure_target("/dev/console", 0);
+  if (mount(fd_path(slave).path, fd_path(console).path, NULL, MS_BIND, NULL) < 0) {
+    fail(sync_fd, "bind /dev/pts/%u on /dev/console: %s", number, errno_text(errno));
   }
+  close(console);
   if (send_fd(sync_fd, master) < 0) {
     fail(sync_fd, "pass the terminal to the shim: %s", errno_text(errno));
   }
@@ -200,37 +269,41 @@ static int make_terminal(const struct spec *spec) {
 }
 
 static void mask_paths(const struct spec *spec) {
+  int null = open_in_root("/dev/null", O_PATH);
   for (int i = 0; i < spec->nmasked; i++) {
-    char target[PATH_MAX];
-    snprintf(target, sizeof(target), "%s", in_root(spec, spec->masked[i]));
-    struct stat st;
-    if (stat(target, &st) < 0) {
+    int fd = open_in_root(spec->masked[i], O_PATH);
+    if (fd < 0) {
       continue;
     }
-    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL)
-                                : mount(in_root(spec, "/dev/null"), target, NULL, MS_BIND, NULL);
+    struct stat st;
+    int r = fstatat(fd, "", &st, AT_EMPTY_PATH);
+    if (r == 0) {
+      r = S_ISDIR(st.st_mode)
+              ? mount("tmpfs", fd_path(fd).path, "tmpfs", MS_RDONLY, NULL)
+              : mount(fd_path(null).path, fd_path(fd).path, NULL, MS_BIND, NULL);
+    }
     if (r < 0) {
       fail(sync_fd, "mask %s: %s", spec->masked[i], errno_text(errno));
     }
+    close(fd);
   }
+  close(null);
   for (int i = 0; i < spec->nreadonly; i++) {
-    char target[PATH_MAX];
-    snprintf(target, sizeof(target), "%s", in_root(spec, spec->readonly[i]));
-    struct stat st;
-    if (stat(target, &st) < 0) {
+    int fd = open_in_root(spec->readonly[i], O_PATH);
+    if (fd < 0) {
       continue;
     }
-    if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    struct fd_path p = fd_path(fd);
+    if (mount(p.path, p.path, NULL, MS_BIND | MS_REC, NULL) < 0) {
       fail(sync_fd, "bind %s read-only: %s", spec->readonly[i], errno_text(errno));
     }
-    remount_readonly(target, MS_REC);
+    close(fd);
+    remount_readonly(spec->readonly[i], MS_REC);
   }
 }
 
 static void make_workdir(const struct spec *spec) {
-  char target[PATH_MAX];
-  snprintf(target, sizeof(target), "%s", in_root(spec, spec->cwd));
-  if (mkdirs(target, 0755) < 0) {
+  if (mkdirs(spec->cwd, 0755) < 0) {
     if (errno == ENOTDIR) {
       fail(sync_fd, "Cannot mkdir: %s is not a directory", spec->cwd);
     }
@@ -252,8 +325,9 @@ static void pivot(const struct spec *spec) {
   if (chdir("/") < 0) {
     fail(sync_fd, "chdir /: %s", errno_text(errno));
   }
-  if (spec->readonly_root) {
-    remount_readonly("/", 0);
+  if (spec->readonly_root &&
+      mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), NULL) < 0) {
+    fail(sync_fd, "remount the root read-only: %s", errno_text(errno));
   }
 }
 
@@ -278,9 +352,13 @@ void container_init(const struct spec *spec, int sync, int stdin_fd, int stdout_
     fail(sync_fd, "make the mount namespace private: %s", errno_text(errno));
   }
   mount_root(spec);
+  root_fd = open(spec->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) {
+    fail(sync_fd, "open the root %s: %s", spec->root, errno_text(errno));
+  }
   mount_entries(spec);
   make_devices(spec);
-  int slave = spec->tty ? make_terminal(spec) : -1;
+  int slave = spec->tty ? make_terminal() : -1;
   mask_paths(spec);
   make_workdir(spec);
   if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {

@@ -100,7 +100,8 @@ public final class Users {
     try {
       for (Path root : upper == null ? List.of(image) : List.of(upper, image)) {
         Path p = root.resolve(file);
-        if (Files.isRegularFile(p)) {
+        // A link out of the container's root (/etc -> /etc) must not read the host's file.
+        if (Files.isRegularFile(p) && p.toRealPath().startsWith(root.toRealPath())) {
           return Files.readString(p);
         }
         if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {

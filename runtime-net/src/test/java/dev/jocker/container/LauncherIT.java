@@ -424,6 +424,36 @@ class LauncherIT {
   }
 
   @Test
+  void symbolicLinksInTheContainersLayerNeverLeadTheLauncherOntoTheHost(Sandbox sandbox)
+      throws IOException {
+    Path host = dir.resolve("host");
+    Files.createDirectories(host);
+    LaunchSpec spec =
+        spec(
+            netns(sandbox),
+            LaunchSpec.Security.DEFAULT,
+            Resources.NONE,
+            "",
+            "/work/here",
+            false,
+            "sh",
+            "-c",
+            "pwd; cat /etc/hostname");
+    // The container's own layer, as a container may have left it: /etc and /work point by
+    // absolute links at a path that is a directory both on the host and in the container.
+    Path upper = spec.layer().resolve("upper");
+    Files.createDirectories(upper.resolve(host.toString().substring(1)));
+    Files.createSymbolicLink(upper.resolve("etc"), host);
+    Files.createSymbolicLink(upper.resolve("work"), host);
+    Ran ran = run(spec);
+    assertEquals(0, ran.exit().code(), ran.stderr());
+    assertEquals(host + "/here\n" + spec.hostname() + "\n", ran.stdout());
+    try (var left = Files.list(host)) {
+      assertEquals(List.of(), left.toList(), "the launcher wrote on the host");
+    }
+  }
+
+  @Test
   void capabilitiesNoNewPrivilegesAndPrivilegedAreDockers(Sandbox sandbox) {
     Path netns = netns(sandbox);
     Ran down = run(spec(netns, "ip", "link", "set", "lo", "down"));
