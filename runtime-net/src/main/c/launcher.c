@@ -851,6 +851,7 @@ static int exec_in(const struct spec *spec) {
   int n = recv_msg(sync[0], msg, sizeof(msg), NULL);
   if (n <= 0 || msg[0] != MSG_READY) {
     report("error %s", n > 0 ? msg + 1 : "the process ended before it was ready");
+    kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return 126;
   }
@@ -862,8 +863,12 @@ static int exec_in(const struct spec *spec) {
   }
   n = recv_msg(sync[0], msg, sizeof(msg), NULL);
   if (n > 0 && msg[0] == MSG_FAIL) {
-    /* Past the report: the process's own stderr is the place left to say it. */
+    /* Past the report: the process's own stderr is the place left to say it, and its status
+     * the one a shell would give. */
     dprintf(2, "%s\n", msg + 1);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return strstr(msg, "permission denied") != NULL ? 126 : 127;
   }
   close(sync[0]);
   if (master >= 0) {

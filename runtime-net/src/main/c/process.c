@@ -28,8 +28,13 @@ void fail(int sync_fd, const char *format, ...) {
   va_start(ap, format);
   vsnprintf(msg + 1, sizeof(msg) - 1, format, ap);
   va_end(ap);
-  if (send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL) < 0) {
-    /* Nobody is left to tell. */
+  if (send(sync_fd, msg, strlen(msg), MSG_NOSIGNAL) == (ssize_t)strlen(msg)) {
+    /* Stay until the launcher has read it: a socket closed with a message of the launcher's still
+     * unread in it resets the launcher's end, which could lose this one. The launcher ends this
+     * process, or closes its end. */
+    char ignored;
+    while (recv(sync_fd, &ignored, 1, 0) > 0) {
+    }
   }
   _exit(1);
 }

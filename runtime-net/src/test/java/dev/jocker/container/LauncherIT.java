@@ -60,22 +60,27 @@ class LauncherIT {
   @AfterAll
   static void tearDown() {
     if (cgroups != null) {
-      // A test that failed half-way may leave a container, even a frozen one.
-      for (String id : cgroups.ids()) {
-        Cgroup cgroup = cgroups.of(id);
-        cgroup
-            .pids()
-            .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        if (cgroup.frozen()) {
-          cgroup.thaw();
-        }
-        cgroup.remove();
-      }
-      cgroups.removeParent();
+      removeAll(cgroups);
     }
     if (cgroupMounts != null) {
       cgroupMounts.close();
     }
+  }
+
+  /**
+   * Removes every cgroup under the parent and the parent: a test that failed half-way may leave a
+   * container, even a frozen one.
+   */
+  private static void removeAll(Cgroups tree) {
+    for (String id : tree.ids()) {
+      Cgroup cgroup = tree.of(id);
+      cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      if (cgroup.frozen()) {
+        cgroup.thaw();
+      }
+      cgroup.remove();
+    }
+    tree.removeParent();
   }
 
   private static String hex(int bytes) {
@@ -760,7 +765,7 @@ class LauncherIT {
         assertFalse(cgroup.exists());
       }
     } finally {
-      v2.removeParent();
+      removeAll(v2);
     }
   }
 
