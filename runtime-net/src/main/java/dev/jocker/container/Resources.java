@@ -23,7 +23,7 @@ public record Resources(
 
   /**
    * Checks the limits with dockerd's texts, and returns them as dockerd keeps them: swap twice the
-   * memory when unset, shares within 2..262144.
+   * memory when unset.
    *
    * @param cpus how many CPUs the machine has
    */
@@ -48,7 +48,16 @@ public record Resources(
               + cpus
               + " CPUs available");
     }
-    long shares = cpuShares > 0 ? Math.max(MIN_SHARES, Math.min(MAX_SHARES, cpuShares)) : cpuShares;
-    return new Resources(memory, swap, nanoCpus, shares, pidsLimit);
+    // Docker 20.10 finds these at start (dockerd, then runc), leaving the container created.
+    if (cpuShares < 0) {
+      throw new InvalidConfigException("shares: invalid argument");
+    }
+    if (cpuShares > 0 && cpuShares < MIN_SHARES) {
+      throw new InvalidConfigException("the minimum allowed cpu-shares is " + MIN_SHARES);
+    }
+    if (cpuShares > MAX_SHARES) {
+      throw new InvalidConfigException("the maximum allowed cpu-shares is " + MAX_SHARES);
+    }
+    return new Resources(memory, swap, nanoCpus, cpuShares, pidsLimit);
   }
 }

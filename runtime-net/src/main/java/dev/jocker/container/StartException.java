@@ -32,4 +32,19 @@ public final class StartException extends RuntimeException {
   public int exitCode() {
     return exitCode;
   }
+
+  /**
+   * The text dockerd 20.10 answers with: the runtime's failures to exec the command come wrapped as
+   * containerd and runc wrap them; its own (a user not found, a working directory that is a file)
+   * come as they are.
+   */
+  public String dockerMessage() {
+    String m = getMessage();
+    return m.startsWith("exec")
+        ? "failed to create shim task: OCI runtime create failed: runc create failed: unable to"
+            + " start container process: "
+            + m
+            + ": unknown"
+        : m;
+  }
 }

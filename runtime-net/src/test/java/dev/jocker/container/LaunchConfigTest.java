@@ -148,8 +148,12 @@ class LaunchConfigTest {
         refused(() -> new Resources(0, 32 << 20, 0, 0, 0).validate(2)));
     assertEquals(
         new Resources(64 << 20, 128 << 20, 0, 2, 0),
-        new Resources(64 << 20, 0, 0, 1, 0).validate(2));
-    assertEquals(new Resources(0, 0, 0, 262144, 0), new Resources(0, 0, 0, 300000, 0).validate(2));
+        new Resources(64 << 20, 0, 0, 2, 0).validate(2));
+    assertEquals(
+        "shares: invalid argument", refused(() -> new Resources(0, 0, 0, -1, 0).validate(2)));
+    assertEquals(
+        "the minimum allowed cpu-shares is 2",
+        refused(() -> new Resources(0, 0, 0, 1, 0).validate(2)));
   }
 
   @Test
@@ -221,6 +225,14 @@ class LaunchConfigTest {
     assertEquals(
         125,
         new StartException("unable to find user x: no matching entries in passwd file").exitCode());
+    assertEquals(
+        "failed to create shim task: OCI runtime create failed: runc create failed: unable to start"
+            + " container process: exec: \"nosuchcmd\": executable file not found in $PATH: unknown",
+        new StartException("exec: \"nosuchcmd\": executable file not found in $PATH")
+            .dockerMessage());
+    assertEquals(
+        "Cannot mkdir: /etc/passwd is not a directory",
+        new StartException("Cannot mkdir: /etc/passwd is not a directory").dockerMessage());
   }
 
   @Test
