@@ -200,6 +200,36 @@ final class Answers {
     return reply;
   }
 
+  /**
+   * {@code message} (wire format) with its ID set to {@code id}, through dnsjava's header: how a
+   * query is forwarded as the client sent it and an upstream's answer, or an answer made before,
+   * goes back as it came.
+   */
+  static byte[] withId(byte[] message, int id) {
+    try {
+      Header h = new Header(message);
+      h.setID(id);
+      byte[] out = message.clone();
+      System.arraycopy(h.toWire(), 0, out, 0, Header.LENGTH);
+      return out;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not a DNS message: " + message.length + " bytes", e);
+    }
+  }
+
+  /** The ID of {@code message} (wire format), read by dnsjava's header alone. */
+  static int id(byte[] message) throws java.io.IOException {
+    return new Header(message).getID();
+  }
+
+  /**
+   * Whether the same query (all but its ID) may get {@code reply} again while the name table is
+   * unchanged: any answer of at most one record (a shared alias is shuffled for each query).
+   */
+  static boolean reusable(Message reply) {
+    return reply.getSection(Section.ANSWER).size() <= 1;
+  }
+
   /** The largest answer a client takes over UDP: its EDNS payload size, at least 512. */
   static int udpLimit(Message query) {
     OPTRecord opt = query.getOPT();

@@ -20,6 +20,7 @@ final class Attached {
   final List<Upstream> upstreams;
   final boolean ndotsSet;
   final ResolverPorts ports;
+  final AnswerCache answers = new AnswerCache();
   DnsLoop.UpstreamSocket upstream;
   int forwards;
   int tcpClients;

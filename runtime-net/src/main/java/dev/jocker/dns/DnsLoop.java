@@ -420,6 +420,19 @@ final class DnsLoop implements Runnable {
 
   /** One query from a client of {@code owner}: answered, forwarded or dropped. */
   private void query(Attached owner, byte[] packet, Client client) {
+    boolean udp = client instanceof UdpClient;
+    long generation = table.generation();
+    if (udp) {
+      byte[] again = owner.answers.get(packet, generation);
+      if (again != null) {
+        try {
+          send(client, Answers.withId(again, Answers.id(packet)));
+          return;
+        } catch (IOException unreadable) {
+          // Same bytes as a query read before but for the ID: cannot happen; go the long way.
+        }
+      }
+    }
     Message query;
     try {
       query = new Message(packet);
@@ -429,9 +442,16 @@ final class DnsLoop implements Runnable {
     }
     Answers.Outcome outcome = Answers.decide(table, owner.containerId, query, owner.ndotsSet);
     if (outcome instanceof Answers.Reply r) {
-      reply(client, query, r.message());
+      byte[] wire =
+          udp
+              ? Answers.fit(r.message(), Answers.udpLimit(query), true)
+              : Answers.fit(r.message(), 65535, false);
+      if (udp && Answers.reusable(r.message())) {
+        owner.answers.put(packet, generation, wire);
+      }
+      send(client, wire);
     } else if (outcome instanceof Answers.Forward) {
-      forward(owner, query, client);
+      forward(owner, query, packet, client);
     } else {
       noReply(client);
     }
@@ -454,11 +474,17 @@ final class DnsLoop implements Runnable {
     }
   }
 
-  private void reply(Client client, Message query, Message reply) {
-    if (client instanceof UdpClient) {
-      send(client, Answers.fit(reply, Answers.udpLimit(query), true));
+  /**
+   * Sends an upstream's {@code reply} ({@code wire} as it came) on with the client's ID: as it came
+   * when it fits the client's limit, else cut by dnsjava to fit.
+   */
+  private void relay(Forward f, Message reply, byte[] wire) {
+    int limit = f.udp ? Answers.udpLimit(f.query) : 65535;
+    if (wire.length <= limit) {
+      send(f.client, Answers.withId(wire, f.clientId));
     } else {
-      send(client, Answers.fit(reply, 65535, false));
+      reply.getHeader().setID(f.clientId);
+      send(f.client, Answers.fit(reply, limit, f.udp));
     }
   }
 
@@ -489,12 +515,14 @@ final class DnsLoop implements Runnable {
   private final class Forward {
     final Attached owner;
     final Message query;
+    final byte[] packet;
     final int clientId;
     final Client client;
     final boolean udp;
     int next;
     int attempt;
     Message last;
+    byte[] lastWire;
     Upstream server;
     UpstreamSocket socket;
     int id;
@@ -505,17 +533,18 @@ final class DnsLoop implements Runnable {
     Forward newer;
     boolean waiting;
 
-    Forward(Attached owner, Message query, Client client) {
+    Forward(Attached owner, Message query, byte[] packet, Client client) {
       this.owner = owner;
       this.query = query;
+      this.packet = packet;
       this.clientId = query.getHeader().getID();
       this.client = client;
       this.udp = client instanceof UdpClient;
     }
   }
 
-  private void forward(Attached owner, Message query, Client client) {
-    Forward f = new Forward(owner, query, client);
+  private void forward(Attached owner, Message query, byte[] packet, Client client) {
+    Forward f = new Forward(owner, query, packet, client);
     owner.forwards++;
     nextAttempt(f);
   }
@@ -537,7 +566,7 @@ final class DnsLoop implements Runnable {
         return;
       }
     }
-    finish(f, f.last);
+    finish(f, f.last, f.lastWire);
   }
 
   private boolean sendUdp(Forward f) {
@@ -548,11 +577,10 @@ final class DnsLoop implements Runnable {
     }
     f.socket = socket;
     f.id = id;
-    Message copy = f.query.clone();
-    copy.getHeader().setID(id);
     try {
       socket.ch.send(
-          ByteBuffer.wrap(copy.toWire()), new InetSocketAddress(f.server.address(), Upstream.PORT));
+          ByteBuffer.wrap(Answers.withId(f.packet, id)),
+          new InetSocketAddress(f.server.address(), Upstream.PORT));
       return true;
     } catch (IOException e) {
       LOG.debug("embedded DNS of {}: send to {} failed: {}", f.owner.containerId, f.server, e);
@@ -570,26 +598,24 @@ final class DnsLoop implements Runnable {
     return true;
   }
 
-  /** An upstream answered attempt {@code attempt} of {@code f} with {@code reply}. */
-  private void upstreamReply(Forward f, int attempt, Message reply) {
+  /**
+   * An upstream answered attempt {@code attempt} of {@code f} with {@code reply}, {@code wire} on
+   * the wire.
+   */
+  private void upstreamReply(Forward f, int attempt, Message reply, byte[] wire) {
     if (f.done || attempt != f.attempt) {
       return;
     }
-    switch (reply.getRcode()) {
-      case Rcode.NOERROR -> finish(f, reply);
-      case Rcode.NXDOMAIN -> {
-        // An authoritative NXDOMAIN ends the search (RFC 8020); any other tries the next server.
-        if (reply.getHeader().getFlag(Flags.AA)) {
-          finish(f, reply);
-        } else {
-          f.last = reply;
-          nextAttempt(f);
-        }
-      }
-      default -> {
-        f.last = reply;
-        nextAttempt(f);
-      }
+    boolean last =
+        reply.getRcode() == Rcode.NOERROR
+            // An authoritative NXDOMAIN ends the search (RFC 8020); any other tries the next.
+            || (reply.getRcode() == Rcode.NXDOMAIN && reply.getHeader().getFlag(Flags.AA));
+    if (last) {
+      finish(f, reply, wire);
+    } else {
+      f.last = reply;
+      f.lastWire = wire;
+      nextAttempt(f);
     }
   }
 
@@ -600,6 +626,7 @@ final class DnsLoop implements Runnable {
     }
     // As Docker's: a failed read also forgets an earlier server's error answer.
     f.last = null;
+    f.lastWire = null;
     nextAttempt(f);
   }
 
@@ -646,7 +673,7 @@ final class DnsLoop implements Runnable {
     }
   }
 
-  private void finish(Forward f, Message reply) {
+  private void finish(Forward f, Message reply, byte[] wire) {
     if (f.done) {
       return;
     }
@@ -657,8 +684,7 @@ final class DnsLoop implements Runnable {
       noReply(f.client);
       return;
     }
-    reply.getHeader().setID(f.clientId);
-    reply(f.client, f.query, reply);
+    relay(f, reply, wire);
   }
 
   private void expire(long now) {
@@ -731,9 +757,11 @@ final class DnsLoop implements Runnable {
           return;
         }
         buffer.flip();
+        byte[] wire = new byte[buffer.remaining()];
+        buffer.get(wire);
         Message reply;
         try {
-          reply = new Message(buffer);
+          reply = new Message(wire);
         } catch (IOException malformed) {
           continue;
         }
@@ -746,7 +774,7 @@ final class DnsLoop implements Runnable {
             || !answers(f.query, reply)) {
           continue;
         }
-        upstreamReply(f, f.attempt, reply);
+        upstreamReply(f, f.attempt, reply, wire);
       }
     }
 
@@ -788,10 +816,8 @@ final class DnsLoop implements Runnable {
         return;
       }
       this.ch = ch;
-      Message copy = f.query.clone();
-      byte[] wire = copy.toWire();
-      out = ByteBuffer.allocate(2 + wire.length);
-      out.putShort((short) wire.length).put(wire).flip();
+      out = ByteBuffer.allocate(2 + f.packet.length);
+      out.putShort((short) f.packet.length).put(f.packet).flip();
       try {
         ch.configureBlocking(false);
         if (ch.connect(new InetSocketAddress(f.server.address(), Upstream.PORT))) {
@@ -848,7 +874,7 @@ final class DnsLoop implements Runnable {
           upstreamFailed(f, attempt);
           return;
         }
-        upstreamReply(f, attempt, reply);
+        upstreamReply(f, attempt, reply, body.array());
       }
     }
 

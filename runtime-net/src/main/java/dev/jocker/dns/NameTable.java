@@ -41,6 +41,12 @@ public final class NameTable {
 
   private final Map<String, Records> networks = new ConcurrentHashMap<>();
   private final Map<String, List<DnsEndpoint>> byContainer = new ConcurrentHashMap<>();
+  private volatile long generation;
+
+  /** A number that changes with every change of the table (answers made before it are stale). */
+  public long generation() {
+    return generation;
+  }
 
   /**
    * Records {@code endpoint}'s name and aliases on its network; an endpoint of the same container
@@ -48,6 +54,7 @@ public final class NameTable {
    */
   public synchronized void add(DnsEndpoint endpoint) {
     remove(endpoint.containerId(), endpoint.network());
+    generation++;
     Records records = networks.computeIfAbsent(endpoint.network(), n -> new Records());
     append(
         records.names, key(endpoint.name()), new Entry(endpoint.containerId(), endpoint.address()));
@@ -72,6 +79,7 @@ public final class NameTable {
     if (gone == null) {
       return;
     }
+    generation++;
     List<DnsEndpoint> rest = mine.stream().filter(e -> e != gone).toList();
     if (rest.isEmpty()) {
       byContainer.remove(containerId);
