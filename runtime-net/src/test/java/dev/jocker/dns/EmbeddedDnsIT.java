@@ -75,6 +75,8 @@ class EmbeddedDnsIT {
                 .contains("0% packet loss"));
         assertTrue(
             ok(world.run(web, rc, "busybox", "nslookup", "172.30.1.3")).contains("db.mynet"));
+        assertEquals(
+            "172.30.1.3\n", ok(world.run(web, rc, "dig", "+tcp", "+short", "@127.0.0.11", "db")));
 
         Sandbox.Command.Result fromOther = world.run(other, rc, "busybox", "nslookup", "db");
         assertNotEquals(0, fromOther.exitCode(), fromOther.stdout());
