@@ -44,10 +44,8 @@ public final class EmbeddedDns implements AutoCloseable {
    * @param threads event-loop threads serving every container (each container is served by one)
    * @param upstreamTimeout how long an upstream gets to answer before the next is asked (Docker's 4
    *     s)
-   * @param installRules whether {@link #attach} installs the nat rules in the namespace
    */
-  public record Config(
-      Path hostNetns, int threads, Duration upstreamTimeout, boolean installRules) {
+  public record Config(Path hostNetns, int threads, Duration upstreamTimeout) {
     public Config {
       if (threads < 1) {
         throw new IllegalArgumentException(
@@ -57,19 +55,19 @@ public final class EmbeddedDns implements AutoCloseable {
 
     /** Docker's behaviour from the daemon's own namespace, served by one thread. */
     public static Config defaults() {
-      return new Config(null, 1, Duration.ofSeconds(4), true);
+      return new Config(null, 1, Duration.ofSeconds(4));
     }
 
     public Config withHostNetns(Path path) {
-      return new Config(path, threads, upstreamTimeout, installRules);
+      return new Config(path, threads, upstreamTimeout);
     }
 
     public Config withThreads(int n) {
-      return new Config(hostNetns, n, upstreamTimeout, installRules);
+      return new Config(hostNetns, n, upstreamTimeout);
     }
 
     public Config withUpstreamTimeout(Duration timeout) {
-      return new Config(hostNetns, threads, timeout, installRules);
+      return new Config(hostNetns, threads, timeout);
     }
   }
 
@@ -186,7 +184,7 @@ public final class EmbeddedDns implements AutoCloseable {
       throw e;
     }
     try {
-      if (config.installRules() && !previous.equals(Optional.of(attached.ports))) {
+      if (!previous.equals(Optional.of(attached.ports))) {
         Iptables iptables = new Iptables(a.netns());
         String save = a.freshNamespace() ? "" : iptables.save();
         DnsRules.install(iptables, attached.ports.udp(), attached.ports.tcp(), save);
@@ -238,6 +236,7 @@ public final class EmbeddedDns implements AutoCloseable {
   @Override
   public void close() {
     loops.forEach(DnsLoop::shutdown);
+    served.values().forEach(s -> s.attached().closeAll());
     served.clear();
     hops.shutdownNow();
     if (hostNetns != null) {

@@ -18,14 +18,13 @@ public record Upstream(Inet4Address address, boolean hostLoopback) {
 
   /** An upstream from dotted-quad text. */
   public static Upstream of(String address, boolean hostLoopback) {
+    // Checked as text first: InetAddress would look up anything that is not a literal.
+    if (!address.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+      throw new IllegalArgumentException(
+          "upstream DNS server " + address + ": not an IPv4 address");
+    }
     try {
-      InetAddress parsed = InetAddress.getByName(address);
-      if (!(parsed instanceof Inet4Address v4)
-          || !address.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
-        throw new IllegalArgumentException(
-            "upstream DNS server " + address + ": not an IPv4 address");
-      }
-      return new Upstream(v4, hostLoopback);
+      return new Upstream((Inet4Address) InetAddress.getByName(address), hostLoopback);
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException(
           "upstream DNS server " + address + ": not an IPv4 address", e);
