@@ -173,6 +173,28 @@ class OverlayClusterIT {
           List.of("host1", "host3"),
           h3.cluster.members().stream().map(Member::hostname).sorted().toList());
       assertTrue(pings(containers.get(0), c3), "c1 still pings c3");
+
+      // host2 comes back (a new run, same instance): it rejoins, takes its addresses' blocks
+      // again from its own leases, publishes its container, and the others program it again.
+      h2.join(TTL);
+      h2.cluster.addresses().resume(net, h2.leases);
+      h2.programmer.attach(net, h2.netns.links().get(vx).index());
+      h2.cluster
+          .endpoints()
+          .publish(
+              net,
+              OverlayLab.endpointId("c2"),
+              "c2",
+              dev.jocker.kernel.MacAddress.forIpv4(c2).toString(),
+              c2.getHostAddress());
+      await(
+          "host1 programs c2 again",
+          Duration.ofSeconds(10),
+          () -> fdb(h1, vx).contains(entry(c2, "192.0.2.2")));
+      await(
+          "host2 programs c1 and c3 again", Duration.ofSeconds(10), () -> fdb(h2, vx).size() == 2);
+      assertTrue(pings(containers.get(0), c2), "c1 pings c2 again");
+      assertTrue(pings(containers.get(1), c3), "c2 pings c3 again");
     }
   }
 
