@@ -158,8 +158,9 @@ public final class Daemon {
    * somaxconn, 4096 on a current kernel; Jetty's default of 50 refused a quarter of 200 at once).
    */
   static UnixDomainServerConnector connector(Server server, Path socket) {
+    HttpConnectionFactory http = new HttpConnectionFactory();
     UnixDomainServerConnector connector =
-        new UnixDomainServerConnector(server, new HttpConnectionFactory());
+        new UnixDomainServerConnector(server, new BlankHost(http.getProtocol()), http);
     connector.setUnixDomainPath(socket);
     connector.setAcceptQueueSize(1024);
     return connector;
