@@ -11,12 +11,12 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.util.BufferUtil;
 
 /**
- * The first step of every connection: the Docker 20.10 client sends its hijack requests ({@code
- * exec}, {@code attach}) with an empty {@code Host:} header, which Go's server takes and Jetty
- * refuses ("Blank Host"). This connection reads the first request's head, names the host {@code
- * localhost} where it was blank, and hands the bytes to the HTTP connection (Jetty's upgrade from
- * one connection to the next, as its PROXY-protocol step does). Later requests on the connection go
- * to HTTP unchanged.
+ * The first step of every connection (and an HTTP/1.0 head without a Host gets one): the Docker
+ * 20.10 client sends its hijack requests ({@code exec}, {@code attach}) with an empty {@code Host:}
+ * header, which Go's server takes and Jetty refuses ("Blank Host"). This connection reads the first
+ * request's head, names the host {@code localhost} where it was blank, and hands the bytes to the
+ * HTTP connection (Jetty's upgrade from one connection to the next, as its PROXY-protocol step
+ * does). Later requests on the connection go to HTTP unchanged.
  */
 final class BlankHost extends AbstractConnectionFactory {
   private static final int MAX_HEAD = 16 * 1024;
@@ -96,7 +96,29 @@ final class BlankHost extends AbstractConnectionFactory {
       if (fixed == bytes) {
         fixed = replace(bytes, end, BARE);
       }
-      return ByteBuffer.wrap(fixed);
+      return ByteBuffer.wrap(fixed == bytes ? http10Host(bytes, end) : fixed);
+    }
+
+    /**
+     * An HTTP/1.0 request may come without a Host (Go's server serves it); Jetty cannot name the
+     * server of a unix socket for it, so the head gets one.
+     */
+    private static byte[] http10Host(byte[] bytes, int end) {
+      String head =
+          new String(
+              bytes, 0, Math.max(0, Math.min(end, bytes.length)), StandardCharsets.ISO_8859_1);
+      int eol = head.indexOf("\r\n");
+      if (eol < 0
+          || !head.substring(0, eol).endsWith(" HTTP/1.0")
+          || head.toLowerCase(java.util.Locale.ROOT).contains("\r\nhost:")) {
+        return bytes;
+      }
+      byte[] host = "\r\nHost: localhost".getBytes(StandardCharsets.US_ASCII);
+      byte[] out = new byte[bytes.length + host.length];
+      System.arraycopy(bytes, 0, out, 0, eol);
+      System.arraycopy(host, 0, out, eol, host.length);
+      System.arraycopy(bytes, eol, out, eol + host.length, bytes.length - eol);
+      return out;
     }
 
     private static byte[] replace(byte[] bytes, int end, byte[] what) {
