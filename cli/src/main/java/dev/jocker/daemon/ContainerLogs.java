@@ -33,11 +33,24 @@ final class ContainerLogs {
     boolean timed();
   }
 
-  /** A cursor on {@code file}, at its start or at its current end. */
+  /**
+   * A cursor on {@code file}, at its start or at its current end. The file is opened (made empty if
+   * the container never ran) before this returns, so that what the run writes stays readable after
+   * an auto-remove deletes the file.
+   */
   static Cursor open(Path file, boolean atEnd) throws IOException {
     boolean json = file.getFileName().toString().endsWith("-json.log");
+    if (!Files.exists(file)) {
+      Files.createDirectories(file.getParent());
+      try {
+        Files.createFile(file);
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // The run opened it first.
+      }
+    }
     long start = atEnd && Files.exists(file) ? Files.size(file) : 0;
-    return json ? new JsonFile(file, start) : new PlainFile(file, start);
+    RandomAccessFile in = Files.exists(file) ? new RandomAccessFile(file.toFile(), "r") : null;
+    return json ? new JsonFile(file, start, in) : new PlainFile(file, start, in);
   }
 
   /** The merged file of today's runtime: everything is stream 1, as it was written. */
@@ -46,9 +59,10 @@ final class ContainerLogs {
     private long offset;
     private RandomAccessFile in;
 
-    PlainFile(Path file, long offset) {
+    PlainFile(Path file, long offset, RandomAccessFile in) {
       this.file = file;
       this.offset = offset;
+      this.in = in;
     }
 
     @Override
@@ -95,9 +109,10 @@ final class ContainerLogs {
     private long offset;
     private RandomAccessFile in;
 
-    JsonFile(Path file, long offset) {
+    JsonFile(Path file, long offset, RandomAccessFile in) {
       this.file = file;
       this.offset = offset;
+      this.in = in;
     }
 
     @Override
