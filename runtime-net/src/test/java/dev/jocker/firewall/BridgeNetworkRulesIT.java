@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,45 @@ class BridgeNetworkRulesIT {
       i++;
     }
     return List.of(c1, c2);
+  }
+
+  /**
+   * Docker's recording of six networks with a container each (reference/docker-20.10/
+   * network-options): docker0, then --internal, enable_icc=false, enable_ip_masquerade=false, a
+   * bridge named mybr0, an MTU and labels, in that order. Their rule sets ensured in the same order
+   * leave exactly Docker's iptables-save, the icc DROP at the tail of FORWARD included.
+   */
+  @Test
+  void sixNetworksLeaveExactlyDockersRules(Sandbox sandbox) throws IOException {
+    Firewall firewall = new Firewall(new Iptables(sandbox.host().path()));
+    firewall.ensure(DefaultBridgeRules.of("docker0", "172.17.0.0/16", "DOCKER"));
+    firewall.setForwardPolicy("DROP");
+    List<BridgeNetworkOptions> networks =
+        List.of(
+            BridgeNetworkOptions.of("br-a0bdedf1e4ec", "172.21.0.0/16", "DOCKER", true, Map.of()),
+            BridgeNetworkOptions.of(
+                "br-950471b4474c",
+                "172.22.0.0/16",
+                "DOCKER",
+                false,
+                Map.of(BridgeNetworkOptions.ENABLE_ICC, "false")),
+            BridgeNetworkOptions.of(
+                "br-70ab1e93d3a1",
+                "172.23.0.0/16",
+                "DOCKER",
+                false,
+                Map.of(BridgeNetworkOptions.ENABLE_IP_MASQUERADE, "false")),
+            BridgeNetworkOptions.defaults("mybr0", "172.24.0.0/16", "DOCKER"),
+            BridgeNetworkOptions.defaults("br-4162d39db9b3", "172.25.0.0/16", "DOCKER"),
+            BridgeNetworkOptions.defaults("br-d63ca9673089", "172.26.0.0/16", "DOCKER"));
+    for (BridgeNetworkOptions n : networks) {
+      firewall.ensure(BridgeNetworkRules.of(n));
+    }
+    assertEquals(
+        IptablesSave.normalise(
+            Files.readString(
+                Path.of("../reference/docker-20.10/network-options/iptables-save.txt"))),
+        IptablesSave.normalise(sandbox.host().run("iptables-save")));
   }
 
   private static int ping(Sandbox.Namespace from, String to) {
