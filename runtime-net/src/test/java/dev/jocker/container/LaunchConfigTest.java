@@ -31,6 +31,16 @@ class LaunchConfigTest {
   }
 
   @Test
+  void theBusyboxImageHasDockerHubsPasswdAndGroup() throws IOException {
+    for (String f : List.of("passwd", "group")) {
+      assertEquals(
+          java.nio.file.Files.readString(Path.of("../reference/docker-20.10/busybox-etc", f)),
+          resource(f),
+          f);
+    }
+  }
+
+  @Test
   void usersResolveAsRuncDoesInBusyboxsPasswdAndGroup() throws IOException {
     assertEquals(new ExecUser(0, 0, List.of(0L, 10L), "/root"), busybox(""));
     assertEquals(new ExecUser(0, 0, List.of(0L, 10L), "/root"), busybox("root"));

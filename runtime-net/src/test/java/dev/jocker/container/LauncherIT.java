@@ -279,6 +279,69 @@ class LauncherIT {
     assertEquals(cgroups.hierarchies().size(), cgroup.split("\n").length, cgroup);
   }
 
+  /** Docker 20.10's recordings, made with tools/record-docker-goldens. */
+  private static final Path REFERENCE = Path.of("../reference/docker-20.10/container-default");
+
+  private static String golden(String name) throws IOException {
+    return Files.readString(REFERENCE.resolve(name + ".out"));
+  }
+
+  /**
+   * What a default container shows beside what Docker 20.10's showed for the same command, with
+   * what differs from run to run normalised: dates, container IDs and the cgroup parent.
+   */
+  @Test
+  void aDefaultContainerShowsWhatDocker2010sShowed(Sandbox sandbox) throws IOException {
+    Path netns = netns(sandbox);
+    Map<String, List<String>> commands = new LinkedHashMap<>();
+    commands.put("status", List.of("grep", "Cap", "/proc/1/status"));
+    commands.put("ls-dev", List.of("ls", "-l", "/dev"));
+    commands.put("id", List.of("id"));
+    commands.put(
+        "disable-ipv6",
+        List.of(
+            "sh",
+            "-c",
+            "for i in all default lo eth0; do echo \"$i $(cat /proc/sys/net/ipv6/conf/$i/disable_ipv6)\"; done"));
+    commands.put("proc1-cgroup", List.of("cat", "/proc/1/cgroup"));
+    commands.put(
+        "stdio-links",
+        List.of("sh", "-c", "ls -l /proc/self/fd/; echo x >/dev/stderr; echo y >/dev/stdout"));
+    commands.put("run-env", List.of("env"));
+    for (Map.Entry<String, List<String>> c : commands.entrySet()) {
+      LaunchSpec spec = spec(netns, c.getValue().toArray(String[]::new));
+      Ran ran = run(spec);
+      String expected = golden(c.getKey());
+      if (c.getKey().equals("status")) {
+        expected =
+            expected
+                .lines()
+                .filter(l -> l.startsWith("Cap"))
+                .map(l -> l + "\n")
+                .reduce("", String::concat);
+      }
+      assertEquals(
+          normalized(expected, "docker", "[0-9a-f]{64}"),
+          normalized(ran.stdout(), cgroups.parent(), spec.id())
+              .replace("HOSTNAME=" + spec.hostname(), "HOSTNAME=h2"),
+          c.getKey());
+      assertEquals(
+          Integer.parseInt(Files.readString(REFERENCE.resolve(c.getKey() + ".exit")).strip()),
+          ran.exit().code(),
+          c.getKey());
+    }
+    String lo = golden("ip-addr").split("\n(?=\\d+: )")[0];
+    String ours = run(spec(netns, "ip", "addr")).stdout().split("\n(?=\\d+: )")[0];
+    assertEquals(lo.strip(), ours.strip());
+  }
+
+  /** ls dates, pipe numbers and a container's cgroup path made the same for every run. */
+  private static String normalized(String text, String parent, String idPattern) {
+    return withoutDates(text)
+        .replaceAll("pipe:\\[\\d+\\]", "pipe:[N]")
+        .replaceAll(":/" + java.util.regex.Pattern.quote(parent) + "/" + idPattern, ":/PARENT/ID");
+  }
+
   @Test
   void stdoutAndStderrStayApartToTheClientAndInTheLog(Sandbox sandbox) {
     LaunchSpec spec =
@@ -336,7 +399,7 @@ class LauncherIT {
     Path netns = netns(sandbox);
     LaunchSpec.Security none = LaunchSpec.Security.DEFAULT;
     assertEquals(
-        "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n",
+        "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)\n",
         run(spec(netns, none, Resources.NONE, "nobody", "", false, "id")).stdout());
     assertEquals(
         "uid=99999999 gid=0(root) groups=0(root)\n",
@@ -550,7 +613,7 @@ class LauncherIT {
         exec(spec, started, ExecSpec.of("id")));
     assertEquals(spec.hostname() + "\n", exec(spec, started, ExecSpec.of("hostname")));
     assertEquals(
-        "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n",
+        "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)\n",
         exec(spec, started, new ExecSpec(List.of("id"), List.of(), "nobody", "", false, false)));
     assertEquals(
         "/tmp v\n",
