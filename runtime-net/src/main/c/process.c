@@ -156,8 +156,9 @@ static char *look_path(const struct spec *spec, int sync_fd) {
     }
     fail(sync_fd, "exec: \"%s\": stat %s: %s", file, file, errno_text(err));
   }
+  /* An empty PATH holds no directory at all (Go's filepath.SplitList), not the current one. */
   const char *path = env_value(spec, "PATH");
-  if (path != NULL) {
+  if (path != NULL && *path != '\0') {
     const char *dir = path;
     for (;;) {
       const char *end = strchrnul(dir, ':');

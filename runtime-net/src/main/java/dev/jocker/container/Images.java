@@ -145,12 +145,14 @@ public final class Images {
         Files.createDirectories(rootfs.resolve(d));
       }
       Files.copy(HOST_BUSYBOX, rootfs.resolve("bin/busybox"));
-      // As Docker Hub's busybox image: every applet a hard link in /bin, so that PATH=/bin
-      // finds them all.
-      String applets = run(List.of(HOST_BUSYBOX.toString(), "--list"));
+      // As in Docker Hub's busybox image: each applet a hard link at its own path (/bin/sh,
+      // /usr/bin/env...), so that -e PATH=/bin finds sh and not env, as there.
+      String applets = run(List.of(HOST_BUSYBOX.toString(), "--list-full"));
       for (String applet : applets.split("\n")) {
-        if (!applet.isBlank() && !applet.equals("busybox")) {
-          Files.createLink(rootfs.resolve("bin").resolve(applet), rootfs.resolve("bin/busybox"));
+        if (!applet.isBlank() && !applet.equals("bin/busybox")) {
+          Path link = rootfs.resolve(applet);
+          Files.createDirectories(link.getParent());
+          Files.createLink(link, rootfs.resolve("bin/busybox"));
         }
       }
       // Docker Hub's busybox image's own, so that -u nobody, -u daemon or id print as there.

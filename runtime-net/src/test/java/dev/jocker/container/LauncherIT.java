@@ -335,6 +335,128 @@ class LauncherIT {
     assertEquals(lo.strip(), ours.strip());
   }
 
+  /** One {@code docker run} of reference/docker-20.10/container-process, as a launch. */
+  private record Scenario(
+      String name,
+      String user,
+      String workingDir,
+      List<String> entrypoint,
+      List<String> cmd,
+      List<String> env) {}
+
+  private static final List<Scenario> PROCESS_SCENARIOS =
+      List.of(
+          new Scenario("u-nobody-id", "nobody", "", null, List.of("id"), List.of()),
+          new Scenario("u-nobody-env", "nobody", "", null, List.of("env"), List.of()),
+          new Scenario(
+              "u-nobody-home",
+              "nobody",
+              "",
+              null,
+              List.of("sh", "-c", "echo \"$HOME\"; pwd"),
+              List.of()),
+          new Scenario("u-1000-1000-id", "1000:1000", "", null, List.of("id"), List.of()),
+          new Scenario("u-1000-1000-env", "1000:1000", "", null, List.of("env"), List.of()),
+          new Scenario("u-1000-id", "1000", "", null, List.of("id"), List.of()),
+          new Scenario("u-daemon-id", "daemon", "", null, List.of("id"), List.of()),
+          new Scenario("u-daemon-env", "daemon", "", null, List.of("env"), List.of()),
+          new Scenario("u-nobody-nogroup-id", "nobody:nogroup", "", null, List.of("id"), List.of()),
+          new Scenario("u-0-65534-id", "0:65534", "", null, List.of("id"), List.of()),
+          new Scenario("u-www-data-users-id", "www-data:users", "", null, List.of("id"), List.of()),
+          new Scenario("u-sync-id", "sync", "", null, List.of("id"), List.of()),
+          new Scenario("u-root-env", "root", "", null, List.of("env"), List.of()),
+          new Scenario("w-tmp-pwd", "", "/tmp", null, List.of("pwd"), List.of()),
+          new Scenario(
+              "w-new-dir",
+              "",
+              "/new/dir",
+              null,
+              List.of("sh", "-c", "pwd; ls -ld /new /new/dir"),
+              List.of()),
+          new Scenario(
+              "w-new-dir-nobody",
+              "nobody",
+              "/new/dir",
+              null,
+              List.of("sh", "-c", "pwd; id; ls -ld /new /new/dir"),
+              List.of()),
+          new Scenario(
+              "entrypoint", "", "", List.of("/bin/echo"), List.of("hello", "world"), List.of()),
+          new Scenario("entrypoint-no-cmd", "", "", List.of("env"), null, List.of()),
+          new Scenario(
+              "entrypoint-empty",
+              "",
+              "",
+              List.of(""),
+              List.of("echo", "no", "entrypoint"),
+              List.of()),
+          new Scenario(
+              "entrypoint-sh-c",
+              "",
+              "",
+              List.of("sh"),
+              List.of("-c", "echo \"$0 $1\"", "a", "b"),
+              List.of()),
+          new Scenario("e-path-bin-env", "", "", null, List.of("env"), List.of("PATH=/bin")),
+          new Scenario(
+              "e-path-usr-bin-env", "", "", null, List.of("env"), List.of("PATH=/usr/bin:/bin")),
+          new Scenario("e-path-empty-env", "", "", null, List.of("env"), List.of("PATH=")),
+          new Scenario("e-path-nowhere-ls", "", "", null, List.of("ls"), List.of("PATH=/nowhere")),
+          new Scenario("e-home", "", "", null, List.of("env"), List.of("HOME=/tmp")));
+
+  /**
+   * Users, working directories, entrypoints and PATHs as Docker 20.10 ran them (the busybox image's
+   * command is {@code sh}): the same output, or the same start failure and exit code.
+   */
+  @Test
+  void processSpecsRunAsDocker2010RanThem(Sandbox sandbox) throws IOException {
+    Path netns = netns(sandbox);
+    Path reference = Path.of("../reference/docker-20.10/container-process");
+    for (Scenario sc : PROCESS_SCENARIOS) {
+      List<String> argv = ProcessConfig.command(null, List.of("sh"), sc.entrypoint(), sc.cmd());
+      LaunchSpec base =
+          spec(
+              netns,
+              LaunchSpec.Security.DEFAULT,
+              Resources.NONE,
+              sc.user(),
+              sc.workingDir(),
+              false,
+              argv.toArray(String[]::new));
+      LaunchSpec spec =
+          new LaunchSpec(
+              base.id(),
+              base.stateDir(),
+              base.image(),
+              base.layer(),
+              base.netns(),
+              base.hostname(),
+              base.command(),
+              sc.env(),
+              base.user(),
+              base.workingDir(),
+              false,
+              false,
+              base.security(),
+              base.resources(),
+              base.logFile());
+      String out = Files.readString(reference.resolve(sc.name() + ".out"));
+      int exit = Integer.parseInt(Files.readString(reference.resolve(sc.name() + ".exit")).strip());
+      try {
+        Ran ran = run(spec);
+        assertEquals(
+            withoutDates(out).replaceAll("HOSTNAME=[0-9a-f]{12}", "HOSTNAME=ID"),
+            withoutDates(ran.stdout()).replace("HOSTNAME=" + spec.hostname(), "HOSTNAME=ID"),
+            sc.name());
+        assertEquals(exit, ran.exit().code(), sc.name());
+      } catch (StartException e) {
+        String err = Files.readString(reference.resolve(sc.name() + ".err"));
+        assertTrue(err.contains(e.dockerMessage()), sc.name() + ": " + e.dockerMessage());
+        assertEquals(exit, e.exitCode(), sc.name());
+      }
+    }
+  }
+
   /** ls dates, pipe numbers and a container's cgroup path made the same for every run. */
   private static String normalized(String text, String parent, String idPattern) {
     return withoutDates(text)
@@ -431,7 +553,7 @@ class LauncherIT {
             path.netns(),
             path.hostname(),
             path.command(),
-            List.of("PATH=/bin"),
+            List.of("PATH=/usr/bin:/bin"),
             "",
             "",
             false,
@@ -441,7 +563,7 @@ class LauncherIT {
             path.logFile());
     Ran env = run(path);
     assertEquals(0, env.exit().code(), env.stderr());
-    assertTrue(env.stdout().startsWith("PATH=/bin\nHOSTNAME="), env.stdout());
+    assertTrue(env.stdout().startsWith("PATH=/usr/bin:/bin\nHOSTNAME="), env.stdout());
   }
 
   @Test
