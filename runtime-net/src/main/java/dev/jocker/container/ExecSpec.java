@@ -24,7 +24,7 @@ public record ExecSpec(
     env = List.copyOf(env);
   }
 
-  /** {@code command} as root-less default: the container's user and directory, no terminal. */
+  /** {@code command} as the container's own user, in its own directory, without a terminal. */
   public static ExecSpec of(String... command) {
     return new ExecSpec(List.of(command), List.of(), "", "", false, false);
   }
