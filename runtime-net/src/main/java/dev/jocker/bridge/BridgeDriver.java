@@ -190,13 +190,20 @@ public final class BridgeDriver {
         .toList();
   }
 
-  // Docker sets these in every container namespace it creates; eth0 inherits disable_ipv6 from
-  // "default" because it is born after this runs.
+  /**
+   * What Docker sets in every container namespace it creates on a network without IPv6: IPv6 off on
+   * all, default and lo (so lo has no ::1), and eth0, which inherits it from "default" because it
+   * is born after these are written.
+   */
+  public static final Map<String, String> CONTAINER_SYSCTLS =
+      Map.of(
+          "net.ipv4.ip_unprivileged_port_start", "0",
+          "net.ipv4.ping_group_range", "0 2147483647",
+          "net.ipv6.conf.all.disable_ipv6", "1",
+          "net.ipv6.conf.default.disable_ipv6", "1",
+          "net.ipv6.conf.lo.disable_ipv6", "1");
+
   private static void privateNamespaceSysctls(Path ignored) {
-    Sysctls.write(
-        Map.of(
-            "net.ipv4.ip_unprivileged_port_start", "0",
-            "net.ipv4.ping_group_range", "0 2147483647",
-            "net.ipv6.conf.default.disable_ipv6", "1"));
+    Sysctls.write(CONTAINER_SYSCTLS);
   }
 }

@@ -53,5 +53,7 @@ public interface LibC {
 
   int pidfd_open(int pid, int flags);
 
+  int pidfd_send_signal(int pidfd, int sig, Pointer info, int flags);
+
   int poll(@In @Out byte[] fds, long count, int timeout);
 }

@@ -142,6 +142,13 @@ final class Syscalls {
     return (int) check("pidfd_open", "pid " + pid, () -> LIBC.pidfd_open((int) pid, 0));
   }
 
+  static void pidfdSendSignal(int pidfd, int signal, long pid) {
+    check(
+        "pidfd_send_signal",
+        "signal " + signal + " to pid " + pid,
+        () -> LIBC.pidfd_send_signal(pidfd, signal, null, 0));
+  }
+
   /**
    * poll(2) over {@code count} {@code struct pollfd} in {@code fds}; returns how many are ready.
    */
