@@ -38,6 +38,14 @@ public final class Iptables {
   }
 
   /**
+   * Runs {@code iptables-restore --noflush --wait} with {@code input}: every table's rules in one
+   * process, each {@code COMMIT} applied as a whole; returns the result whatever the exit code.
+   */
+  public Result restore(String input) {
+    return exec("iptables-restore", List.of("--noflush", "--wait"), input);
+  }
+
+  /**
    * Runs another {@code *-save} tool, e.g. {@code iptables-legacy-save}, whatever its exit code.
    */
   Result saveWith(String tool) {
@@ -49,6 +57,10 @@ public final class Iptables {
   }
 
   private Result exec(String tool, List<String> args) {
+    return exec(tool, args, null);
+  }
+
+  private Result exec(String tool, List<String> args, String input) {
     List<String> argv = new ArrayList<>();
     if (netns != null) {
       argv.addAll(List.of("nsenter", "--net=" + netns, "--"));
@@ -59,10 +71,16 @@ public final class Iptables {
     }
     argv.addAll(args);
     try {
-      Process p =
-          new ProcessBuilder(argv)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .start();
+      ProcessBuilder builder = new ProcessBuilder(argv);
+      if (input == null) {
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      }
+      Process p = builder.start();
+      if (input != null) {
+        try (java.io.OutputStream in = p.getOutputStream()) {
+          in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+      }
       byte[] out = p.getInputStream().readAllBytes();
       byte[] err = p.getErrorStream().readAllBytes();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
