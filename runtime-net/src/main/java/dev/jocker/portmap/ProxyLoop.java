@@ -1,10 +1,9 @@
 package dev.jocker.portmap;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.jocker.kernel.Epoll;
+import dev.jocker.kernel.Sockets;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,96 +15,113 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * One event loop of the userland proxy: a selector, the sockets registered with it, and the buffers
- * its relays copy through. Everything registered here is touched by this loop's thread only; other
- * threads hand it work through {@link #execute} and {@link #call}.
+ * One event loop of the userland proxy: an epoll instance, the handlers of the descriptors it
+ * watches (edge-triggered: a handler works until the kernel says "would block", or asks to run
+ * {@link #again}), and the pipes and buffers its relays move bytes through. Only its own thread
+ * touches its state; other threads hand it work through {@link #execute} and {@link #call}.
  */
 final class ProxyLoop implements Runnable {
   private static final Logger LOG = LogManager.getLogger(ProxyLoop.class);
 
-  /**
-   * Bytes moved per read: large enough that a fast stream costs few system calls, and to hold any
-   * UDP datagram (at most 65,507 bytes of payload).
-   */
-  static final int BUFFER_SIZE = 128 * 1024;
+  /** Pipe size for splice, as Go's (1 MiB): fewer system calls per megabyte moved. */
+  static final int PIPE_SIZE = 1 << 20;
 
-  private static final int SPARE_BUFFERS = 16;
-  private static final long SWEEP_MILLIS = 1000;
+  /** Holds any UDP datagram (at most 65,507 bytes of payload). */
+  static final int DATAGRAM_BUFFER = 1 << 16;
 
-  /** Something registered with the selector: it handles its key's ready operations. */
+  private static final int SPARE_PIPES = 64;
+  private static final int SWEEP_MILLIS = 1000;
+
+  /** What a registered descriptor's events go to. */
   interface Handler {
-    void ready(SelectionKey key);
-
-    /** Closes what the handler owns (the loop is ending or its listener closed). */
-    void close();
+    void ready(int events);
   }
 
-  /** Something to look at once a second: UDP flows that expire. */
+  /** Something looked at once a second: UDP flows that expire. */
   interface Sweeper {
     void sweep(long nowMillis);
   }
 
-  final Selector selector;
+  /** Something that belongs to a listener and closes with it: relays, flows. */
+  interface Owned {
+    Object owner();
+
+    void close();
+  }
+
+  final Epoll epoll = new Epoll(256);
+  final ByteBuffer datagram =
+      ByteBuffer.allocateDirect(DATAGRAM_BUFFER).order(ByteOrder.nativeOrder());
+  final Sockets.Sender sender = new Sockets.Sender();
+  private Handler[] handlers = new Handler[256];
+  private final ArrayDeque<Integer> freeTokens = new ArrayDeque<>();
+  private final List<Integer> releasedTokens = new ArrayList<>();
+  private int nextToken = Epoll.WAKE_TOKEN + 1;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean wakeupPending = new AtomicBoolean();
-  private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
-  private final Set<Handler> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final AtomicBoolean wakePending = new AtomicBoolean();
+  private ArrayDeque<Runnable> again = new ArrayDeque<>();
+  private ArrayDeque<Runnable> running = new ArrayDeque<>();
+  private final ArrayDeque<int[]> pipes = new ArrayDeque<>();
+  private final Set<Owned> owned = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<Sweeper> sweepers = Collections.newSetFromMap(new IdentityHashMap<>());
   private volatile Thread thread;
   private volatile boolean stopping;
   private long lastSweep;
-  private ByteBuffer scratch;
-
-  ProxyLoop() {
-    try {
-      selector = Selector.open();
-    } catch (IOException e) {
-      throw new UncheckedIOException("userland proxy: cannot open a selector", e);
-    }
-  }
 
   @Override
   public void run() {
     thread = Thread.currentThread();
     while (!stopping) {
-      try {
-        selector.select(this::dispatch, SWEEP_MILLIS);
-      } catch (IOException | RuntimeException e) {
-        LOG.error("userland proxy: select failed: {}", e.toString());
+      int n = epoll.await(again.isEmpty() ? SWEEP_MILLIS : 0);
+      for (int i = 0; i < n; i++) {
+        int token = epoll.token(i);
+        if (token == Epoll.WAKE_TOKEN) {
+          wakePending.set(false);
+          continue;
+        }
+        Handler h = handlers[token];
+        if (h != null) {
+          try {
+            h.ready(epoll.events(i));
+          } catch (RuntimeException e) {
+            LOG.error("userland proxy: {} failed: {}", h, e.toString());
+          }
+        }
       }
-      wakeupPending.set(false);
+      // A descriptor closed during the batch may have events later in it: its token is reused
+      // only after the batch.
+      freeTokens.addAll(releasedTokens);
+      releasedTokens.clear();
       runTasks();
-      long now = System.currentTimeMillis();
-      if (now - lastSweep >= SWEEP_MILLIS) {
-        lastSweep = now;
+      ArrayDeque<Runnable> now = again;
+      again = running;
+      running = now;
+      Runnable r;
+      while ((r = now.poll()) != null) {
+        r.run();
+      }
+      long t = System.currentTimeMillis();
+      if (t - lastSweep >= SWEEP_MILLIS) {
+        lastSweep = t;
         for (Sweeper s : List.copyOf(sweepers)) {
-          s.sweep(now);
+          s.sweep(t);
         }
       }
     }
     runTasks();
-    for (Handler h : List.copyOf(owned)) {
-      h.close();
+    for (Owned o : List.copyOf(owned)) {
+      o.close();
     }
-    try {
-      selector.close();
-    } catch (IOException e) {
-      LOG.debug("userland proxy: closing a selector: {}", e.toString());
+    for (int[] p : pipes) {
+      Sockets.close(p[0]);
+      Sockets.close(p[1]);
     }
-  }
-
-  private void dispatch(SelectionKey key) {
-    Handler h = (Handler) key.attachment();
-    try {
-      h.ready(key);
-    } catch (RuntimeException e) {
-      LOG.error("userland proxy: {} failed: {}", h, e.toString());
-      h.close();
-    }
+    epoll.close();
   }
 
   private void runTasks() {
@@ -119,13 +135,36 @@ final class ProxyLoop implements Runnable {
     }
   }
 
+  /** Watches {@code fd} for {@code events}, sending them to {@code handler}; returns the token. */
+  int register(int fd, int events, Handler handler) {
+    Integer free = freeTokens.poll();
+    int token = free != null ? free : nextToken++;
+    if (token >= handlers.length) {
+      handlers = java.util.Arrays.copyOf(handlers, handlers.length * 2);
+    }
+    handlers[token] = handler;
+    epoll.add(fd, events, token);
+    return token;
+  }
+
   /**
-   * Runs {@code task} on this loop's thread, soon; from the loop itself, after the current work.
+   * Forgets {@code token}; its descriptor must be closed or deleted from the epoll by the caller.
    */
+  void unregister(int token) {
+    handlers[token] = null;
+    releasedTokens.add(token);
+  }
+
+  /** Runs {@code r} after the current batch of events, without waiting for a new one. */
+  void again(Runnable r) {
+    again.add(r);
+  }
+
+  /** Runs {@code task} on this loop's thread, soon. */
   void execute(Runnable task) {
     tasks.add(task);
-    if (Thread.currentThread() != thread && wakeupPending.compareAndSet(false, true)) {
-      selector.wakeup();
+    if (Thread.currentThread() != thread && wakePending.compareAndSet(false, true)) {
+      epoll.wake();
     }
   }
 
@@ -162,55 +201,38 @@ final class ProxyLoop implements Runnable {
     }
   }
 
-  boolean inLoop() {
-    return Thread.currentThread() == thread;
+  /** An empty pipe for splicing, from the spares or new. */
+  int[] pipe() {
+    int[] p = pipes.poll();
+    return p != null ? p : Sockets.pipe(PIPE_SIZE);
   }
 
-  /** The buffer reads go into; {@link #takeScratch} hands it over when it must keep its data. */
-  ByteBuffer scratch() {
-    if (scratch == null) {
-      scratch = buffer();
-    }
-    return scratch;
-  }
-
-  /** Gives the scratch buffer (holding data not yet written) away; the next read gets another. */
-  ByteBuffer takeScratch() {
-    ByteBuffer taken = scratch();
-    scratch = null;
-    return taken;
-  }
-
-  /** Returns a buffer once its data is written. */
-  void recycle(ByteBuffer buffer) {
-    if (spare.size() < SPARE_BUFFERS) {
-      buffer.clear();
-      spare.push(buffer);
+  /** Gives back an empty pipe. */
+  void recycle(int[] pipe) {
+    if (pipes.size() < SPARE_PIPES) {
+      pipes.push(pipe);
+    } else {
+      Sockets.close(pipe[0]);
+      Sockets.close(pipe[1]);
     }
   }
 
-  private ByteBuffer buffer() {
-    ByteBuffer b = spare.poll();
-    return b != null ? b : ByteBuffer.allocateDirect(BUFFER_SIZE);
+  void own(Owned o) {
+    owned.add(o);
   }
 
-  void own(Handler h) {
-    owned.add(h);
+  void disown(Owned o) {
+    owned.remove(o);
   }
 
-  void disown(Handler h) {
-    owned.remove(h);
-  }
-
-  /** Handlers of this loop that {@code filter} selects, for closing a listener's connections. */
-  List<Handler> owned(java.util.function.Predicate<Handler> filter) {
-    List<Handler> out = new ArrayList<>();
-    for (Handler h : owned) {
-      if (filter.test(h)) {
-        out.add(h);
+  /** Closes what this loop holds for {@code owner}. */
+  void closeOwnedBy(Object owner) {
+    Predicate<Owned> mine = o -> o.owner() == owner;
+    for (Owned o : List.copyOf(owned)) {
+      if (mine.test(o)) {
+        o.close();
       }
     }
-    return out;
   }
 
   void addSweeper(Sweeper s) {
@@ -221,9 +243,9 @@ final class ProxyLoop implements Runnable {
     sweepers.remove(s);
   }
 
-  /** Stops the loop; it closes everything it owns on its way out. */
+  /** Stops the loop; it closes everything it holds on its way out. */
   void stop() {
     stopping = true;
-    selector.wakeup();
+    epoll.wake();
   }
 }

@@ -1,80 +1,52 @@
 package dev.jocker.portmap;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import dev.jocker.kernel.Epoll;
+import dev.jocker.kernel.Sockets;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A published TCP port's listening socket: each accepted connection becomes a {@link TcpRelay} on
- * the next loop in turn, so connections spread over the proxy's threads.
+ * A published TCP port's listening socket, watched by every loop with {@link Epoll#EXCLUSIVE}: the
+ * kernel wakes one idle loop per connection, which accepts it and relays it itself, so connections
+ * spread over the loops without passing between threads. Level-triggered: one accept per event, and
+ * the next event for the next connection, saves the accept that would only say "no more".
  */
-final class TcpListener implements ProxyLoop.Handler {
+final class TcpListener {
   private static final Logger LOG = LogManager.getLogger(TcpListener.class);
-  private static final int ACCEPTS_PER_EVENT = 64;
-
-  private final UserlandProxy proxy;
-  private final ProxyLoop loop;
-  private final ServerSocketChannel server;
-  private final InetSocketAddress backend;
+  final int fd;
+  final byte[] backend;
   private final String name;
   private volatile boolean closed;
 
-  TcpListener(
-      UserlandProxy proxy,
-      ProxyLoop loop,
-      ServerSocketChannel server,
-      InetSocketAddress backend,
-      String name) {
-    this.proxy = proxy;
-    this.loop = loop;
-    this.server = server;
+  TcpListener(int fd, byte[] backend, String name) {
+    this.fd = fd;
     this.backend = backend;
     this.name = name;
   }
 
-  InetSocketAddress backend() {
-    return backend;
+  /** Starts watching for connections from {@code loop}; returns the token there. */
+  int watch(ProxyLoop loop) {
+    return loop.register(fd, Epoll.IN | Epoll.EXCLUSIVE, events -> accept(loop));
   }
 
-  boolean closed() {
-    return closed;
-  }
-
-  @Override
-  public void ready(SelectionKey key) {
-    for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
-      SocketChannel accepted;
-      try {
-        accepted = server.accept();
-      } catch (IOException e) {
-        LOG.warn("userland proxy: accept on {}: {}", name, e.toString());
-        return;
-      }
-      if (accepted == null) {
-        return;
-      }
-      ProxyLoop target = proxy.nextLoop();
-      if (target == loop) {
-        TcpRelay.start(loop, this, accepted);
-      } else {
-        target.execute(() -> TcpRelay.start(target, this, accepted));
-      }
+  private void accept(ProxyLoop loop) {
+    if (closed) {
+      return;
+    }
+    int c = Sockets.accept(fd);
+    if (c >= 0) {
+      TcpRelay.start(loop, this, c);
+    } else if (c != -Sockets.EAGAIN) {
+      LOG.warn("userland proxy: accept on {}: {}", name, Sockets.errorText(-c));
     }
   }
 
-  @Override
-  public void close() {
+  /** Stops accepting in {@code loop} and closes this listener's connections there. */
+  void unwatch(ProxyLoop loop, int token) {
     closed = true;
-    try {
-      server.close();
-    } catch (IOException e) {
-      LOG.debug("userland proxy: closing {}: {}", name, e.toString());
-    }
-    loop.disown(this);
+    loop.epoll.delete(fd);
+    loop.unregister(token);
+    loop.closeOwnedBy(this);
   }
 
   @Override

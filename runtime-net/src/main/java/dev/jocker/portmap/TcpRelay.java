@@ -1,244 +1,215 @@
 package dev.jocker.portmap;
 
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
+import dev.jocker.kernel.Epoll;
+import dev.jocker.kernel.Sockets;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * One proxied TCP connection: the client's socket and a connection to the container, bytes copied
- * each way through the loop's buffers. Like docker-proxy, the end of one direction (EOF or an
- * error) is passed on as a half close ({@code shutdown(SHUT_WR)}) of the other socket, and the
- * connection is closed once both directions have ended.
+ * One proxied TCP connection: the client's socket and a connection to the container, bytes moved
+ * each way with splice(2) through a pipe, never copied into the JVM (as docker-proxy's Go runtime
+ * does). Like docker-proxy, the end of one direction (EOF, or an error) becomes a half close
+ * ({@code SHUT_WR}) of the other socket, and the connection is closed once both have ended.
  */
-final class TcpRelay implements ProxyLoop.Handler {
+final class TcpRelay implements ProxyLoop.Owned {
   private static final Logger LOG = LogManager.getLogger(TcpRelay.class);
 
-  /** Reads per readiness event while each fills the buffer: fairness against throughput. */
-  private static final int READS_PER_EVENT = 8;
+  /** Pipe-fulls moved per turn before the loop serves others. */
+  private static final int ROUNDS_PER_TURN = 16;
 
-  /** One socket of the pair. */
-  private final class End implements ProxyLoop.Handler {
-    final SocketChannel channel;
-    SelectionKey key;
-    End peer;
+  private static final int EVENTS = Epoll.IN | Epoll.OUT | Epoll.RDHUP | Epoll.ET;
 
-    /** Data read from the peer, not yet written here. */
-    ByteBuffer pending;
+  /** One socket of the pair, and what the edge-triggered events last said of it. */
+  private static final class End {
+    final int fd;
+    int token;
+    boolean readable;
+    boolean writable;
 
-    /** Nothing more will be read here (EOF, an error, or writing to the peer failed). */
-    boolean inputDone;
+    End(int fd) {
+      this.fd = fd;
+    }
+  }
 
-    /** This socket's output is shut down. */
-    boolean outputShut;
+  /** Bytes from one end to the other. */
+  private final class Direction {
+    final End from;
+    final End to;
+    int[] pipe;
+    long inPipe;
+    boolean eof;
+    boolean done;
 
-    boolean connecting;
-
-    End(SocketChannel channel) {
-      this.channel = channel;
+    Direction(End from, End to) {
+      this.from = from;
+      this.to = to;
     }
 
-    @Override
-    public void ready(SelectionKey k) {
-      TcpRelay.this.ready(this, k.readyOps());
+    /** Moves what can be moved now; returns false when it stopped for fairness, not for lack. */
+    boolean pump() {
+      for (int round = 0; round < ROUNDS_PER_TURN; round++) {
+        if (done) {
+          return true;
+        }
+        if (inPipe > 0) {
+          if (!to.writable) {
+            return true;
+          }
+          long n = Sockets.splice(pipe[0], to.fd, inPipe);
+          if (n == -Sockets.EAGAIN) {
+            to.writable = false;
+            return true;
+          }
+          if (n <= 0) {
+            broken();
+            return true;
+          }
+          inPipe -= n;
+          continue;
+        }
+        if (pipe != null) {
+          loop.recycle(pipe);
+          pipe = null;
+        }
+        if (eof) {
+          if (!other().done) {
+            // The other way may still carry bytes: pass the end on as a half close. Once both
+            // ways have ended, the close that follows says it.
+            Sockets.shutdownWrite(to.fd);
+          }
+          done = true;
+          return true;
+        }
+        if (!from.readable) {
+          return true;
+        }
+        pipe = loop.pipe();
+        long n = Sockets.splice(from.fd, pipe[1], ProxyLoop.PIPE_SIZE);
+        if (n == -Sockets.EAGAIN) {
+          // The pipe is empty, so it is the socket that has nothing now.
+          from.readable = false;
+          continue;
+        }
+        if (n <= 0) {
+          // EOF, or the peer reset: docker-proxy's io.Copy ends the same way.
+          eof = true;
+          continue;
+        }
+        inPipe = n;
+      }
+      return false;
     }
 
-    @Override
-    public void close() {
-      TcpRelay.this.close();
+    private Direction other() {
+      return this == up ? down : up;
     }
 
-    @Override
-    public String toString() {
-      return TcpRelay.this.toString();
+    /** Writing failed: the bytes in the pipe are lost with the connection, as with io.Copy. */
+    private void broken() {
+      if (pipe != null) {
+        Sockets.close(pipe[0]);
+        Sockets.close(pipe[1]);
+        pipe = null;
+      }
+      inPipe = 0;
+      eof = true;
+      done = true;
     }
   }
 
   private final ProxyLoop loop;
-  final TcpListener listener;
+  private final TcpListener listener;
   private final End client;
   private final End backend;
+  private final Direction up;
+  private final Direction down;
+  private boolean connecting = true;
   private boolean closed;
 
-  private TcpRelay(
-      ProxyLoop loop, TcpListener listener, SocketChannel accepted, SocketChannel out) {
+  private TcpRelay(ProxyLoop loop, TcpListener listener, int clientFd, int backendFd) {
     this.loop = loop;
     this.listener = listener;
-    this.client = new End(accepted);
-    this.backend = new End(out);
-    client.peer = backend;
-    backend.peer = client;
+    this.client = new End(clientFd);
+    this.backend = new End(backendFd);
+    this.up = new Direction(client, backend);
+    this.down = new Direction(backend, client);
   }
 
-  /** Starts relaying {@code accepted}, connecting to the listener's container address. */
-  static void start(ProxyLoop loop, TcpListener listener, SocketChannel accepted) {
-    if (listener.closed()) {
-      closeQuietly(accepted);
+  /** Relays accepted connection {@code clientFd} to the listener's container address. */
+  static void start(ProxyLoop loop, TcpListener listener, int clientFd) {
+    int backendFd;
+    try {
+      backendFd = Sockets.socket(UserlandProxy.family(listener.backend), Sockets.SOCK_STREAM);
+    } catch (RuntimeException e) {
+      LOG.warn("userland proxy: can't forward traffic to backend {}: {}", listener, e.getMessage());
+      Sockets.close(clientFd);
       return;
     }
-    SocketChannel out = null;
-    try {
-      accepted.configureBlocking(false);
-      accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      out = SocketChannel.open(StandardProtocolFamily.INET);
-      out.configureBlocking(false);
-      out.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      TcpRelay relay = new TcpRelay(loop, listener, accepted, out);
-      relay.client.key = accepted.register(loop.selector, 0, relay.client);
-      boolean connected = out.connect(listener.backend());
-      relay.backend.connecting = !connected;
-      relay.backend.key =
-          out.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, relay.backend);
-      loop.own(relay);
-      relay.updateInterest();
-    } catch (IOException e) {
-      LOG.warn("userland proxy: can't forward traffic to backend {}: {}", listener, e.toString());
-      closeQuietly(accepted);
-      if (out != null) {
-        closeQuietly(out);
-      }
+    int r = Sockets.connect(backendFd, listener.backend);
+    if (r != 0 && r != -Sockets.EINPROGRESS) {
+      LOG.debug(
+          "userland proxy: can't forward traffic to backend {}: {}",
+          listener,
+          Sockets.errorText(-r));
+      Sockets.close(clientFd);
+      Sockets.close(backendFd);
+      return;
     }
+    TcpRelay relay = new TcpRelay(loop, listener, clientFd, backendFd);
+    relay.connecting = r != 0;
+    relay.client.token =
+        loop.register(clientFd, EVENTS, events -> relay.ready(relay.client, events));
+    relay.backend.token =
+        loop.register(backendFd, EVENTS, events -> relay.ready(relay.backend, events));
+    loop.own(relay);
   }
 
-  private void ready(End end, int ops) {
+  private void ready(End end, int events) {
     if (closed) {
       return;
     }
-    if (end.connecting) {
-      try {
-        if (!end.channel.finishConnect()) {
-          return;
-        }
-      } catch (IOException e) {
+    if ((events & (Epoll.IN | Epoll.RDHUP | Epoll.HUP | Epoll.ERR)) != 0) {
+      end.readable = true;
+    }
+    if ((events & (Epoll.OUT | Epoll.HUP | Epoll.ERR)) != 0) {
+      end.writable = true;
+    }
+    if (connecting) {
+      if (end != backend) {
+        return;
+      }
+      if ((events & (Epoll.ERR | Epoll.HUP)) != 0) {
         LOG.debug(
-            "userland proxy: can't forward traffic to backend {}: {}", listener, e.toString());
+            "userland proxy: can't forward traffic to backend {}: {}",
+            listener,
+            Sockets.errorText(Sockets.pendingError(backend.fd)));
         close();
         return;
       }
-      end.connecting = false;
-    } else {
-      if ((ops & SelectionKey.OP_WRITE) != 0) {
-        flush(end);
+      if ((events & Epoll.OUT) == 0) {
+        return;
       }
-      if ((ops & SelectionKey.OP_READ) != 0 && !closed) {
-        pump(end);
-      }
+      // Writable without an error: the connection is made (no SO_ERROR to ask for).
+      connecting = false;
     }
-    if (!closed) {
-      updateInterest();
-    }
+    work();
   }
 
-  /**
-   * Copies what {@code from} has to its peer, until the peer's socket is full or nothing is left.
-   */
-  private void pump(End from) {
-    End to = from.peer;
-    for (int i = 0; i < READS_PER_EVENT && to.pending == null && !from.inputDone; i++) {
-      ByteBuffer buf = loop.scratch();
-      buf.clear();
-      int n;
-      try {
-        n = from.channel.read(buf);
-      } catch (IOException e) {
-        n = -1;
-      }
-      if (n == 0) {
-        return;
-      }
-      if (n < 0) {
-        from.inputDone = true;
-        shutdownWhenFlushed(to);
-        return;
-      }
-      buf.flip();
-      try {
-        to.channel.write(buf);
-      } catch (IOException e) {
-        broken(from);
-        return;
-      }
-      if (buf.hasRemaining()) {
-        to.pending = loop.takeScratch();
-        return;
-      }
-      if (n < buf.capacity()) {
-        return;
-      }
-    }
-  }
-
-  private void flush(End to) {
-    ByteBuffer buf = to.pending;
-    if (buf == null) {
+  private void work() {
+    if (closed) {
       return;
     }
-    try {
-      to.channel.write(buf);
-    } catch (IOException e) {
-      broken(to.peer);
-      return;
-    }
-    if (!buf.hasRemaining()) {
-      to.pending = null;
-      loop.recycle(buf);
-      shutdownWhenFlushed(to);
-    }
-  }
-
-  /** Once {@code to}'s peer has nothing more to give and all it gave is written, half-close. */
-  private void shutdownWhenFlushed(End to) {
-    if (to.peer.inputDone && to.pending == null && !to.outputShut) {
-      to.outputShut = true;
-      try {
-        to.channel.shutdownOutput();
-      } catch (IOException e) {
-        LOG.trace("userland proxy: half close: {}", e.toString());
-      }
-    }
-    if (client.outputShut && backend.outputShut) {
+    boolean finished = up.pump() & down.pump();
+    if (up.done && down.done) {
       close();
-    }
-  }
-
-  /** Writing what {@code from} gave failed: that direction is over, as io.Copy ends in Docker. */
-  private void broken(End from) {
-    from.inputDone = true;
-    End to = from.peer;
-    if (to.pending != null) {
-      loop.recycle(to.pending);
-      to.pending = null;
-    }
-    shutdownWhenFlushed(to);
-  }
-
-  private void updateInterest() {
-    interest(client);
-    interest(backend);
-  }
-
-  private void interest(End e) {
-    int ops;
-    if (e.connecting) {
-      ops = SelectionKey.OP_CONNECT;
-    } else {
-      ops = e.pending != null ? SelectionKey.OP_WRITE : 0;
-      if (!e.inputDone && e.peer.pending == null && !e.peer.connecting) {
-        ops |= SelectionKey.OP_READ;
-      }
-    }
-    if (e.key.isValid() && e.key.interestOps() != ops) {
-      e.key.interestOps(ops);
+    } else if (!finished) {
+      loop.again(this::work);
     }
   }
 
   @Override
-  public void ready(SelectionKey key) {
-    // Keys carry the ends, never the relay.
+  public Object owner() {
+    return listener;
   }
 
   @Override
@@ -247,22 +218,22 @@ final class TcpRelay implements ProxyLoop.Handler {
       return;
     }
     closed = true;
-    for (End e : new End[] {client, backend}) {
-      closeQuietly(e.channel);
-      if (e.pending != null) {
-        loop.recycle(e.pending);
-        e.pending = null;
+    loop.unregister(client.token);
+    loop.unregister(backend.token);
+    Sockets.close(client.fd);
+    Sockets.close(backend.fd);
+    for (Direction d : new Direction[] {up, down}) {
+      if (d.pipe != null) {
+        if (d.inPipe == 0) {
+          loop.recycle(d.pipe);
+        } else {
+          Sockets.close(d.pipe[0]);
+          Sockets.close(d.pipe[1]);
+        }
+        d.pipe = null;
       }
     }
     loop.disown(this);
-  }
-
-  private static void closeQuietly(SocketChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      LOG.trace("userland proxy: close: {}", e.toString());
-    }
   }
 
   @Override

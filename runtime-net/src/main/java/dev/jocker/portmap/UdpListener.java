@@ -1,13 +1,8 @@
 package dev.jocker.portmap;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.PortUnreachableException;
-import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
+import dev.jocker.kernel.Epoll;
+import dev.jocker.kernel.Sockets;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -15,124 +10,122 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * A published UDP port, as docker-proxy proxies UDP: each client address gets its own socket
- * connected to the container, whose replies go back to that client from the published port; a flow
- * that has had no reply for 90 seconds is forgotten.
+ * A published UDP port, proxied as docker-proxy proxies UDP: each client address gets its own
+ * socket connected to the container, whose replies go back to that client from the published port;
+ * a flow without a reply for 90 seconds is forgotten. Lives in one loop.
  */
-final class UdpListener implements ProxyLoop.Handler, ProxyLoop.Sweeper {
+final class UdpListener implements ProxyLoop.Owned, ProxyLoop.Sweeper {
   private static final Logger LOG = LogManager.getLogger(UdpListener.class);
 
   /** docker-proxy's {@code UDPConnTrackTimeout}. */
   static final long FLOW_TIMEOUT_MILLIS = 90_000;
 
-  private static final int DATAGRAMS_PER_EVENT = 64;
+  private static final int DATAGRAMS_PER_TURN = 64;
 
   /** One client's flow to the container. */
-  private final class Flow implements ProxyLoop.Handler {
-    final SocketAddress client;
-    final DatagramChannel channel;
+  private final class Flow {
+    final byte[] client;
+    final ByteBuffer key;
+    final int fd;
+    int token;
     long lastReply = System.currentTimeMillis();
 
-    Flow(SocketAddress client, DatagramChannel channel) {
+    Flow(byte[] client, int fd) {
       this.client = client;
-      this.channel = channel;
+      this.key = ByteBuffer.wrap(client);
+      this.fd = fd;
     }
 
-    @Override
-    public void ready(SelectionKey key) {
-      for (int i = 0; i < DATAGRAMS_PER_EVENT; i++) {
-        ByteBuffer buf = loop.scratch();
-        buf.clear();
-        int n;
-        try {
-          n = channel.read(buf);
-        } catch (PortUnreachableException e) {
+    void ready() {
+      ByteBuffer buf = loop.datagram;
+      for (int i = 0; i < DATAGRAMS_PER_TURN; i++) {
+        int n = Sockets.read(fd, buf);
+        if (n == -Sockets.EAGAIN) {
+          return;
+        }
+        if (n == -Sockets.ECONNREFUSED) {
           // Nothing listens in the container (yet): docker-proxy waits for the timeout too.
           continue;
-        } catch (IOException e) {
+        }
+        if (n < 0) {
           close();
           return;
         }
-        if (n <= 0) {
-          return;
-        }
-        buf.flip();
-        try {
-          server.send(buf, client);
-        } catch (IOException e) {
-          LOG.debug("userland proxy: reply to {} on {}: {}", client, name, e.toString());
+        int sent = Sockets.sendTo(socket, buf, n, client);
+        if (sent < 0) {
+          LOG.debug("userland proxy: reply on {}: {}", name, Sockets.errorText(-sent));
         }
         lastReply = System.currentTimeMillis();
       }
+      loop.again(this::ready);
     }
 
-    @Override
-    public void close() {
-      flows.remove(client);
-      try {
-        channel.close();
-      } catch (IOException e) {
-        LOG.trace("userland proxy: close: {}", e.toString());
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "flow from " + client + " through " + name;
+    void close() {
+      flows.remove(key);
+      loop.unregister(token);
+      Sockets.close(fd);
     }
   }
 
   private final ProxyLoop loop;
-  private final DatagramChannel server;
-  private final InetSocketAddress backend;
+  private final int socket;
+  private final byte[] backend;
   private final String name;
-  private final Map<SocketAddress, Flow> flows = new HashMap<>();
+  private final Map<ByteBuffer, Flow> flows = new HashMap<>();
+  private int token;
+  private boolean closed;
 
-  UdpListener(ProxyLoop loop, DatagramChannel server, InetSocketAddress backend, String name) {
+  UdpListener(ProxyLoop loop, int fd, byte[] backend, String name) {
     this.loop = loop;
-    this.server = server;
+    this.socket = fd;
     this.backend = backend;
     this.name = name;
   }
 
-  @Override
-  public void ready(SelectionKey key) {
-    for (int i = 0; i < DATAGRAMS_PER_EVENT; i++) {
-      ByteBuffer buf = loop.scratch();
-      buf.clear();
-      SocketAddress from;
-      try {
-        from = server.receive(buf);
-      } catch (IOException e) {
-        LOG.warn("userland proxy: receive on {}: {}", name, e.toString());
+  /** Starts serving in its loop. */
+  void start() {
+    token = loop.register(socket, Epoll.IN | Epoll.ET, events -> receive());
+    loop.own(this);
+    loop.addSweeper(this);
+  }
+
+  private void receive() {
+    if (closed) {
+      return;
+    }
+    ByteBuffer buf = loop.datagram;
+    for (int i = 0; i < DATAGRAMS_PER_TURN; i++) {
+      int n = Sockets.receiveFrom(socket, buf, loop.sender);
+      if (n == -Sockets.EAGAIN) {
         return;
       }
-      if (from == null) {
+      if (n < 0) {
+        LOG.warn("userland proxy: receive on {}: {}", name, Sockets.errorText(-n));
         return;
       }
-      buf.flip();
-      Flow flow = flows.get(from);
-      try {
-        if (flow == null) {
-          DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET);
-          try {
-            channel.configureBlocking(false);
-            channel.connect(backend);
-            flow = new Flow(from, channel);
-            channel.register(loop.selector, SelectionKey.OP_READ, flow);
-          } catch (IOException e) {
-            channel.close();
-            throw e;
-          }
-          flows.put(from, flow);
+      byte[] from = loop.sender.sockaddr();
+      Flow flow = flows.get(ByteBuffer.wrap(from));
+      if (flow == null) {
+        int out = Sockets.socket(UserlandProxy.family(backend), Sockets.SOCK_DGRAM);
+        int r = Sockets.connect(out, backend);
+        if (r != 0) {
+          LOG.debug(
+              "userland proxy: can't proxy a datagram on {}: {}", name, Sockets.errorText(-r));
+          Sockets.close(out);
+          continue;
         }
-        flow.channel.write(buf);
-      } catch (PortUnreachableException e) {
-        LOG.trace("userland proxy: {} unreachable", backend);
-      } catch (IOException e) {
-        LOG.debug("userland proxy: can't proxy a datagram to udp/{}: {}", backend, e.toString());
+        Flow f = new Flow(from, out);
+        f.token = loop.register(out, Epoll.IN | Epoll.ET, events -> f.ready());
+        flows.put(f.key, f);
+        flow = f;
+      }
+      int sent = Sockets.send(flow.fd, buf, n);
+      if (sent < 0 && sent != -Sockets.ECONNREFUSED) {
+        LOG.debug(
+            "userland proxy: can't proxy a datagram on {}: {}", name, Sockets.errorText(-sent));
       }
     }
+    loop.again(this::receive);
   }
 
   @Override
@@ -147,15 +140,22 @@ final class UdpListener implements ProxyLoop.Handler, ProxyLoop.Sweeper {
   }
 
   @Override
+  public Object owner() {
+    return this;
+  }
+
+  @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     for (Flow f : flows.values().toArray(new Flow[0])) {
       f.close();
     }
-    try {
-      server.close();
-    } catch (IOException e) {
-      LOG.debug("userland proxy: closing {}: {}", name, e.toString());
-    }
+    loop.epoll.delete(socket);
+    loop.unregister(token);
+    Sockets.close(socket);
     loop.removeSweeper(this);
     loop.disown(this);
   }

@@ -1,41 +1,28 @@
 package dev.jocker.portmap;
 
 import dev.jocker.kernel.Netns;
-import java.io.Closeable;
-import java.io.IOException;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ProtocolFamily;
-import java.net.SocketException;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.NetworkChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.ServerSocketChannel;
-import java.util.Locale;
+import dev.jocker.kernel.Sockets;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Docker's userland proxy inside the daemon: where Docker starts a {@code docker-proxy} process per
  * published port and address family, this forwards every published port from a few event-loop
- * threads (one per core at most), TCP and UDP, IPv4 and {@code ::}. It also holds ports without
- * forwarding, as Docker's daemon does when the proxy is off, so that no other program takes a
- * published port.
- *
- * <p>Its sockets live in the namespace given at construction (the host's): the loop threads enter
- * it once, when they start. A {@code ::} listener is dual-stack with {@code SO_REUSEPORT} beside
- * the {@code 0.0.0.0} one (which has it too): Java cannot make a socket IPv6-only, and the kernel
- * sends IPv4 connections to the IPv4 socket, IPv6 ones to the other, as with docker-proxy's pair.
+ * threads (one per core at most), TCP and UDP, IPv4 and IPv6 ({@code ::} only IPv6, as Go listens),
+ * moving TCP bytes with splice(2) as docker-proxy does. It also holds ports without forwarding
+ * them, as Docker's daemon does when the proxy is off, so that no other program takes a published
+ * port. Its sockets live in the namespace given at construction (the host's): the loop threads
+ * enter it once, when they start.
  */
 public final class UserlandProxy implements PortListeners, AutoCloseable {
   private final ProxyLoop[] loops;
   private final Thread[] threads;
-  private final AtomicInteger next = new AtomicInteger();
-  private final AtomicInteger listenerTurn = new AtomicInteger();
+  private final AtomicInteger udpTurn = new AtomicInteger();
+
+  /** Listening and held sockets, closed by their handle or, at the latest, with the proxy. */
+  private final java.util.Set<Integer> sockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private volatile boolean closed;
   private Boolean ipv6Listenable;
 
@@ -84,16 +71,20 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
   @Override
   public synchronized boolean ipv6Listenable() {
     if (ipv6Listenable == null) {
+      byte[] loopback = new byte[16];
+      loopback[15] = 1;
       ipv6Listenable =
           loops[0].call(
               () -> {
-                try (ServerSocketChannel probe =
-                    ServerSocketChannel.open(StandardProtocolFamily.INET6)) {
-                  probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
-                  return true;
-                } catch (IOException | UnsupportedOperationException e) {
+                int fd =
+                    Sockets.bind(
+                        Sockets.AF_INET6, Sockets.SOCK_STREAM, Sockets.sockaddr(loopback, 0));
+                if (fd < 0) {
                   return false;
                 }
+                boolean ok = Sockets.listen(fd) == 0;
+                Sockets.close(fd);
+                return ok;
               });
     }
     return ipv6Listenable;
@@ -108,169 +99,153 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
    */
   @Override
   public Handle forward(PublishedPort port) {
-    InetSocketAddress backend = address(port.containerIp(), port.containerPort());
-    ProxyLoop loop = loops[Math.floorMod(listenerTurn.getAndIncrement(), loops.length)];
-    String name = port.proto() + "/" + hostAddress(port) + " -> " + backend(port);
-    ProxyLoop.Handler listener =
-        loop.call(
-            () -> {
-              switch (port.proto()) {
-                case "tcp" -> {
-                  ServerSocketChannel server =
-                      (ServerSocketChannel) bind(port, "Error starting userland proxy: ");
-                  server.configureBlocking(false);
-                  TcpListener l = new TcpListener(this, loop, server, backend, name);
-                  server.register(loop.selector, SelectionKey.OP_ACCEPT, l);
-                  loop.own(l);
+    byte[] backend = sockaddr(port.containerIp(), port.containerPort());
+    String name =
+        port.proto()
+            + "/"
+            + hostAddress(port)
+            + " for "
+            + port.proto()
+            + "/"
+            + port.containerIp()
+            + ":"
+            + port.containerPort();
+    switch (port.proto()) {
+      case "tcp" -> {
+        int fd = loops[0].call(() -> open(port, "Error starting userland proxy: "));
+        sockets.add(fd);
+        TcpListener listener = new TcpListener(fd, backend, name);
+        int[] tokens = new int[loops.length];
+        for (int i = 0; i < loops.length; i++) {
+          ProxyLoop loop = loops[i];
+          tokens[i] = loop.call(() -> listener.watch(loop));
+        }
+        return () -> {
+          if (closed) {
+            return;
+          }
+          for (int i = 0; i < loops.length; i++) {
+            ProxyLoop loop = loops[i];
+            int token = tokens[i];
+            loop.call(
+                () -> {
+                  listener.unwatch(loop, token);
+                  return null;
+                });
+          }
+          // Closed only once no loop can touch it: a number closed too early may be reused.
+          closeSocket(fd);
+        };
+      }
+      case "udp" -> {
+        ProxyLoop loop = loops[Math.floorMod(udpTurn.getAndIncrement(), loops.length)];
+        UdpListener listener =
+            loop.call(
+                () -> {
+                  UdpListener l =
+                      new UdpListener(
+                          loop, open(port, "Error starting userland proxy: "), backend, name);
+                  l.start();
                   return l;
-                }
-                case "udp" -> {
-                  DatagramChannel server =
-                      (DatagramChannel) bind(port, "Error starting userland proxy: ");
-                  server.configureBlocking(false);
-                  UdpListener l = new UdpListener(loop, server, backend, name);
-                  server.register(loop.selector, SelectionKey.OP_READ, l);
-                  loop.own(l);
-                  loop.addSweeper(l);
-                  return l;
-                }
-                default ->
-                    throw new PortMapException(
-                        "Error starting userland proxy: jocker's proxy does not forward "
-                            + port.proto());
-              }
-            });
-    return () -> unforward(loop, listener);
+                });
+        return () -> {
+          if (!closed) {
+            loop.call(
+                () -> {
+                  listener.close();
+                  return null;
+                });
+          }
+        };
+      }
+      default ->
+          throw new PortMapException(
+              "Error starting userland proxy: jocker's proxy does not forward " + port.proto());
+    }
   }
 
   /**
    * Holds {@code port} without forwarding it, as Docker's daemon does without the userland proxy
-   * (its "dummy proxy"): the port is bound so that no other program takes it.
+   * (its "dummy proxy"): the port is bound (and a TCP one listens) so that no other program takes
+   * it.
    *
    * @throws PortMapException {@code listen tcp4 0.0.0.0:8080: bind: address already in use}, …
    */
   @Override
   public Handle hold(PublishedPort port) {
-    if (port.proto().equals("sctp")) {
-      // Java's SCTP sockets need libsctp, which jocker does not require: nothing is held.
+    if (!port.proto().equals("tcp") && !port.proto().equals("udp")) {
+      // jocker opens no SCTP sockets: nothing is held.
       return () -> {};
     }
-    Closeable socket = loops[0].call(() -> (Closeable) bind(port, ""));
-    return () -> {
-      try {
-        socket.close();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException("closing " + hostAddress(port), e);
-      }
-    };
+    int fd = loops[0].call(() -> open(port, ""));
+    sockets.add(fd);
+    return () -> closeSocket(fd);
   }
 
-  ProxyLoop nextLoop() {
-    return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
-  }
-
-  private void unforward(ProxyLoop loop, ProxyLoop.Handler listener) {
-    if (closed) {
-      return;
-    }
-    loop.call(
-        () -> {
-          listener.close();
-          return null;
-        });
-    if (listener instanceof TcpListener) {
-      for (ProxyLoop l : loops) {
-        l.call(
-            () -> {
-              for (ProxyLoop.Handler h :
-                  l.owned(h -> h instanceof TcpRelay r && r.listener == listener)) {
-                h.close();
-              }
-              return null;
-            });
-      }
+  private void closeSocket(int fd) {
+    if (sockets.remove(fd)) {
+      Sockets.close(fd);
     }
   }
 
-  /** Binds a TCP (listening) or UDP socket on the port's host address, in the loop's thread. */
-  private static NetworkChannel bind(PublishedPort port, String errorPrefix) {
-    byte[] ip = IpText.parse(port.hostIp());
-    boolean v6 = !IpText.isIpv4(ip);
-    ProtocolFamily family = v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-    InetSocketAddress address = address(port.hostIp(), port.hostPort());
-    NetworkChannel channel = null;
-    try {
-      if (port.proto().equals("tcp")) {
-        channel = ServerSocketChannel.open(family);
-      } else {
-        channel = DatagramChannel.open(family);
+  /** Binds (and for TCP, listens on) the port's host address, in a loop's thread. */
+  private static int open(PublishedPort port, String errorPrefix) {
+    byte[] ip = hostIpBytes(port.hostIp());
+    int family = ip.length == 4 ? Sockets.AF_INET : Sockets.AF_INET6;
+    boolean tcp = port.proto().equals("tcp");
+    int fd =
+        Sockets.bind(
+            family,
+            tcp ? Sockets.SOCK_STREAM : Sockets.SOCK_DGRAM,
+            Sockets.sockaddr(ip, port.hostPort()));
+    String call = "bind";
+    if (fd >= 0 && tcp) {
+      int r = Sockets.listen(fd);
+      if (r < 0) {
+        Sockets.close(fd);
+        fd = r;
+        call = "listen";
       }
-      if (IpText.isUnspecified(ip)) {
-        channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-      }
-      if (channel instanceof ServerSocketChannel server) {
-        // docker-proxy listens with Go's backlog, the kernel's somaxconn.
-        server.bind(address, 4096);
-      } else {
-        channel.bind(address);
-      }
-      return channel;
-    } catch (IOException e) {
-      if (channel != null) {
-        try {
-          channel.close();
-        } catch (IOException ignored) {
-          e.addSuppressed(ignored);
-        }
-      }
+    }
+    if (fd < 0) {
       throw new PortMapException(
           errorPrefix
               + "listen "
               + port.proto()
-              + (v6 ? "6" : "4")
+              + (family == Sockets.AF_INET ? "4" : "6")
               + " "
               + hostAddress(port)
               + ": "
-              + (e instanceof BindException || e instanceof SocketException ? "bind: " : "")
-              + goErrno(e),
-          e);
+              + call
+              + ": "
+              + Sockets.errorText(-fd));
     }
+    return fd;
   }
 
-  /** Java's text of an errno ("Address already in use") as Go prints it. */
-  private static String goErrno(IOException e) {
-    String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    int paren = m.indexOf(" (");
-    if (paren > 0) {
-      m = m.substring(0, paren);
-    }
-    return m.isEmpty() ? m : m.substring(0, 1).toLowerCase(Locale.ROOT) + m.substring(1);
+  /** The address family of a {@link Sockets#sockaddr}: 16 bytes for IPv4, 28 for IPv6. */
+  static int family(byte[] sockaddr) {
+    return sockaddr.length == 16 ? Sockets.AF_INET : Sockets.AF_INET6;
   }
 
-  private static String hostAddress(PublishedPort port) {
-    return port.ipv6()
-        ? "[" + port.hostIp() + "]:" + port.hostPort()
-        : port.hostIp() + ":" + port.hostPort();
+  private static byte[] sockaddr(String ip, int port) {
+    return Sockets.sockaddr(hostIpBytes(ip), port);
   }
 
-  private static String backend(PublishedPort port) {
-    return port.containerIp() + ":" + port.containerPort();
-  }
-
-  private static InetSocketAddress address(String ip, int port) {
+  /** 4 bytes for IPv4 (and IPv4-mapped) addresses, 16 for IPv6. */
+  private static byte[] hostIpBytes(String ip) {
     byte[] bytes = IpText.parse(ip);
     if (bytes == null) {
       throw new IllegalArgumentException("not an IP address: " + ip);
     }
-    try {
-      InetAddress a =
-          IpText.isIpv4(bytes)
-              ? InetAddress.getByAddress(java.util.Arrays.copyOfRange(bytes, 12, 16))
-              : InetAddress.getByAddress(bytes);
-      return new InetSocketAddress(a, port);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("not an IP address: " + ip, e);
-    }
+    return IpText.isIpv4(bytes) ? Arrays.copyOfRange(bytes, 12, 16) : bytes;
+  }
+
+  /** Go's rendering of the address: {@code 0.0.0.0:8080}, {@code [::]:8080}. */
+  private static String hostAddress(PublishedPort port) {
+    return port.ipv6()
+        ? "[" + port.hostIp() + "]:" + port.hostPort()
+        : port.hostIp() + ":" + port.hostPort();
   }
 
   /** Stops every loop, closing every socket and connection. */
@@ -290,6 +265,9 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+    for (Integer fd : java.util.List.copyOf(sockets)) {
+      closeSocket(fd);
     }
   }
 }
