@@ -1,0 +1,226 @@
+package dev.jocker.portmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jocker.bridge.BridgeDriver;
+import dev.jocker.bridge.Endpoint;
+import dev.jocker.firewall.IptablesSave;
+import dev.jocker.testing.Privileged;
+import dev.jocker.testing.Sandbox;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Published ports in a sandbox, with and without the userland proxy: the host's iptables-save equal
+ * to Docker 20.10's with ports published and after they are removed, a container reached from "the
+ * internet" by DNAT, from the host's loopback, from another container and from itself through the
+ * host's address (with the same source addresses as under Docker), TCP and UDP, Docker's errors,
+ * and what a crash leaves cleaned up from the records alone.
+ */
+@Privileged
+class PortPublishingIT {
+  private static final Path REFERENCE = Path.of("../reference/docker-20.10");
+
+  private static String reference(String file) throws IOException {
+    return IptablesSave.normalise(Files.readString(REFERENCE.resolve(file)));
+  }
+
+  @ParameterizedTest(name = "userland proxy {0}")
+  @ValueSource(booleans = {true, false})
+  void rulesAreDockersWithPortsPublishedAndAfterRemoval(boolean userlandProxy, Sandbox sandbox)
+      throws IOException {
+    // The names and addresses of the recordings, so that the texts compare as they are.
+    String dir = userlandProxy ? "user-network-and-ports/" : "ports/no-userland-proxy/";
+    String br = userlandProxy ? "br-adbcf51fa87f" : "br-2db6f4f9679a";
+    String mynet = userlandProxy ? "172.28" : "172.18";
+    String web0Address = userlandProxy ? "172.17.0.4" : "172.17.0.2";
+    try (PortWorld world = new PortWorld(sandbox, userlandProxy)) {
+      BridgeDriver docker0 = world.bridge("docker0", "172.17.0.1/16");
+      BridgeDriver user = world.bridge(br, mynet + ".0.1/16");
+      Endpoint web = world.container(user, "pm-web", mynet + ".0.2");
+      Endpoint web0 = world.container(docker0, "pm-web0", web0Address);
+
+      List<PublishedPort> webPorts = world.publish("web", web, br, "8080:80");
+      List<PublishedPort> web0Ports = world.publish("web0", web0, "docker0", "8081:80");
+      assertEquals(reference(dir + "iptables-save.txt"), world.rules());
+
+      world.mapper.release(world.store, webPorts);
+      world.mapper.release(world.store, web0Ports);
+      world.firewall.delete(
+          PortRules.bridgeRules(br, mynet + ".0.0/16", "DOCKER", userlandProxy).rules().stream()
+              .filter(r -> r.args().contains(br))
+              .toList());
+      user.teardown();
+      assertEquals(reference(dir + "after-rm-iptables.txt"), world.rules());
+      assertEquals(List.of(), world.store.ports());
+    }
+  }
+
+  @ParameterizedTest(name = "userland proxy {0}")
+  @ValueSource(booleans = {true, false})
+  void aPublishedPortIsReachedFromEverywhereAsUnderDocker(boolean userlandProxy, Sandbox sandbox)
+      throws IOException {
+    Sandbox.Namespace internet = sandbox.internet();
+    try (PortWorld world = new PortWorld(sandbox, userlandProxy)) {
+      BridgeDriver docker0 = world.bridge("docker0", "172.17.0.1/16");
+      Endpoint web = world.container(docker0, "pm-web", "172.17.0.2");
+      world.container(docker0, "pm-other", "172.17.0.3");
+      world.httpd("pm-web");
+      world.whoamiTcp("pm-web", 81);
+      world.whoamiUdp("pm-web", 53);
+      String before = world.rules();
+
+      List<PublishedPort> ports =
+          world.publish("web", web, "docker0", "8080:80", "8081:81", "8053:53/udp");
+
+      String page = "hello from pm-web";
+      String uplink = Sandbox.UPLINK_ADDRESS;
+      assertEquals(page, world.wget(internet.name(), "http://" + uplink + ":8080/"));
+      assertEquals(page, world.wget(sandbox.host().name(), "http://127.0.0.1:8080/"));
+      assertEquals(page, world.wget("pm-other", "http://" + uplink + ":8080/"));
+      assertEquals(page, world.wget("pm-web", "http://" + uplink + ":8080/"));
+
+      // Who the container sees: the client by DNAT, the bridge's address through the proxy or
+      // the hairpin MASQUERADE rules.
+      Path inet = internet.path();
+      Path hostNs = sandbox.host().path();
+      Path other = world.namespaces.path("pm-other");
+      Path self = world.namespaces.path("pm-web");
+      String viaProxy = userlandProxy ? "you are 172.17.0.1" : null;
+      for (boolean udp : new boolean[] {false, true}) {
+        int port = udp ? 8053 : 8081;
+        Asker ask = udp ? PortWorld::udp : PortWorld::tcp;
+        assertEquals("you are 198.51.100.1", ask.ask(inet, uplink, port), "from the internet");
+        assertEquals("you are 172.17.0.1", ask.ask(hostNs, "127.0.0.1", port), "from the host");
+        assertEquals(
+            userlandProxy ? viaProxy : "you are 172.17.0.3",
+            ask.ask(other, uplink, port),
+            "from another container");
+        assertEquals(
+            "you are 172.17.0.1", ask.ask(self, uplink, port), "from the container itself");
+      }
+      if (userlandProxy) {
+        assertEquals(page, world.wget(sandbox.host().name(), "http://[::1]:8080/"));
+        String listening = sandbox.host().run("ss", "-Hltnu");
+        for (String a : List.of("0.0.0.0:8080", "[::]:8080", "0.0.0.0:8053", "[::]:8053")) {
+          assertTrue(listening.contains(a + " "), listening);
+        }
+      } else {
+        assertEquals("1", world.host.sysctls().get("net.ipv4.conf.docker0.route_localnet"));
+        assertTrue(world.host.links().hairpin(web.hostVeth()));
+        assertTrue(
+            sandbox.host().run("ip", "-d", "link", "show", web.hostVeth()).contains("hairpin on"));
+      }
+
+      world.mapper.release(world.store, ports);
+      assertEquals(before, world.rules());
+      assertEquals("wget exited 1", world.wget(sandbox.host().name(), "http://127.0.0.1:8080/"));
+      for (PublishedPort p : ports) {
+        assertTrue(!world.allocator.taken(p.hostIp(), p.proto(), p.hostPort()), p.hostKey());
+      }
+    }
+  }
+
+  private interface Asker {
+    String ask(Path ns, String address, int port) throws IOException;
+  }
+
+  @ParameterizedTest(name = "userland proxy {0}")
+  @ValueSource(booleans = {true, false})
+  void aPortOtherProgramsHoldOrAnAddressNotLocalFailsAsUnderDocker(
+      boolean userlandProxy, Sandbox sandbox) throws IOException {
+    String dir = "ports/" + (userlandProxy ? "userland-proxy/" : "no-userland-proxy/");
+    // Another program holds 8090 on the host.
+    ServerSocket other =
+        PortWorld.inside(
+            sandbox.host().path(),
+            () -> {
+              ServerSocket s = new ServerSocket();
+              s.bind(new InetSocketAddress(8090));
+              return s;
+            });
+    try (PortWorld world = new PortWorld(sandbox, userlandProxy);
+        other) {
+      BridgeDriver docker0 = world.bridge("docker0", "172.17.0.1/16");
+      Endpoint c = world.container(docker0, "pm-c", "172.17.0.2");
+      String before = world.rules();
+
+      assertEquals(
+          dockersWords(dir + "error-inuse.txt"),
+          assertThrows(
+                  PortMapException.class, () -> world.publish("inuse", c, "docker0", "8090:80"))
+              .getMessage());
+      assertEquals(
+          dockersWords(dir + "error-notlocal.txt"),
+          assertThrows(
+                  PortMapException.class,
+                  () -> world.publish("notlocal", c, "docker0", "192.0.2.7:8091:80"))
+              .getMessage());
+      world.publish("web", c, "docker0", "8080:80");
+      assertEquals(
+          dockersWords(dir + "error-allocated.txt"),
+          assertThrows(PortMapException.class, () -> world.publish("dup", c, "docker0", "8080:80"))
+              .getMessage());
+      assertEquals(
+          List.of("web"),
+          world.store.ports().stream().map(PublishedPort::owner).distinct().toList());
+      world.mapper.release(world.store, world.store.ports());
+      assertEquals(before, world.rules());
+      // Nothing of the failed attempts holds the ports.
+      PortWorld.inside(
+          sandbox.host().path(),
+          () -> {
+            try (ServerSocket s = new ServerSocket()) {
+              s.bind(new InetSocketAddress(8091));
+            }
+            return null;
+          });
+    }
+  }
+
+  /** Docker's error after its "driver failed programming … on endpoint NAME (ID): " prefix. */
+  private static String dockersWords(String file) throws IOException {
+    String line = Files.readString(REFERENCE.resolve(file)).strip();
+    return line.substring(line.indexOf("): ") + 3).replaceFirst("\\.$", "");
+  }
+
+  @ParameterizedTest(name = "userland proxy {0}")
+  @ValueSource(booleans = {true})
+  void afterACrashTheRecordsAloneRemoveWhatWasLeft(boolean userlandProxy, Sandbox sandbox)
+      throws IOException {
+    MemoryPortStore survivingStore;
+    String before;
+    try (PortWorld world = new PortWorld(sandbox, userlandProxy)) {
+      BridgeDriver docker0 = world.bridge("docker0", "172.17.0.1/16");
+      Endpoint c = world.container(docker0, "pm-c", "172.17.0.2");
+      before = world.rules();
+      PortConfig config = PortSpecs.parse(List.of("8080:80", "8053:53/udp"), List.of());
+      List<PublishedPort> ports =
+          world.mapper.allocate(
+              world.store,
+              "c",
+              "docker0",
+              "172.17.0.2",
+              PortPlan.requests(config.exposedPorts(), config.portBindings(), false));
+      // The daemon dies half-way through the rules: the nat table's are in, the filter's not.
+      world.firewall.append(
+          PortRules.of(ports, "DOCKER").stream().filter(r -> r.table().equals("nat")).toList());
+      survivingStore = world.store;
+      // Closing the proxy is what the process's death does to its sockets.
+    }
+    try (PortWorld restarted = new PortWorld(sandbox, userlandProxy)) {
+      restarted.mapper.release(survivingStore, survivingStore.ports());
+      assertEquals(before, restarted.rules());
+      assertEquals(List.of(), survivingStore.ports());
+      restarted.publish("again", "172.17.0.2", "docker0", "8080:80", "8053:53/udp");
+    }
+  }
+}
