@@ -47,6 +47,11 @@ public final class Epoll implements AutoCloseable {
   private final ByteBuffer events;
   private final ByteBuffer one = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
   private final ByteBuffer counter = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+
+  /** What {@link #wake} adds to the eventfd's counter: only ever read, so threads may share it. */
+  private final ByteBuffer increment =
+      ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
+
   private final int maxEvents;
 
   /** An instance returning at most {@code maxEvents} events per {@link #await}. */
@@ -115,8 +120,7 @@ public final class Epoll implements AutoCloseable {
 
   /** Makes a current or the next {@link #await} return; safe from any thread. */
   public void wake() {
-    ByteBuffer add = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
-    LIBC.write(wakeFd, add, 8);
+    LIBC.write(wakeFd, increment, 8);
   }
 
   @Override

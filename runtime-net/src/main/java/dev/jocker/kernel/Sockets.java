@@ -22,6 +22,7 @@ public final class Sockets {
   public static final int EAGAIN = 11;
   public static final int EINPROGRESS = 115;
   public static final int ECONNREFUSED = 111;
+  public static final int ECONNABORTED = 103;
 
   private static final int SOCK_NONBLOCK = 0x800;
   private static final int SOCK_CLOEXEC = 0x80000;

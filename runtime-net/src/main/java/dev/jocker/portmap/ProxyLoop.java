@@ -77,7 +77,13 @@ final class ProxyLoop implements Runnable {
   public void run() {
     thread = Thread.currentThread();
     while (!stopping) {
-      int n = epoll.await(again.isEmpty() ? SWEEP_MILLIS : 0);
+      int n;
+      try {
+        n = epoll.await(again.isEmpty() ? SWEEP_MILLIS : 0);
+      } catch (RuntimeException e) {
+        LOG.error("userland proxy: {}", e.getMessage());
+        n = 0;
+      }
       for (int i = 0; i < n; i++) {
         int token = epoll.token(i);
         if (token == Epoll.WAKE_TOKEN) {
@@ -158,6 +164,19 @@ final class ProxyLoop implements Runnable {
   /** Runs {@code r} after the current batch of events, without waiting for a new one. */
   void again(Runnable r) {
     again.add(r);
+  }
+
+  /** Runs {@code r} at the next once-a-second sweep. */
+  void later(Runnable r) {
+    Sweeper once =
+        new Sweeper() {
+          @Override
+          public void sweep(long nowMillis) {
+            sweepers.remove(this);
+            r.run();
+          }
+        };
+    sweepers.add(once);
   }
 
   /** Runs {@code task} on this loop's thread, soon. */

@@ -13,6 +13,8 @@ import org.apache.logging.log4j.Logger;
  */
 final class TcpListener {
   private static final Logger LOG = LogManager.getLogger(TcpListener.class);
+  private static final int EVENTS = Epoll.IN | Epoll.EXCLUSIVE;
+
   final int fd;
   final byte[] backend;
   private final String name;
@@ -26,18 +28,29 @@ final class TcpListener {
 
   /** Starts watching for connections from {@code loop}; returns the token there. */
   int watch(ProxyLoop loop) {
-    return loop.register(fd, Epoll.IN | Epoll.EXCLUSIVE, events -> accept(loop));
+    int[] token = new int[1];
+    token[0] = loop.register(fd, EVENTS, events -> accept(loop, token[0]));
+    return token[0];
   }
 
-  private void accept(ProxyLoop loop) {
+  private void accept(ProxyLoop loop, int token) {
     if (closed) {
       return;
     }
     int c = Sockets.accept(fd);
     if (c >= 0) {
       TcpRelay.start(loop, this, c);
-    } else if (c != -Sockets.EAGAIN) {
+    } else if (c != -Sockets.EAGAIN && c != -Sockets.ECONNABORTED) {
+      // Out of descriptors, most likely: the connection waits in the backlog, and the event
+      // would come back at once. Look again in a second rather than spin.
       LOG.warn("userland proxy: accept on {}: {}", name, Sockets.errorText(-c));
+      loop.epoll.delete(fd);
+      loop.later(
+          () -> {
+            if (!closed) {
+              loop.epoll.add(fd, EVENTS, token);
+            }
+          });
     }
   }
 

@@ -52,6 +52,17 @@ class PortPublishingIT {
       List<PublishedPort> web0Ports = world.publish("web0", web0, "docker0", "8081:80");
       assertEquals(reference(dir + "iptables-save.txt"), world.rules());
 
+      // Flushed behind jocker's back, the periodic check puts everything back as it was: the
+      // bridges' rules first (so that the chains exist), then the ports' in the order taken.
+      sandbox.host().run("iptables", "-F");
+      sandbox.host().run("iptables", "-t", "nat", "-F");
+      assertEquals(6, world.mapper.missingRules().size());
+      world.firewall.ensure(
+          PortRules.bridgeRules("docker0", "172.17.0.0/16", "DOCKER", userlandProxy));
+      world.firewall.ensure(PortRules.bridgeRules(br, mynet + ".0.0/16", "DOCKER", userlandProxy));
+      assertEquals(6, world.mapper.restoreRules().size());
+      assertEquals(reference(dir + "iptables-save.txt"), world.rules());
+
       world.mapper.release(world.store, webPorts);
       world.mapper.release(world.store, web0Ports);
       world.firewall.delete(
@@ -193,34 +204,51 @@ class PortPublishingIT {
   }
 
   @ParameterizedTest(name = "userland proxy {0}")
-  @ValueSource(booleans = {true})
-  void afterACrashTheRecordsAloneRemoveWhatWasLeft(boolean userlandProxy, Sandbox sandbox)
-      throws IOException {
-    MemoryPortStore survivingStore;
+  @ValueSource(booleans = {true, false})
+  void afterARestartTheRecordsReopenWhatLivesAndRemoveWhatDied(
+      boolean userlandProxy, Sandbox sandbox) throws IOException {
+    MemoryPortStore store = new MemoryPortStore();
     String before;
-    try (PortWorld world = new PortWorld(sandbox, userlandProxy)) {
+    try (PortWorld world = new PortWorld(sandbox, userlandProxy, store)) {
       BridgeDriver docker0 = world.bridge("docker0", "172.17.0.1/16");
-      Endpoint c = world.container(docker0, "pm-c", "172.17.0.2");
+      Endpoint live = world.container(docker0, "pm-live", "172.17.0.2");
+      world.container(docker0, "pm-dead", "172.17.0.3");
+      world.httpd("pm-live");
       before = world.rules();
-      PortConfig config = PortSpecs.parse(List.of("8080:80", "8053:53/udp"), List.of());
-      List<PublishedPort> ports =
+      world.publish("live", live, "docker0", "8080:80");
+      PortConfig config = PortSpecs.parse(List.of("8081:80", "8053:53/udp"), List.of());
+      List<PublishedPort> dead =
           world.mapper.allocate(
-              world.store,
-              "c",
+              store,
+              "dead",
               "docker0",
-              "172.17.0.2",
+              "172.17.0.3",
               PortPlan.requests(config.exposedPorts(), config.portBindings(), false));
-      // The daemon dies half-way through the rules: the nat table's are in, the filter's not.
+      // The daemon dies half-way through the second container's rules: nat's are in, filter's
+      // not. Its sockets die with it, as the proxy's close here.
       world.firewall.append(
-          PortRules.of(ports, "DOCKER").stream().filter(r -> r.table().equals("nat")).toList());
-      survivingStore = world.store;
-      // Closing the proxy is what the process's death does to its sockets.
+          PortRules.of(dead, "DOCKER").stream().filter(r -> r.table().equals("nat")).toList());
     }
-    try (PortWorld restarted = new PortWorld(sandbox, userlandProxy)) {
-      restarted.mapper.release(survivingStore, survivingStore.ports());
+    try (PortWorld restarted = new PortWorld(sandbox, userlandProxy, store)) {
+      List<PublishedPort> live =
+          store.ports().stream().filter(p -> p.owner().equals("live")).toList();
+      List<PublishedPort> dead =
+          store.ports().stream().filter(p -> p.owner().equals("dead")).toList();
+      assertEquals(List.of(), restarted.mapper.restore(live));
+      restarted.mapper.release(store, dead);
+
+      assertEquals(live, store.ports());
+      assertEquals(List.of(), restarted.mapper.missingRules());
+      List<dev.jocker.firewall.Rule> deadRules = PortRules.of(dead, "DOCKER");
+      assertEquals(deadRules, restarted.firewall.absent(deadRules));
+      assertEquals(
+          "hello from pm-live",
+          restarted.wget(sandbox.host().name(), "http://127.0.0.1:8080/"),
+          "the restarted daemon serves the port again");
+      restarted.publish("again", "172.17.0.3", "docker0", "8081:80", "8053:53/udp");
+
+      restarted.mapper.release(store, store.ports());
       assertEquals(before, restarted.rules());
-      assertEquals(List.of(), survivingStore.ports());
-      restarted.publish("again", "172.17.0.2", "docker0", "8080:80", "8053:53/udp");
     }
   }
 }

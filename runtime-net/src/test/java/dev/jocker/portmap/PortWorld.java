@@ -43,11 +43,17 @@ final class PortWorld implements AutoCloseable {
   final UserlandProxy proxy;
   final PortAllocator allocator;
   final PortMapper mapper;
-  final MemoryPortStore store = new MemoryPortStore();
+  final MemoryPortStore store;
   private final List<Closeable> servers = new ArrayList<>();
 
   PortWorld(Sandbox sandbox, boolean userlandProxy) {
+    this(sandbox, userlandProxy, new MemoryPortStore());
+  }
+
+  /** A world whose ports are recorded in {@code store}, as a restarted daemon finds its store. */
+  PortWorld(Sandbox sandbox, boolean userlandProxy, MemoryPortStore store) {
     this.sandbox = sandbox;
+    this.store = store;
     this.userlandProxy = userlandProxy;
     this.host = Netns.open(sandbox.host().path());
     this.firewall = new Firewall(new Iptables(sandbox.host().path()));
