@@ -98,13 +98,14 @@ public final class PortMapper {
           taken.add(take(owner, bridge, containerIp, r, v6));
         }
       }
+      for (Active a : taken) {
+        store.insertPort(a.port());
+      }
     } catch (RuntimeException e) {
       undo(taken);
       throw e;
     }
-    List<PublishedPort> ports = taken.stream().map(Active::port).toList();
     for (Active a : taken) {
-      store.insertPort(a.port());
       active.put(a.port().hostKey(), a);
     }
     store.onRollback(
@@ -114,7 +115,7 @@ public final class PortMapper {
             undo(taken);
           }
         });
-    return ports;
+    return taken.stream().map(Active::port).toList();
   }
 
   /**
