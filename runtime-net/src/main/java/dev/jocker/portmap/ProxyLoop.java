@@ -34,7 +34,8 @@ final class ProxyLoop implements Runnable {
   /** Holds any UDP datagram (at most 65,507 bytes of payload). */
   static final int DATAGRAM_BUFFER = 1 << 16;
 
-  private static final int SPARE_PIPES = 64;
+  /** Enough that many busy connections reuse pipes instead of making and closing them. */
+  private static final int SPARE_PIPES = 256;
   private static final int SWEEP_MILLIS = 1000;
 
   /** What a registered descriptor's events go to. */
