@@ -36,6 +36,7 @@ final class ProxyLoop implements Runnable {
 
   /** Enough that many busy connections reuse pipes instead of making and closing them. */
   private static final int SPARE_PIPES = 256;
+
   private static final int SWEEP_MILLIS = 1000;
 
   /** What a registered descriptor's events go to. */
