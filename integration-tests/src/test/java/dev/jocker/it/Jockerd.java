@@ -121,6 +121,11 @@ final class Jockerd implements AutoCloseable {
     return process.pid();
   }
 
+  /** The daemon's socket, for other clients (the docker CLI, docker-java). */
+  Path socket() {
+    return socket;
+  }
+
   /** Runs the real CLI against this daemon. */
   Result jocker(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -16,6 +16,8 @@ public final class Netns implements AutoCloseable {
   private Addrs addrs;
   private Routes routes;
   private Sysctls sysctls;
+  private Neighbours neighbours;
+  private Fdb fdb;
   private boolean closed;
 
   private Netns(Path path, int fd, boolean current) {
@@ -77,6 +79,22 @@ public final class Netns implements AutoCloseable {
       routes = new Routes(this);
     }
     return routes;
+  }
+
+  /** Neighbour (ARP) tables in this namespace. */
+  public synchronized Neighbours neighbours() {
+    if (neighbours == null) {
+      neighbours = new Neighbours(this);
+    }
+    return neighbours;
+  }
+
+  /** Forwarding databases of the bridges and VXLAN devices in this namespace. */
+  public synchronized Fdb fdb() {
+    if (fdb == null) {
+      fdb = new Fdb(this);
+    }
+    return fdb;
   }
 
   /** Per-namespace sysctls ({@code net.*}). */

@@ -40,6 +40,12 @@ public record Attribute(int type, byte[] value) {
     return Byte.toUnsignedInt(value[0]);
   }
 
+  /** The value as a u16 in network byte order (a {@code be16}, e.g. a UDP port). */
+  public int asBigEndianShort() {
+    requireLength(2);
+    return ((value[0] & 0xff) << 8) | (value[1] & 0xff);
+  }
+
   /** The value as an address in network byte order (4 bytes IPv4, 16 bytes IPv6). */
   public InetAddress asInetAddress() {
     try {

@@ -70,6 +70,33 @@ public record IfInfoMsg(int family, int deviceType, int index, int flags, Attrib
   /** Inside {@link #IFLA_INFO_DATA} of a veth: an ifinfomsg + attributes for the peer. */
   public static final int VETH_INFO_PEER = 1;
 
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: the VNI, u32. */
+  public static final int IFLA_VXLAN_ID = 1;
+
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: ifindex of the underlay device, u32. */
+  public static final int IFLA_VXLAN_LINK = 3;
+
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: the local VTEP address, IPv4 in network order. */
+  public static final int IFLA_VXLAN_LOCAL = 4;
+
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: learn remote MACs from received packets, u8. */
+  public static final int IFLA_VXLAN_LEARNING = 7;
+
+  /**
+   * Inside {@link #IFLA_INFO_DATA} of a vxlan: answer ARP requests from the device's own neighbour
+   * table instead of sending them over the tunnel, u8.
+   */
+  public static final int IFLA_VXLAN_PROXY = 11;
+
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: notify user space of FDB misses, u8. */
+  public static final int IFLA_VXLAN_L2MISS = 13;
+
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: notify user space of neighbour misses, u8. */
+  public static final int IFLA_VXLAN_L3MISS = 14;
+
+  /** Inside {@link #IFLA_INFO_DATA} of a vxlan: destination UDP port, u16 in network order. */
+  public static final int IFLA_VXLAN_PORT = 15;
+
   /** Decodes the struct and its attributes from a message body. */
   public static IfInfoMsg decode(ByteBuffer body) {
     if (body.remaining() < LEN) {

@@ -47,6 +47,16 @@ public final class MessageWriter {
     return this;
   }
 
+  /**
+   * {@code struct ndmsg}: family u8, pad u8, pad u16, ifindex s32, state u16, flags u8, type u8.
+   */
+  public MessageWriter ndmsg(int family, int index, int state, int flags, int type) {
+    ensure(12);
+    buf.put((byte) family).put((byte) 0).putShort((short) 0);
+    buf.putInt(index).putShort((short) state).put((byte) flags).put((byte) type);
+    return this;
+  }
+
   /** An attribute with raw bytes. */
   public MessageWriter attr(int type, byte[] value) {
     int len = Attribute.HEADER_LEN + value.length;
@@ -64,9 +74,27 @@ public final class MessageWriter {
     return attr(type, z);
   }
 
+  /**
+   * A string attribute without the NUL, as iproute2 sends {@code IFLA_INFO_KIND}: the kernel's
+   * policy for such attributes ({@code NLA_STRING}) takes the length from the attribute.
+   */
+  public MessageWriter attrUnterminated(int type, String value) {
+    return attr(type, value.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** A host-order u32 attribute. */
   public MessageWriter attrInt(int type, int value) {
     return attr(type, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array());
+  }
+
+  /** A u8 attribute (flags such as {@code IFLA_VXLAN_LEARNING}). */
+  public MessageWriter attrByte(int type, int value) {
+    return attr(type, new byte[] {(byte) value});
+  }
+
+  /** A u16 attribute in network byte order ({@code be16} in the kernel's policy, e.g. ports). */
+  public MessageWriter attrBigEndianShort(int type, int value) {
+    return attr(type, new byte[] {(byte) (value >>> 8), (byte) value});
   }
 
   /** An address attribute in network byte order. */

@@ -56,6 +56,15 @@ public record NlMsg(int type, int flags, int seq, int pid, ByteBuffer body) {
   /** Dump routes; body {@code rtmsg}. */
   public static final int RTM_GETROUTE = 26;
 
+  /** Add or replace a neighbour or FDB entry; body {@code ndmsg}. */
+  public static final int RTM_NEWNEIGH = 28;
+
+  /** Delete a neighbour or FDB entry; body {@code ndmsg}. */
+  public static final int RTM_DELNEIGH = 29;
+
+  /** Dump neighbour or FDB entries; body {@code ndmsg}. */
+  public static final int RTM_GETNEIGH = 30;
+
   /** Every request carries this bit. */
   public static final int NLM_F_REQUEST = 0x1;
 
