@@ -32,6 +32,7 @@ public final class Sockets {
   private static final int SO_REUSEADDR = 2;
   private static final int SO_ERROR = 4;
   private static final int IPPROTO_TCP = 6;
+  private static final int IPPROTO_SCTP = 132;
   private static final int TCP_NODELAY = 1;
   private static final int IPPROTO_IPV6 = 41;
   private static final int IPV6_V6ONLY = 26;
@@ -64,12 +65,25 @@ public final class Sockets {
   }
 
   /**
+   * A non-blocking one-to-one SCTP socket ({@code SOCK_STREAM}, {@code IPPROTO_SCTP}), or {@code
+   * -errno} ({@code EPROTONOSUPPORT} where the kernel has no SCTP).
+   */
+  public static int sctpSocket(int family) {
+    int fd = LIBC.socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_SCTP);
+    return fd >= 0 ? fd : -errno();
+  }
+
+  /**
    * A socket bound to {@code address}, with the options Go's {@code net.Listen} and {@code
    * ListenUDP} give it: {@code SO_REUSEADDR} for TCP, {@code IPV6_V6ONLY} for IPv6; returns its
    * descriptor, or {@code -errno} of the bind (the socket closed).
    */
   public static int bind(int family, int type, byte[] address) {
-    int fd = socket(family, type);
+    return bind(socket(family, type), family, type, address);
+  }
+
+  /** As {@link #bind(int, int, byte[])} for socket {@code fd} already made. */
+  public static int bind(int fd, int family, int type, byte[] address) {
     if (type == SOCK_STREAM) {
       Syscalls.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     }

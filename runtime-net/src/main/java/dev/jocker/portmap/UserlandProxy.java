@@ -158,9 +158,13 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
           }
         };
       }
-      default ->
-          throw new PortMapException(
-              "Error starting userland proxy: jocker's proxy does not forward " + port.proto());
+      default -> {
+        // docker-proxy fails here where the kernel has no SCTP; where it has, jocker still does not
+        // relay SCTP.
+        Sockets.close(loops[0].call(() -> sctp(port, "Error starting userland proxy: ")));
+        throw new PortMapException(
+            "Error starting userland proxy: jocker's proxy does not forward " + port.proto());
+      }
     }
   }
 
@@ -173,11 +177,7 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
    */
   @Override
   public Handle hold(PublishedPort port) {
-    if (!port.proto().equals("tcp") && !port.proto().equals("udp")) {
-      // jocker opens no SCTP sockets: nothing is held.
-      return () -> {};
-    }
-    int fd = loops[0].call(() -> open(port, ""));
+    int fd = loops[0].call(() -> port.proto().equals("sctp") ? sctp(port, "") : open(port, ""));
     sockets.add(fd);
     return () -> closeSocket(fd);
   }
@@ -186,6 +186,29 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
     if (sockets.remove(fd)) {
       Sockets.close(fd);
     }
+  }
+
+  /**
+   * An SCTP socket listening on the port's host address, as Docker's dummy proxy holds an SCTP
+   * port; Docker's {@code protocol not supported} where the kernel has no SCTP.
+   */
+  private static int sctp(PublishedPort port, String errorPrefix) {
+    byte[] ip = hostIpBytes(port.hostIp());
+    int family = ip.length == 4 ? Sockets.AF_INET : Sockets.AF_INET6;
+    int fd = Sockets.sctpSocket(family);
+    if (fd < 0) {
+      throw new PortMapException(errorPrefix + Sockets.errorText(-fd));
+    }
+    fd = Sockets.bind(fd, family, Sockets.SOCK_STREAM, Sockets.sockaddr(ip, port.hostPort()));
+    int r = fd < 0 ? fd : Sockets.listen(fd);
+    if (r < 0) {
+      if (fd >= 0) {
+        Sockets.close(fd);
+      }
+      throw new PortMapException(
+          errorPrefix + "listen sctp " + hostAddress(port) + ": " + Sockets.errorText(-r));
+    }
+    return fd;
   }
 
   /** Binds (and for TCP, listens on) the port's host address, in a loop's thread. */

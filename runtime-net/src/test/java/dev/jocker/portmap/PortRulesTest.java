@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A port published on a user network and one on docker0, laid out as jocker's firewall lays out
- * rules, equal to Docker 20.10's iptables-save with and without the userland proxy, and back to
- * Docker's text after removal.
+ * rules, equal to Docker 20.10's iptables-save, and back to Docker's text after removal (the
+ * recording of many ports, with and without the proxy, is {@code DockerPortsScenarioTest}'s).
  */
 class PortRulesTest {
   private static final Path REFERENCE = Path.of("../reference/docker-20.10");
@@ -52,33 +52,7 @@ class PortRulesTest {
   }
 
   @Test
-  void withoutTheUserlandProxyRulesAreDockersToo() throws IOException {
-    String bridge = "br-2db6f4f9679a";
-    RulesModel model = new RulesModel();
-    model.ensure(PortRules.bridgeRules("docker0", "172.17.0.0/16", "DOCKER", false));
-    assertTables(
-        Files.readString(REFERENCE.resolve("ports/no-userland-proxy/after-rm-iptables.txt")),
-        model);
-
-    model.ensure(PortRules.bridgeRules(bridge, "172.18.0.0/16", "DOCKER", false));
-    model.append(PortRules.of(List.of(port(bridge, false, "172.18.0.2", 8080)), "DOCKER"));
-    model.append(PortRules.of(List.of(port("docker0", false, "172.17.0.2", 8081)), "DOCKER"));
-    assertTables(
-        Files.readString(REFERENCE.resolve("ports/no-userland-proxy/iptables-save.txt")), model);
-  }
-
-  @Test
-  void specificAddressesUdpAndIpv6BindingsAreRuledAsDockerRulesThem() throws IOException {
-    String many =
-        Files.readString(REFERENCE.resolve("ports/userland-proxy/iptables-save-many.txt"));
-    PublishedPort udpOnLoopback =
-        new PublishedPort("c", "docker0", true, "udp", "127.0.0.1", 32768, "172.17.0.3", 82);
-    for (var rule : PortRules.of(udpOnLoopback, "DOCKER")) {
-      assertEquals(
-          true,
-          RulesModel.saved(many, rule.table()).lines().anyMatch(rule.saveText()::equals),
-          rule.saveText());
-    }
+  void ipv6BindingsHaveNoRulesAndSctpHasItsChecksumFill() {
     assertEquals(
         List.of(),
         PortRules.of(
