@@ -36,20 +36,20 @@ public final class Firewall {
         continue;
       }
       // Rebuild the chain's jocker rules at its head, in order, so their relative order is
-      // Docker's and they come before anything else (Docker inserts its FORWARD rules). A chain's
-      // closing bare RETURN goes to the tail instead, as Docker appends it, so that rules a user
-      // inserted into DOCKER-USER keep working.
+      // Docker's and they come before anything else (Docker inserts its FORWARD rules). What Docker
+      // appends goes to the tail instead: a chain's closing bare RETURN, so that rules a user
+      // inserted into DOCKER-USER keep working, and the DROP of a network without icc.
       for (Rule r : rules) {
         if (present(r)) {
           check(iptables.run(args("-D", r)), "delete", r);
         }
       }
-      List<Rule> head = rules.stream().filter(r -> !isClosingReturn(r)).toList();
+      List<Rule> head = rules.stream().filter(r -> !isAppended(r)).toList();
       for (int i = head.size() - 1; i >= 0; i--) {
         check(iptables.run(insertArgs(head.get(i))), "add", head.get(i));
       }
       for (Rule r : rules) {
-        if (isClosingReturn(r)) {
+        if (isAppended(r)) {
           check(iptables.run(args("-A", r)), "add", r);
         }
       }
@@ -197,8 +197,17 @@ public final class Firewall {
     return out;
   }
 
-  private static boolean isClosingReturn(Rule r) {
-    return r.args().equals(List.of("-j", "RETURN"));
+  /** A rule Docker appends rather than inserts: a closing RETURN, or icc=false's DROP. */
+  private static boolean isAppended(Rule r) {
+    List<String> a = r.args();
+    boolean iccDrop =
+        r.chain().equals("FORWARD")
+            && a.size() == 6
+            && a.get(0).equals("-i")
+            && a.get(2).equals("-o")
+            && a.get(1).equals(a.get(3))
+            && a.subList(4, 6).equals(List.of("-j", "DROP"));
+    return a.equals(List.of("-j", "RETURN")) || iccDrop;
   }
 
   private static void check(Iptables.Result r, String op, Rule rule) {

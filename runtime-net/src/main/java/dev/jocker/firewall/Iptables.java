@@ -28,6 +28,15 @@ public final class Iptables {
     return exec("iptables", List.of(args));
   }
 
+  /**
+   * Runs {@code iptables-restore --noflush --wait} with {@code rules} (iptables-save text) on its
+   * input: every rule of it in one transaction and one process, the tables' other rules kept (the
+   * user chains it declares are flushed first). Returns the result whatever the exit code.
+   */
+  public Result restore(String rules) {
+    return exec("iptables-restore", List.of("--noflush", "--wait"), rules);
+  }
+
   /** Runs {@code iptables-save}. */
   public String save() {
     Result r = exec("iptables-save", List.of());
@@ -35,14 +44,6 @@ public final class Iptables {
       throw new IptablesException("iptables-save failed: " + r.stderr().strip());
     }
     return r.stdout();
-  }
-
-  /**
-   * Runs {@code iptables-restore --noflush --wait} with {@code input}: every table's rules in one
-   * process, each {@code COMMIT} applied as a whole; returns the result whatever the exit code.
-   */
-  public Result restore(String input) {
-    return exec("iptables-restore", List.of("--noflush", "--wait"), input);
   }
 
   /**
@@ -77,8 +78,8 @@ public final class Iptables {
       }
       Process p = builder.start();
       if (input != null) {
-        try (java.io.OutputStream in = p.getOutputStream()) {
-          in.write(input.getBytes(StandardCharsets.UTF_8));
+        try (var stdin = p.getOutputStream()) {
+          stdin.write(input.getBytes(StandardCharsets.UTF_8));
         }
       }
       byte[] out = p.getInputStream().readAllBytes();
