@@ -1,6 +1,7 @@
 package dev.jocker.portmap;
 
-import dev.jocker.firewall.DefaultBridgeRules;
+import dev.jocker.firewall.BridgeNetworkOptions;
+import dev.jocker.firewall.BridgeNetworkRules;
 import dev.jocker.firewall.Rule;
 import dev.jocker.firewall.RuleSet;
 import java.util.ArrayList;
@@ -91,42 +92,54 @@ public final class PortRules {
     return ports.stream().flatMap(p -> of(p, chain).stream()).toList();
   }
 
-  /**
-   * A bridge's own rules ({@link DefaultBridgeRules}) for the proxy mode. With the userland proxy
-   * they are unchanged. Without it, as Docker's {@code --userland-proxy=false}: the OUTPUT jump
-   * into the DOCKER chain has no {@code ! -d 127.0.0.0/8} (connections to 127.0.0.1:8080 are
-   * DNATed, which {@code route_localnet=1} on the bridge lets out of the host), the bridge's {@code
-   * -i BRIDGE -j RETURN} in the nat DOCKER chain goes (containers reach published ports by DNAT),
-   * and {@code -o BRIDGE -m addrtype --src-type LOCAL -j MASQUERADE} comes before the bridge's
-   * MASQUERADE, so that the host's own connections, from 127.0.0.1 or any local address, leave with
-   * the bridge's address.
-   */
+  /** {@link #bridgeRules(BridgeNetworkOptions, boolean)} for a network with Docker's defaults. */
   public static RuleSet bridgeRules(
       String bridge, String subnet, String chain, boolean userlandProxy) {
-    RuleSet defaults = DefaultBridgeRules.of(bridge, subnet, chain);
+    return bridgeRules(BridgeNetworkOptions.defaults(bridge, subnet, chain), userlandProxy);
+  }
+
+  /**
+   * A bridge network's own rules ({@link BridgeNetworkRules}) for the proxy mode. With the userland
+   * proxy they are unchanged. Without it, as Docker's {@code --userland-proxy=false}: the OUTPUT
+   * jump into the DOCKER chain has no {@code ! -d 127.0.0.0/8} (connections to 127.0.0.1:8080 are
+   * DNATed, which {@code route_localnet=1} on the bridge lets out of the host), the bridge's {@code
+   * -i BRIDGE -j RETURN} in the nat DOCKER chain goes (containers reach published ports by DNAT),
+   * and, unless the network is internal, {@code -o BRIDGE -m addrtype --src-type LOCAL -j
+   * MASQUERADE} comes before the bridge's MASQUERADE (with or without it), so that the host's own
+   * connections, from 127.0.0.1 or any local address, leave with the bridge's address.
+   */
+  public static RuleSet bridgeRules(BridgeNetworkOptions network, boolean userlandProxy) {
+    RuleSet base = BridgeNetworkRules.of(network);
     if (userlandProxy) {
-      return defaults;
+      return base;
     }
+    String bridge = network.bridge();
+    String chain = network.chainPrefix();
     Rule proxyOutput =
         Rule.of("nat", "OUTPUT", "! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j " + chain);
     Rule skipDnat = Rule.of("nat", chain, "-i " + bridge + " -j RETURN");
-    Rule masquerade =
-        Rule.of("nat", "POSTROUTING", "-s " + subnet + " ! -o " + bridge + " -j MASQUERADE");
+    Rule hostMasquerade =
+        Rule.of(
+            "nat", "POSTROUTING", "-o " + bridge + " -m addrtype --src-type LOCAL -j MASQUERADE");
     List<Rule> rules = new ArrayList<>();
-    for (Rule r : defaults.rules()) {
-      if (r.equals(proxyOutput)) {
-        rules.add(Rule.of("nat", "OUTPUT", "-m addrtype --dst-type LOCAL -j " + chain));
-      } else if (r.equals(masquerade)) {
-        rules.add(
-            Rule.of(
-                "nat",
-                "POSTROUTING",
-                "-o " + bridge + " -m addrtype --src-type LOCAL -j MASQUERADE"));
-        rules.add(r);
-      } else if (!r.equals(skipDnat)) {
-        rules.add(r);
+    boolean hairpinAdded = network.internal();
+    for (Rule r : base.rules()) {
+      if (r.equals(skipDnat)) {
+        continue;
       }
+      if (!hairpinAdded && r.chain().equals("POSTROUTING")) {
+        // Docker inserts it at the head of POSTROUTING after the bridge's MASQUERADE.
+        rules.add(hostMasquerade);
+        hairpinAdded = true;
+      }
+      rules.add(
+          r.equals(proxyOutput)
+              ? Rule.of("nat", "OUTPUT", "-m addrtype --dst-type LOCAL -j " + chain)
+              : r);
     }
-    return new RuleSet(defaults.chains(), rules);
+    if (!hairpinAdded) {
+      rules.add(hostMasquerade);
+    }
+    return new RuleSet(base.chains(), rules);
   }
 }

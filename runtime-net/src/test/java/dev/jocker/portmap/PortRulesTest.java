@@ -2,7 +2,10 @@ package dev.jocker.portmap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.jocker.firewall.BridgeNetworkOptions;
 import dev.jocker.firewall.DefaultBridgeRules;
+import dev.jocker.firewall.Rule;
+import dev.jocker.firewall.RuleSet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +68,29 @@ class PortRulesTest {
                 "DOCKER")
             .get(3)
             .saveText());
+  }
+
+  @Test
+  void withoutTheProxyNetworkOptionsStillSelectTheirRules() {
+    String hairpin = "-A POSTROUTING -o br-x -m addrtype --src-type LOCAL -j MASQUERADE";
+    RuleSet noMasquerade =
+        PortRules.bridgeRules(
+            new BridgeNetworkOptions("br-x", "172.19.0.0/16", "DOCKER", false, true, false), false);
+    assertEquals(
+        List.of(hairpin),
+        noMasquerade.rules().stream()
+            .filter(r -> r.chain().equals("POSTROUTING"))
+            .map(Rule::saveText)
+            .toList());
+    RuleSet internal =
+        PortRules.bridgeRules(
+            new BridgeNetworkOptions("br-x", "172.19.0.0/16", "DOCKER", true, true, true), false);
+    assertEquals(
+        List.of("-A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER"),
+        internal.rules().stream()
+            .filter(r -> r.table().equals("nat") && !r.chain().equals("PREROUTING"))
+            .map(Rule::saveText)
+            .toList());
   }
 
   @Test
