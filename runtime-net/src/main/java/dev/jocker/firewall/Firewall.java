@@ -1,9 +1,12 @@
 package dev.jocker.firewall;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Applies a {@link RuleSet} idempotently: each rule is checked with {@code -C} before it is added,
@@ -81,6 +84,53 @@ public final class Firewall {
     }
   }
 
+  /**
+   * Appends {@code rules} at the end of their chains, in order, with one {@code iptables-restore
+   * --noflush} (one process instead of one per rule: what publishing a port waits for).
+   */
+  public void append(List<Rule> rules) {
+    if (!rules.isEmpty()) {
+      check(iptables.restore(restoreInput("-A", rules)), "append " + rules.size() + " rules");
+    }
+  }
+
+  /**
+   * Deletes one copy of each of {@code rules} with one {@code iptables-restore --noflush}; when
+   * some are already gone (which fails the whole batch), deletes those still present one by one.
+   */
+  public void deleteEach(List<Rule> rules) {
+    if (rules.isEmpty() || iptables.restore(restoreInput("-D", rules)).exitCode() == 0) {
+      return;
+    }
+    for (Rule r : rules) {
+      if (present(r)) {
+        check(iptables.run(args("-D", r)), "delete", r);
+      }
+    }
+  }
+
+  /**
+   * The rules of {@code rules} absent from the kernel, read from one {@code iptables-save} rather
+   * than a {@code -C} per rule; {@code rules} must be written as iptables-save prints them.
+   */
+  public List<Rule> absent(List<Rule> rules) {
+    if (rules.isEmpty()) {
+      return List.of();
+    }
+    Map<String, Set<String>> present = new HashMap<>();
+    String table = null;
+    for (String line : iptables.save().split("\n")) {
+      if (line.startsWith("*")) {
+        table = line.substring(1).strip();
+      } else if (line.startsWith("-A ") && table != null) {
+        present.computeIfAbsent(table, k -> new HashSet<>()).add(line.strip());
+      }
+    }
+    return rules.stream()
+        .filter(r -> !present.getOrDefault(r.table(), Set.of()).contains(r.saveText()))
+        .toList();
+  }
+
   /** Equivalent to: {@code iptables -P FORWARD POLICY}. */
   public void setForwardPolicy(String policy) {
     check(iptables.run("-P", "FORWARD", policy), "set FORWARD policy " + policy);
@@ -113,6 +163,24 @@ public final class Firewall {
     List<String> a = new ArrayList<>(List.of("-t", r.table(), op, r.chain()));
     a.addAll(r.args());
     return a.toArray(String[]::new);
+  }
+
+  /** iptables-restore input applying {@code op} to each rule, grouped by table, order kept. */
+  private static String restoreInput(String op, List<Rule> rules) {
+    Map<String, StringBuilder> tables = new LinkedHashMap<>();
+    for (Rule r : rules) {
+      tables
+          .computeIfAbsent(r.table(), t -> new StringBuilder("*" + t + "\n"))
+          .append(op)
+          .append(' ')
+          .append(r.chain())
+          .append(' ')
+          .append(String.join(" ", r.args()))
+          .append('\n');
+    }
+    StringBuilder input = new StringBuilder();
+    tables.values().forEach(t -> input.append(t).append("COMMIT\n"));
+    return input.toString();
   }
 
   private static String[] insertArgs(Rule r) {
