@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** The rule data, laid out as iptables-save prints it, equals Docker 20.10's capture. */
 class DefaultBridgeRulesTest {
-  private static final Path REFERENCE =
-      Path.of("../reference/docker-20.10/iptables-save.txt");
+  private static final Path REFERENCE = Path.of("../reference/docker-20.10/iptables-save.txt");
 
   @Test
   void rulesMatchTheReferenceInOrder() throws IOException {

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The rule set applied to a sandbox "host" namespace through the system's iptables. */
 @Privileged
 class FirewallIT {
-  private static final Path REFERENCE =
-      Path.of("../reference/docker-20.10/iptables-save.txt");
+  private static final Path REFERENCE = Path.of("../reference/docker-20.10/iptables-save.txt");
   private static final RuleSet DEFAULT_BRIDGE =
       DefaultBridgeRules.of("docker0", "172.17.0.0/16", "DOCKER");
 
