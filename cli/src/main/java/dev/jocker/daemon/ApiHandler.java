@@ -3,13 +3,13 @@ package dev.jocker.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.cli.Version;
-import dev.jocker.container.ContainerNames;
 import dev.jocker.engine.ContainerInfo;
 import dev.jocker.engine.CreateRequest;
 import dev.jocker.engine.Engine;
 import dev.jocker.engine.EngineException;
 import dev.jocker.engine.ExecRequest;
 import dev.jocker.engine.ExecResult;
+import dev.jocker.engine.ExecState;
 import dev.jocker.engine.NetworkInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +25,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
@@ -46,8 +45,6 @@ final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = LogManager.getLogger(ApiHandler.class);
   private static final Pattern VERSION_PREFIX = Pattern.compile("^/v1\\.\\d+(/.*)$");
   static final String API_VERSION = "1.41";
-
-  private record Exec(String container, ExecRequest request, boolean[] running, int[] exitCode) {}
 
   private interface Route {
     void handle(Call call) throws Exception;
@@ -86,7 +83,6 @@ final class ApiHandler extends Handler.Abstract {
 
   private final Engine engine;
   private final ObjectMapper json = new ObjectMapper();
-  private final Map<String, Exec> execs = new ConcurrentHashMap<>();
   private final List<Entry> routes = new ArrayList<>();
 
   ApiHandler(Engine engine) {
@@ -393,81 +389,48 @@ final class ApiHandler extends Handler.Abstract {
     if (cmd.isEmpty()) {
       throw new EngineException(EngineException.Kind.INVALID, "No exec command specified");
     }
-    ContainerInfo info = engine.container(c.group(1));
-    if (!info.state().running()) {
-      throw new EngineException(
-          EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
-    }
-    String id = ContainerNames.newId();
-    execs.put(
-        id,
-        new Exec(
-            info.id(),
-            new ExecRequest(cmd, strings(body.path("Env")), body.path("Tty").asBoolean(false)),
-            new boolean[1],
-            new int[1]));
+    String id =
+        engine.createExec(
+            c.group(1),
+            new ExecRequest(cmd, strings(body.path("Env")), body.path("Tty").asBoolean(false)));
     send(c, 201, Map.of("Id", id));
   }
 
-  private Exec exec(String id) {
-    Exec e = execs.get(id);
-    if (e == null) {
-      throw EngineException.notFound("exec instance", id);
-    }
-    return e;
-  }
-
   private void execStart(Call c) throws IOException {
-    Exec e = exec(c.group(1));
     JsonNode body = json.readTree(Content.Source.asString(c.request, StandardCharsets.UTF_8));
     boolean detach = body != null && body.path("Detach").asBoolean(false);
-    if (detach) {
-      e.running()[0] = true;
-      Thread worker = new Thread(() -> runExec(e), "exec-" + c.group(1).substring(0, 12));
-      worker.setDaemon(true);
-      worker.start();
+    boolean tty = body != null && body.path("Tty").asBoolean(false);
+    ExecResult r = engine.startExec(c.group(1), detach);
+    if (r == null) {
       empty(c, 200);
       return;
     }
-    e.running()[0] = true;
-    ExecResult r = runExec(e);
     c.response.setStatus(200);
     c.response
         .getHeaders()
         .put(HttpHeader.CONTENT_TYPE, "application/vnd.docker.multiplexed-stream");
     try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
       if (r.stdout().length > 0) {
-        frame(out, 1, r.stdout(), r.stdout().length, e.request().tty());
+        frame(out, 1, r.stdout(), r.stdout().length, tty);
       }
       if (r.stderr().length > 0) {
-        frame(out, 2, r.stderr(), r.stderr().length, e.request().tty());
+        frame(out, 2, r.stderr(), r.stderr().length, tty);
       }
-    }
-  }
-
-  private ExecResult runExec(Exec e) {
-    try {
-      ExecResult r = engine.exec(e.container(), e.request());
-      e.exitCode()[0] = r.exitCode();
-      return r;
-    } finally {
-      e.running()[0] = false;
     }
   }
 
   private void execInspect(Call c) throws IOException {
-    Exec e = exec(c.group(1));
+    ExecState e = engine.inspectExec(c.group(1));
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("ID", c.group(1));
-    m.put("Running", e.running()[0]);
-    m.put("ExitCode", e.exitCode()[0]);
-    m.put("ContainerID", e.container());
+    m.put("ID", e.id());
+    m.put("Running", e.running());
+    m.put("ExitCode", e.exitCode());
+    m.put("ContainerID", e.containerId());
     send(c, 200, m);
   }
 
   private void execArgv(Call c) throws IOException {
-    Exec e = exec(c.group(1));
-    send(c, 200, Map.of("Argv", engine.execCommand(e.container(), e.request())));
+    send(c, 200, Map.of("Argv", engine.execArgv(c.group(1))));
   }
 
   private void info(Call c) throws IOException {

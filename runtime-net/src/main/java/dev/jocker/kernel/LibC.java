@@ -54,4 +54,14 @@ public interface LibC {
   int pidfd_open(int pid, int flags);
 
   int poll(@In @Out byte[] fds, long count, int timeout);
+
+  int pidfd_send_signal(int pidfd, int sig, Pointer info, int flags);
+
+  int eventfd(int initval, int flags);
+
+  long read(int fd, @Out byte[] buf, long count);
+
+  int kill(int pid, int sig);
+
+  int mkfifo(String path, int mode);
 }
