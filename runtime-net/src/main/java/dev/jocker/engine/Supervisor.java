@@ -34,8 +34,6 @@ final class Supervisor implements AutoCloseable {
   /** Containers whose end could not be recorded yet (a full disk): retried every second. */
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
 
-  private volatile long nextHeal;
-
   Supervisor(ContainerService containers, Reconciler reconciler) {
     this.containers = containers;
     this.reconciler = reconciler;
@@ -45,13 +43,17 @@ final class Supervisor implements AutoCloseable {
   }
 
   /**
-   * Starts the timer, once recovery is done: retries every second, healing every {@code
-   * checkInterval} (zero: never).
+   * Starts the timer, once recovery is done: retries every second, and heals every {@code
+   * checkInterval} (zero: never), so whatever changed behind jocker's back is put back within one
+   * interval.
    */
   void start(Duration checkInterval) {
-    nextHeal = System.currentTimeMillis() + checkInterval.toMillis();
     timer.scheduleWithFixedDelay(
-        () -> pass(checkInterval), RETRY.toMillis(), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        this::retry, RETRY.toMillis(), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    long interval = checkInterval.toMillis();
+    if (interval > 0) {
+      timer.scheduleAtFixedRate(this::heal, interval, interval, TimeUnit.MILLISECONDS);
+    }
   }
 
   private static ThreadFactory named(String prefix) {
@@ -80,7 +82,7 @@ final class Supervisor implements AutoCloseable {
     }
   }
 
-  private void pass(Duration checkInterval) {
+  private void retry() {
     for (String id : Set.copyOf(pending)) {
       record(id);
     }
@@ -91,15 +93,14 @@ final class Supervisor implements AutoCloseable {
     } catch (RuntimeException e) {
       health.failed("expiring launches", Errors.describe(e));
     }
-    long interval = checkInterval.toMillis();
-    if (interval > 0 && System.currentTimeMillis() >= nextHeal) {
-      nextHeal = System.currentTimeMillis() + interval;
-      try {
-        reconciler.heal();
-        health.worked("the periodic check of bridges, forwarding and rules");
-      } catch (RuntimeException e) {
-        health.failed("the periodic check of bridges, forwarding and rules", Errors.describe(e));
-      }
+  }
+
+  private void heal() {
+    try {
+      reconciler.heal();
+      health.worked("the periodic check of bridges, forwarding and rules");
+    } catch (RuntimeException e) {
+      health.failed("the periodic check of bridges, forwarding and rules", Errors.describe(e));
     }
   }
 
