@@ -30,10 +30,20 @@ class FullDiskIT {
         List.of("mount", "-t", "tmpfs", "-o", "size=16m", "jocker-full", state.toString()));
     try {
       try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+        Path filler = state.resolve("filler");
+        Sandbox.Command.exec(List.of("dd", "if=/dev/zero", "of=" + filler, "bs=64k"));
+        Jockerd.Result provision = d.jocker("run", "-d", "busybox", "true");
+        System.out.println("FullDiskIT: busybox provisioned on a full disk: " + provision.stderr());
+        assertEquals(125, provision.exitCode());
+        assertTrue(
+            provision.stderr().contains("provision image busybox")
+                && provision.stderr().contains("No space left on device"),
+            provision.stderr());
+        Files.delete(filler);
+
         d.ok("run", "-d", "--name", "keep", "busybox", "sh", "-c", LOOP);
         d.ok("run", "-d", "--name", "brief", "busybox", "sh", "-c", "sleep 3; exit 3");
-        Sandbox.Command.exec(
-            List.of("dd", "if=/dev/zero", "of=" + state.resolve("filler"), "bs=64k"));
+        Sandbox.Command.exec(List.of("dd", "if=/dev/zero", "of=" + filler, "bs=64k"));
 
         Jockerd.Result more = d.jocker("run", "-d", "--name", "more", "busybox", "sh", "-c", LOOP);
         System.out.println("FullDiskIT: run -d on a full disk: " + more.stderr().strip());
@@ -50,7 +60,7 @@ class FullDiskIT {
         assertTrue(d.ok("network", "ls").contains("bridge"));
 
         Thread.sleep(4_000); // brief exits meanwhile; its record waits for space
-        Files.delete(state.resolve("filler"));
+        Files.delete(filler);
         long deadline = System.currentTimeMillis() + 5_000;
         while (!d.ok("ps", "-a").contains("Exited (3)") && System.currentTimeMillis() < deadline) {
           Thread.sleep(100);

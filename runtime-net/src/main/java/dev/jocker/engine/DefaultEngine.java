@@ -14,6 +14,7 @@ import dev.jocker.kernel.NetnsStore;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkListener;
 import dev.jocker.network.Sandbox;
+import dev.jocker.network.SandboxAddOn;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -49,7 +50,7 @@ public final class DefaultEngine implements Engine {
   private final LiveFacts facts;
   private final Supervisor supervisor;
 
-  private DefaultEngine(EngineConfig config) {
+  private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
     this.config = config;
     BridgeConfig.of(
         config.bridge(),
@@ -82,6 +83,7 @@ public final class DefaultEngine implements Engine {
                 config.ipForward(),
                 config.chainPrefix()),
             new Listener());
+    addOns.forEach(network::addOn);
     this.containers = new ContainerService(config, store, index, network, images);
     this.reconciler = new Reconciler(network, containers, config.netnsDir());
     this.supervisor = new Supervisor(containers, reconciler);
@@ -94,8 +96,16 @@ public final class DefaultEngine implements Engine {
 
   /** Opens the engine: store, networks, then recovery of whatever a crash left unfinished. */
   public static DefaultEngine open(EngineConfig config) {
+    return open(config, List.of());
+  }
+
+  /**
+   * Opens the engine with sandbox add-ons (published ports, a resolver): each takes part in every
+   * sandbox's start and release, the recovery of the next start included.
+   */
+  static DefaultEngine open(EngineConfig config, List<SandboxAddOn> addOns) {
     try {
-      return new DefaultEngine(config);
+      return new DefaultEngine(config, addOns);
     } catch (RuntimeException e) {
       throw Errors.of("open the engine", e, id -> id);
     }
@@ -166,7 +176,9 @@ public final class DefaultEngine implements Engine {
   @Override
   public ContainerInfo create(CreateRequest request) {
     return guard(
-        "create container " + (request.name() == null ? "" : request.name()),
+        request.name() == null || request.name().isEmpty()
+            ? "create container"
+            : "create container " + request.name(),
         () -> info(containers.create(request)));
   }
 

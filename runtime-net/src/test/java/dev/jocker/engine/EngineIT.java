@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jocker.doctor.Doctor;
 import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.IptablesSave;
+import dev.jocker.kernel.Netns;
+import dev.jocker.network.SandboxAddOn;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.nio.charset.StandardCharsets;
@@ -105,6 +107,56 @@ class EngineIT {
       engine.remove("test1", true);
       engine.remove("first", true);
       assertFalse(Files.exists(run));
+    }
+  }
+
+  /** An add-on that records what it saw, and fails its join for a container named "refused". */
+  private static final class Recorder implements SandboxAddOn {
+    final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "recorder";
+    }
+
+    @Override
+    public void joined(dev.jocker.network.Sandbox sandbox, Netns ns) {
+      boolean eth0 = ns.links().find("eth0").isPresent();
+      seen.add("joined " + sandbox.netns() + (eth0 ? " with eth0" : " without eth0"));
+      if (sandbox.netns().equals("jocker-refused")) {
+        throw new IllegalStateException("no ports left");
+      }
+    }
+
+    @Override
+    public void leaving(dev.jocker.network.Sandbox sandbox) {
+      seen.add("leaving " + sandbox.netns());
+    }
+  }
+
+  @Test
+  void anAddOnJoinsEachSandboxWithinTheJournaledStartAndLeavesItAtTheEnd(Sandbox sandbox)
+      throws Exception {
+    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    Recorder recorder = new Recorder();
+    try (Engine engine = DefaultEngine.open(config, List.of(recorder))) {
+      engine.create(busybox("web"));
+      engine.start("web");
+      engine.stop("web", Duration.ofSeconds(1));
+      assertEquals(List.of("joined jocker-web with eth0", "leaving jocker-web"), recorder.seen);
+
+      recorder.seen.clear();
+      engine.create(busybox("refused"));
+      EngineException e = assertThrows(EngineException.class, () -> engine.start("refused"));
+      assertTrue(e.getMessage().contains("recorder of container"), e.getMessage());
+      assertTrue(e.getMessage().contains("no ports left"), e.getMessage());
+      assertEquals(
+          List.of("joined jocker-refused with eth0", "leaving jocker-refused"), recorder.seen);
+      assertEquals("created", engine.container("refused").state().status());
+      assertFalse(sandbox.host().run("ip", "-o", "link").contains("veth"), "no veth left");
+      assertFalse(Files.exists(config.netnsDir().resolve("jocker-refused")));
+      engine.remove("web", true);
+      engine.remove("refused", true);
     }
   }
 
