@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * jockerd dies as by {@code kill -9} at 32 points: each named window of start, stop, a container's
+ * jockerd dies as by {@code kill -9} at 31 points: each named window of start, stop, a container's
  * own exit, remove and network create/remove (the crash points the daemon offers to tests), and at
  * random moments of bursts of {@code run -d} and {@code rm -f}. After each, a daemon started on the
  * same state must leave the store and the kernel in agreement ({@link Invariant}): no veth,
@@ -93,7 +93,7 @@ class CrashRecoveryIT {
     }
 
     Random random = new Random(Long.getLong("jocker.test.seed", 19));
-    for (int round = 0; round < 12; round++) {
+    for (int round = 0; round < 10; round++) {
       int burst = round;
       Jockerd busy = normal;
       AtomicBoolean stop = new AtomicBoolean();

@@ -408,8 +408,8 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public void close() {
-    supervisor.close();
     exits.close();
+    supervisor.close();
     store.close();
     host.close();
   }

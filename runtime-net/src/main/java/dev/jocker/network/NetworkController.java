@@ -814,13 +814,17 @@ public final class NetworkController {
    * jocker-named namespaces) and endpoints whose host end is missing or off its device.
    */
   public Orphans orphans() {
+    // The kernel first, the records after: a sandbox recorded in between has no kernel object
+    // in this listing yet, and one released in between is gone from both or only from the records
+    // (then its leftover is removed once more, which finds it gone).
+    List<Link> links = host.links().list();
+    List<String> namespaceNames = namespaces.list();
     Set<String> known = new HashSet<>();
     Set<String> netns = new HashSet<>();
     for (Sandbox s : sandboxes.values()) {
       netns.add(s.netns());
       s.endpoints().forEach(e -> known.add(e.hostVeth()));
     }
-    List<Link> links = host.links().list();
     Map<Integer, String> deviceOf = new LinkedHashMap<>();
     Set<String> devices = new HashSet<>();
     drivers.values().forEach(d -> devices.add(d.device()));
@@ -843,7 +847,7 @@ public final class NetworkController {
       }
     }
     List<String> spare =
-        namespaces.list().stream()
+        namespaceNames.stream()
             .filter(ns -> ns.startsWith(config.netnsPrefix()) && !netns.contains(ns))
             .toList();
     List<Orphans.Detached> detached = new ArrayList<>();
