@@ -26,17 +26,37 @@ public final class ParallelBenchmark {
     measure(client, 2, 3, "warm-up");
     double one = 0;
     for (int clients : new int[] {1, 4, 16}) {
+      long[] before = cpu();
       double rate = measure(client, clients, seconds, "c" + clients);
+      long[] after = cpu();
       if (clients == 1) {
         one = rate;
       }
       System.out.printf(
-          "parallel: %2d clients: %5.1f containers/s (create + start + rm -f), %.2fx one client%n",
-          clients, rate, rate / one);
+          "parallel: %2d clients: %5.1f containers/s (create + start + rm -f), %.2fx one client;"
+              + " the machine's CPUs %.0f%% busy (all processes, not only jocker's)%n",
+          clients,
+          rate,
+          rate / one,
+          100.0 * (after[0] - before[0]) / Math.max(1, after[1] - before[1]));
       if (clients == 16) {
         System.out.printf("parallel speedup 16 vs 1 clients: %.2fx (target 1.7x)%n", rate / one);
       }
     }
+  }
+
+  /**
+   * Busy and total jiffies of all CPUs from /proc/stat: on a shared machine, how busy it was says
+   * whether a level had any CPU left to use.
+   */
+  private static long[] cpu() throws IOException {
+    String[] f = java.nio.file.Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split(" +");
+    long total = 0;
+    for (int i = 1; i < f.length; i++) {
+      total += Long.parseLong(f[i]);
+    }
+    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+    return new long[] {total - idle, total};
   }
 
   /** Containers per second that {@code clients} threads complete in {@code seconds}. */
