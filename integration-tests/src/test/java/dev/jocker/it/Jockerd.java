@@ -28,6 +28,18 @@ final class Jockerd implements AutoCloseable {
   /** One CLI invocation's outcome. */
   record Result(int exitCode, String stdout, String stderr) {}
 
+  /** jockerd's own JVM options (the distribution's lib/jockerd.args), as bin/jockerd runs it. */
+  private static final List<String> JOCKERD_ARGS = jockerdArgs();
+
+  private static List<String> jockerdArgs() {
+    try {
+      return List.of(
+          Files.readString(Path.of("../cli/src/dist/lib/jockerd.args")).strip().split("\\s+"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("read jockerd's JVM options", e);
+    }
+  }
+
   private final Path dataRoot;
   private final Path socket;
   private final Sandbox sandbox;
@@ -77,6 +89,7 @@ final class Jockerd implements AutoCloseable {
   private List<String> argv() {
     List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.addAll(JOCKERD_ARGS);
     argv.addAll(jvmProperties);
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(
