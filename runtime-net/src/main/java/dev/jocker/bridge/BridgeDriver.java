@@ -172,11 +172,6 @@ public final class BridgeDriver implements NetworkDriver {
     return problems;
   }
 
-  /** The firewall this driver installs its rules with. */
-  public Firewall firewall() {
-    return firewall;
-  }
-
   /** Rules of {@link #rules()} that are absent from the kernel now. */
   public List<Rule> missingRules() {
     return config.iptables() ? firewall.missing(rules()) : List.of();
@@ -257,11 +252,6 @@ public final class BridgeDriver implements NetworkDriver {
   }
 
   @Override
-  public List<String> ports() {
-    return host.links().find(config.name()).isPresent() ? bridgePorts() : List.of();
-  }
-
-  @Override
   public String device() {
     return config.name();
   }
@@ -299,14 +289,5 @@ public final class BridgeDriver implements NetworkDriver {
       cachedBridgeIndex = host.links().get(config.name()).index();
     }
     return cachedBridgeIndex;
-  }
-
-  /** Host-side veths enslaved to the bridge, by name. */
-  public List<String> bridgePorts() {
-    int bridgeIndex = host.links().get(config.name()).index();
-    return host.links().list().stream()
-        .filter(l -> l.masterIndex() == bridgeIndex)
-        .map(Link::name)
-        .toList();
   }
 }

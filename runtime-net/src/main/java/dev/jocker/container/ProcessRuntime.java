@@ -218,15 +218,6 @@ public final class ProcessRuntime {
     }
   }
 
-  /** The start time of {@code pid} in clock ticks after boot (field 22 of its stat), or -1. */
-  public static long startTime(long pid) {
-    try {
-      return startTimeOf(Files.readString(Path.of("/proc/" + pid + "/stat")));
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-  }
-
   /**
    * Field 22 of a {@code /proc/PID/stat} line, counted from the state (field 3) that follows the
    * command name's ')': the name may hold spaces and ')', the fields after it do not. It skips to

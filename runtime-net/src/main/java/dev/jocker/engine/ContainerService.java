@@ -834,11 +834,6 @@ final class ContainerService {
     return ProcessRuntime.execArgv(c.pid(), i.request.command(), execEnv(c, i.request));
   }
 
-  /** How many exec instances are remembered. */
-  int execInstances() {
-    return execs.size();
-  }
-
   /** Runs a process inside a running container and waits for it. */
   ExecResult exec(String ref, ExecRequest request) {
     ContainerRecord c = runningContainer(ref);
@@ -999,11 +994,6 @@ final class ContainerService {
                     && (c.config().networkMode().equals(n.name())
                         || c.config().networkMode().equals(n.id())))
         .orElse(false);
-  }
-
-  /** Container IDs with a record. */
-  List<String> ids() {
-    return index.newestFirst().stream().map(ContainerRecord::id).toList();
   }
 
   private static void deleteDir(Path dir) {

@@ -257,11 +257,6 @@ public final class DefaultEngine implements Engine {
     return containers.execArgv(execId);
   }
 
-  /** How many exec instances the engine remembers. */
-  int execInstances() {
-    return containers.execInstances();
-  }
-
   @Override
   public List<String> launchCommand(String ref) {
     return guard("launch container " + ref, () -> containers.launch(ref));

@@ -84,9 +84,4 @@ final class ExecInstances {
   void forgetContainer(String containerId) {
     instances.values().removeIf(i -> i.containerId.equals(containerId));
   }
-
-  /** How many instances are remembered. */
-  int size() {
-    return instances.size();
-  }
 }

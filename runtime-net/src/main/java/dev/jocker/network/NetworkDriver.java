@@ -46,9 +46,6 @@ public interface NetworkDriver {
    */
   List<String> reattach(List<EndpointRecord> endpoints);
 
-  /** The host interfaces attached to the network now (a bridge's ports). */
-  List<String> ports();
-
   /** The name of the network's device on the host (its bridge), for messages. */
   String device();
 }

@@ -25,9 +25,4 @@ public record Orphans(List<String> veths, List<String> namespaces, List<Detached
     namespaces = List.copyOf(namespaces);
     detached = List.copyOf(detached);
   }
-
-  /** Whether nothing is out of place. */
-  public boolean none() {
-    return veths.isEmpty() && namespaces.isEmpty() && detached.isEmpty();
-  }
 }
