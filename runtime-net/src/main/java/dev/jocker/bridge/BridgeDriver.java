@@ -18,8 +18,10 @@ import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -271,12 +273,15 @@ public final class BridgeDriver implements NetworkDriver {
    * was deleted and created again) back on it and up; returns those it moved.
    */
   private List<String> reattachNames(List<String> hostVeths) {
-    int bridge = host.links().get(config.name()).index();
+    // One dump for all of them: the periodic check runs this for every running container.
+    Map<String, Link> links = new HashMap<>();
+    host.links().list().forEach(l -> links.put(l.name(), l));
+    Link bridge = links.get(config.name());
     List<String> moved = new ArrayList<>();
     for (String veth : hostVeths) {
-      Optional<Link> link = host.links().find(veth);
-      if (link.isPresent() && link.get().masterIndex() != bridge) {
-        host.links().setMaster(veth, bridge);
+      Link link = links.get(veth);
+      if (bridge != null && link != null && link.masterIndex() != bridge.index()) {
+        host.links().setMaster(veth, bridge.index());
         host.links().setUp(veth);
         moved.add(veth);
       }
