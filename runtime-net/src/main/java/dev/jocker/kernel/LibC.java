@@ -90,4 +90,10 @@ public interface LibC {
   int eventfd(int initval, int flags);
 
   long write(int fd, ByteBuffer buf, long count);
+
+  long read(int fd, @Out byte[] buf, long count);
+
+  int kill(int pid, int sig);
+
+  int mkfifo(String path, int mode);
 }

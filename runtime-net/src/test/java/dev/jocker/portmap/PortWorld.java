@@ -9,6 +9,8 @@ import dev.jocker.firewall.IptablesSave;
 import dev.jocker.ipam.Ipv4;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
+import dev.jocker.kernel.Sysctls;
+import dev.jocker.network.NetworkController;
 import dev.jocker.testing.Sandbox;
 import java.io.BufferedReader;
 import java.io.Closeable;
@@ -70,7 +72,6 @@ final class PortWorld implements AutoCloseable {
             BridgeConfig.of(name, bip, 1500, false, true, "DOCKER"),
             host,
             sandbox.host().path(),
-            namespaces,
             null);
     bridge.setup();
     String subnet = bridge.config().subnet().toString();
@@ -84,7 +85,12 @@ final class PortWorld implements AutoCloseable {
 
   /** A container namespace on {@code bridge} at {@code address}; hairpin on without the proxy. */
   Endpoint container(BridgeDriver bridge, String name, String address) {
-    Endpoint e = bridge.attach(name, BridgeDriver.newVethName(), Ipv4.parse(address));
+    Endpoint e;
+    try (Netns ns =
+        namespaces.create(name, p -> Sysctls.write(NetworkController.SANDBOX_SYSCTLS))) {
+      ns.links().setUp("lo");
+      e = bridge.join(ns, BridgeDriver.newVethName(), "eth0", Ipv4.parse(address), true);
+    }
     if (!userlandProxy) {
       HairpinNat.enableOnPort(host, host.links().get(e.hostVeth()).index(), e.hostVeth());
     }
