@@ -34,8 +34,8 @@ class HealIT {
     Sandbox.Namespace host = sandbox.host();
     List<String> times = new ArrayList<>();
     try (Jockerd d = new Jockerd(sandbox, dir).checkingRulesEvery(INTERVAL).start()) {
-      d.ok("run", "-d", "--name", "a", "busybox", "sh", "-c", LOOP);
-      d.ok("run", "-d", "--name", "b", "busybox", "sh", "-c", LOOP);
+      d.ok("run", "-d", "--name", "c1", "busybox", "sh", "-c", LOOP);
+      d.ok("run", "-d", "--name", "c2", "busybox", "sh", "-c", LOOP);
       String mac = mac(host);
       String rules = IptablesSave.normalise(host.run("iptables-save"));
 
@@ -95,9 +95,9 @@ class HealIT {
 
   private static void reachable(Jockerd d, Sandbox.Namespace host) {
     assertTrue(
-        d.ok("exec", "a", "ping", "-c", "1", "-W", "2", "172.17.0.3").contains(" 0% packet loss"));
+        d.ok("exec", "c1", "ping", "-c", "1", "-W", "2", "172.17.0.3").contains(" 0% packet loss"));
     assertTrue(
-        d.ok("exec", "b", "ping", "-c", "1", "-W", "2", Sandbox.INTERNET_ADDRESS)
+        d.ok("exec", "c2", "ping", "-c", "1", "-W", "2", Sandbox.INTERNET_ADDRESS)
             .contains(" 0% packet loss"));
     assertEquals(0, host.exec("ping", "-c", "1", "-W", "2", "172.17.0.2").exitCode());
   }
@@ -112,7 +112,7 @@ class HealIT {
       throws Exception {
     Sandbox.Namespace host = sandbox.host();
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
-      d.ok("run", "-d", "--name", "a", "busybox", "sh", "-c", LOOP);
+      d.ok("run", "-d", "--name", "c1", "busybox", "sh", "-c", LOOP);
       String veth = host.run("ip", "-o", "link", "show", "master", "docker0").split(": ")[1];
       veth = veth.replaceFirst("@.*", "");
       host.run("ip", "link", "set", veth, "nomaster");
@@ -120,7 +120,7 @@ class HealIT {
       assertEquals(1, doctor.exitCode(), doctor.stdout());
       assertTrue(
           flat(doctor.stdout())
-              .contains(veth + " of container a (network bridge) is not on docker0"),
+              .contains(veth + " of container c1 (network bridge) is not on docker0"),
           doctor.stdout());
 
       Sandbox.Command.run(List.of("ip", "netns", "add", "jocker-ghost"));

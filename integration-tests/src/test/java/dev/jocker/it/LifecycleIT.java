@@ -80,14 +80,46 @@ class LifecycleIT {
       assertEquals("172.17.0.3", ip(d, "c1"));
       assertTrue(d.ok("exec", "c1", "ping", "-c", "1", "172.17.0.2").contains(" 0% packet loss"));
 
-      d.ok("run", "-d", "--name", "fixed", "--ip", "172.17.0.50", "busybox", "sh", "-c", LOOP);
+      // Docker takes --ip only on a user network with a --subnet of its own.
+      d.ok("network", "create", "--subnet", "10.41.0.0/24", "fixednet");
+      d.ok(
+          "run",
+          "-d",
+          "--name",
+          "fixed",
+          "--network",
+          "fixednet",
+          "--ip",
+          "10.41.0.50",
+          "busybox",
+          "sh",
+          "-c",
+          LOOP);
       d.ok("stop", "-t", "1", "fixed");
       Jockerd.Result taken =
-          d.jocker("run", "-d", "--ip", "172.17.0.50", "busybox", "sh", "-c", LOOP);
+          d.jocker(
+              "run",
+              "-d",
+              "--network",
+              "fixednet",
+              "--ip",
+              "10.41.0.50",
+              "busybox",
+              "sh",
+              "-c",
+              LOOP);
       assertEquals(125, taken.exitCode());
-      assertTrue(taken.stderr().contains("172.17.0.50 is already in use"), taken.stderr());
+      assertTrue(taken.stderr().contains("10.41.0.50 is already in use"), taken.stderr());
       d.ok("start", "fixed");
-      assertEquals("172.17.0.50", ip(d, "fixed"), "an --ip container keeps its address");
+      assertEquals(
+          "10.41.0.50",
+          inspect(d, "fixed")
+              .get("NetworkSettings")
+              .get("Networks")
+              .get("fixednet")
+              .get("IPAddress")
+              .asText(),
+          "an --ip container keeps its address");
 
       // A /29 leaves five addresses: under the old lifetime the sixth stopped container was
       // refused.
@@ -98,14 +130,14 @@ class LifecycleIT {
         d.ok("stop", "-t", "1", "s" + i);
       }
       d.ok("rm", "-f", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "c1", "c2", "fixed");
-      d.ok("network", "rm", "small");
+      d.ok("network", "rm", "small", "fixednet");
     }
   }
 
   @Test
   void execInstancesAreForgottenOnceReadOrWhenTheirContainerStops(Sandbox sandbox) {
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
-      d.ok("run", "-d", "--name", "c", "busybox", "sh", "-c", LOOP);
+      d.ok("run", "-d", "--name", "c1", "busybox", "sh", "-c", LOOP);
       String id = execCreate(d, "[\"sh\", \"-c\", \"exit 3\"]");
       assertEquals(200, d.api("POST", "/exec/" + id + "/start", "{\"Detach\":false}").status());
       JsonNode done = d.api("GET", "/exec/" + id + "/json", null).json();
@@ -115,14 +147,14 @@ class LifecycleIT {
           404, d.api("GET", "/exec/" + id + "/json", null).status(), "forgotten once read");
 
       String never = execCreate(d, "[\"true\"]");
-      d.ok("stop", "-t", "1", "c");
+      d.ok("stop", "-t", "1", "c1");
       assertEquals(
           404, d.api("GET", "/exec/" + never + "/json", null).status(), "its container stopped");
     }
   }
 
   private static String execCreate(Jockerd d, String cmd) {
-    Jockerd.Response r = d.api("POST", "/containers/c/exec", "{\"Cmd\":" + cmd + "}");
+    Jockerd.Response r = d.api("POST", "/containers/c1/exec", "{\"Cmd\":" + cmd + "}");
     assertEquals(201, r.status(), r.body());
     return r.json().get("Id").asText();
   }
@@ -134,19 +166,19 @@ class LifecycleIT {
       Files.createDirectories(rootfs.resolve("bin"));
       Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/sh"));
       d.ok("image", "import", rootfs.toString(), "doomed");
-      d.ok("create", "--name", "c", "doomed", "/bin/sh", "-c", "sleep 100");
+      d.ok("create", "--name", "c1", "doomed", "/bin/sh", "-c", "sleep 100");
       // The image's root file system goes: the init script's mount of the root fails, before it
       // reports its PID, and the script and the shim end.
       Sandbox.Command.run(
           java.util.List.of("rm", "-rf", dir.resolve("state/images/doomed/rootfs").toString()));
       long before = System.currentTimeMillis();
-      Jockerd.Result r = d.jocker("start", "c");
+      Jockerd.Result r = d.jocker("start", "c1");
       long millis = System.currentTimeMillis() - before;
       assertEquals(1, r.exitCode(), r.stderr());
       assertTrue(r.stderr().contains("ended before it started"), r.stderr());
       assertTrue(millis < 3_000, "the failure took " + millis + " ms");
-      assertEquals("created", inspect(d, "c").get("State").get("Status").asText());
-      assertFalse(hasNetns("jocker-c"), "the failed start left no namespace");
+      assertEquals("created", inspect(d, "c1").get("State").get("Status").asText());
+      assertFalse(hasNetns("jocker-c1"), "the failed start left no namespace");
       assertEquals(0, veths(sandbox));
     }
   }

@@ -34,7 +34,7 @@ class RaceIT {
       String rules = IptablesSave.normalise(sandbox.host().run("iptables-save"));
       for (int i = 0; i < 40; i++) {
         String iteration = "iteration " + i + ": ";
-        d.ok("run", "-d", "--name", "x", "busybox", "sh", "-c", LOOP);
+        d.ok("run", "-d", "--name", "xx", "busybox", "sh", "-c", LOOP);
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
@@ -42,7 +42,7 @@ class RaceIT {
               new Thread(
                   () -> {
                     await(go);
-                    Jockerd.Result rm = d.jocker("rm", "-f", "x");
+                    Jockerd.Result rm = d.jocker("rm", "-f", "xx");
                     if (rm.exitCode() != 0 && !rm.stderr().contains("No such container: x")) {
                       failures.add(iteration + "rm -f x: " + rm.stderr().strip());
                     }
@@ -56,7 +56,7 @@ class RaceIT {
                   while (System.currentTimeMillis() < deadline) {
                     long before = System.currentTimeMillis();
                     Jockerd.Result run =
-                        d.jocker("run", "-d", "--name", "x", "busybox", "sh", "-c", LOOP);
+                        d.jocker("run", "-d", "--name", "xx", "busybox", "sh", "-c", LOOP);
                     long millis = System.currentTimeMillis() - before;
                     if (millis > 5_000) {
                       failures.add(iteration + "run -d took " + millis + " ms");
@@ -86,7 +86,7 @@ class RaceIT {
         for (String v : Invariant.violations(sandbox, d, rules)) {
           failures.add(iteration + v);
         }
-        d.jocker("rm", "-f", "x");
+        d.jocker("rm", "-f", "xx");
       }
     }
     System.out.println("RaceIT: the new x survived the removals in " + survived + " of 40");
