@@ -40,6 +40,10 @@ import java.util.Optional;
 /** Network interfaces of one namespace, over rtnetlink. */
 public final class Links {
   private static final int AF_UNSPEC = 0;
+  private static final int AF_BRIDGE = 7;
+  private static final int IFLA_PROTINFO = 12;
+  private static final int IFLA_BRPORT_MODE = 4;
+  private static final int NLA_F_NESTED = 0x8000;
   private static final String[] OPER_STATES = {
     "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"
   };
@@ -217,6 +221,20 @@ public final class Links {
   public void delete(String name) {
     MessageWriter w = request(NlMsg.RTM_DELLINK, 0).ifinfomsg(AF_UNSPEC, 0, 0, 0);
     ns.socket().execute(w.attr(IFLA_IFNAME, name), "link delete", name);
+  }
+
+  /**
+   * Equivalent to: {@code bridge link set dev NAME hairpin on|off} for a port of a bridge: frames
+   * may then leave through the port they came in by (AF_BRIDGE RTM_SETLINK, IFLA_BRPORT_MODE in a
+   * nested IFLA_PROTINFO; without the nested flag the kernel would read the byte as an STP state).
+   */
+  public void setHairpin(String name, boolean on) {
+    int index = get(name).index();
+    MessageWriter w = request(NlMsg.RTM_SETLINK, 0).ifinfomsg(AF_BRIDGE, index, 0, 0);
+    int protinfo = w.beginNested(IFLA_PROTINFO | NLA_F_NESTED);
+    w.attr(IFLA_BRPORT_MODE, new byte[] {(byte) (on ? 1 : 0)});
+    w.endNested(protinfo);
+    ns.socket().execute(w, "link set hairpin " + (on ? "on" : "off"), name);
   }
 
   /** Equivalent to: {@code ip link show NAME}. */
