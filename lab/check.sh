@@ -29,7 +29,7 @@ say "vagrant validate"
 VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_HOME="$work/vagrant.d" VAGRANT_DOTFILE_PATH="$work/dot-vagrant" \
   vagrant validate --ignore-provider
 
-export PREFIX="$work/prefix" JOCKER_HOME="$work/opt"
+export PREFIX="$work/prefix" JOCKER_HOME="$work/opt" CNI_BIN_DIR="$work/cni-bin"
 installed() {
   find "$PREFIX" "$JOCKER_HOME" -printf '%p %s %T@ %l\n' | sort
 }
