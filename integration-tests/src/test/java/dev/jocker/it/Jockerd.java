@@ -117,6 +117,11 @@ final class Jockerd implements AutoCloseable {
     }
   }
 
+  /** The daemon's API socket. */
+  Path socket() {
+    return socket;
+  }
+
   long pid() {
     return process.pid();
   }

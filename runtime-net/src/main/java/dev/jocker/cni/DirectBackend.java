@@ -1,6 +1,7 @@
 package dev.jocker.cni;
 
 import dev.jocker.bridge.BridgeDriver;
+import dev.jocker.bridge.Crashpoints;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.firewall.IptablesException;
@@ -157,6 +158,7 @@ public final class DirectBackend implements CniBackend {
       address = allocate(n, k, record);
     }
     CniState.Record written = record.apply(address);
+    Crashpoints.reach("cni-attach:recorded");
     boolean vethMade = false;
     try {
       Inet4Address ip = Ipv4.toInet(address);
@@ -178,6 +180,7 @@ public final class DirectBackend implements CniBackend {
                 + e.getMessage());
       }
       vethMade = true;
+      Crashpoints.reach("cni-attach:veth");
       host.links().setMaster(veth, bridge.index());
       host.links().setUp(veth);
       if (n.hairpin()) {
@@ -185,6 +188,7 @@ public final class DirectBackend implements CniBackend {
       }
       ns.addrs()
           .add(hostEnd.linkIndex(), ip, subnet.prefixLength(), Ipv4.toInet(subnet.broadcast()));
+      Crashpoints.reach("cni-attach:address");
       ns.links().setUp(k.ifname());
       for (RouteSpec r : a.routes()) {
         ns.routes().add(route(r, hostEnd.linkIndex()));
