@@ -371,4 +371,63 @@ class CniPluginIT {
       assertEquals(before, hostState(sandbox));
     }
   }
+
+  @Test
+  void firstOfAChainWithDebiansPortmapFirewallAndTuning(Sandbox sandbox) throws Exception {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      String before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String list =
+          "{\"cniVersion\":\"1.0.0\",\"name\":\"jnet\",\"plugins\":["
+              + "{\"type\":\"jocker\",\"bridge\":\"jk0\",\"subnet\":\"10.88.0.0/24\",\"dataDir\":\""
+              + dir.resolve("cni")
+              + "\"},"
+              + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
+              + "{\"type\":\"firewall\"},"
+              + "{\"type\":\"tuning\",\"sysctl\":{\"net.core.somaxconn\":\"512\"}}]}";
+      com.fasterxml.jackson.databind.node.ObjectNode args =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              new com.fasterxml.jackson.databind.ObjectMapper()
+                  .readTree(
+                      "{\"portMappings\":[{\"hostPort\":8080,\"containerPort\":80,"
+                          + "\"protocol\":\"tcp\"}]}");
+      String ns = netns("c1");
+      CniDriver.Result add = cni.addList(list, "c1", ns, "eth0", args);
+      assertEquals(0, add.exitCode(), add.stdout() + add.stderr());
+      JsonNode r = add.json();
+      assertEquals("10.88.0.2/24", r.at("/ips/0/address").asText());
+      assertEquals(ns, r.at("/interfaces/2/sandbox").asText());
+      String rules = sandbox.host().run("iptables-save");
+      assertTrue(rules.contains("--to-destination 10.88.0.2:80"), rules);
+      assertTrue(rules.contains("-A CNI-FORWARD -s 10.88.0.2/32 -j ACCEPT"), rules);
+      assertTrue(rules.contains("-A FORWARD -i jk0 ! -o jk0 -j ACCEPT"), rules);
+      assertEquals(
+          "512", new Sandbox.Namespace("c1").run("cat", "/proc/sys/net/core/somaxconn").strip());
+
+      // Debian's portmap (1.1.1) fails every CHECK of an IPv4-only container, looking for IPv6
+      // rules it never made (containernetworking/plugins#819): CHECK the chain without it.
+      String withoutPortmap =
+          list.replace("{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},", "");
+      CniDriver.Result check = cni.checkList(withoutPortmap, "c1", ns, "eth0", args);
+      assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+      CniDriver.Result del = cni.delList(list, "c1", ns, "eth0", args);
+      assertEquals(0, del.exitCode(), del.stdout() + del.stderr());
+      String after = sandbox.host().run("iptables-save");
+      assertFalse(after.contains("10.88.0.2") || after.contains("jk0"), after);
+      // portmap and firewall keep their own chains (CNI-HOSTPORT-*, CNI-FORWARD, CNI-ADMIN) for
+      // the next container, as they do after the reference bridge plugin: compare without them.
+      assertEquals(withoutDebianChains(before), withoutDebianChains(hostState(sandbox)));
+    }
+  }
+
+  private static String withoutDebianChains(String state) {
+    return state
+        .lines()
+        .filter(
+            l ->
+                !l.contains("CNI-HOSTPORT")
+                    && !l.contains("CNI-FORWARD")
+                    && !l.contains("CNI-ADMIN"))
+        .reduce("", (a, b) -> a + b + "\n");
+  }
 }
