@@ -430,4 +430,37 @@ class CniPluginIT {
                     && !l.contains("CNI-ADMIN"))
         .reduce("", (a, b) -> a + b + "\n");
   }
+
+  /**
+   * What README says of the reference: Debian's bridge plugin leaks its NAT chain when DEL comes
+   * after the namespace is gone, and passes CHECK with its rules flushed; jocker does neither
+   * ({@link #addCheckAndDelThroughJockerd}, {@link #checkFailsWhenRulesAddressOrInterfaceAreGone}).
+   */
+  @Test
+  void theReferenceBridgePluginLeaksWhereJockerDoesNot(Sandbox sandbox) {
+    CniDriver cni = new CniDriver(sandbox, dir, noDaemon());
+    String conf =
+        "{\"cniVersion\":\"1.0.0\",\"name\":\"ref\",\"type\":\"bridge\",\"bridge\":\"rb0\","
+            + "\"isGateway\":true,\"ipMasq\":true,\"ipam\":{\"type\":\"host-local\","
+            + "\"subnet\":\"10.66.0.0/24\",\"dataDir\":\""
+            + dir.resolve("host-local")
+            + "\"}}";
+    String ns = netns("ref1");
+    CniDriver.Result add = cni.call("bridge", "ADD", "ref1", ns, "eth0", conf);
+    assertEquals(0, add.exitCode(), add.stdout());
+    sandbox.host().run("iptables", "-t", "nat", "-F");
+    assertEquals(
+        0,
+        cni.call("bridge", "CHECK", "ref1", ns, "eth0", withPrevResult(conf, add.json()))
+            .exitCode());
+    assertEquals(0, cni.call("bridge", "DEL", "ref1", ns, "eth0", conf).exitCode());
+
+    String gone = netns("ref2");
+    assertEquals(0, cni.call("bridge", "ADD", "ref2", gone, "eth0", conf).exitCode());
+    Sandbox.Command.run(List.of("ip", "netns", "delete", "ref2"));
+    assertEquals(0, cni.call("bridge", "DEL", "ref2", gone, "eth0", conf).exitCode());
+    assertTrue(
+        sandbox.host().run("iptables-save", "-t", "nat").contains("-j MASQUERADE"),
+        "the reference's NAT chain of ref2 stays");
+  }
 }
