@@ -218,8 +218,14 @@ public final class DirectBackend implements CniBackend {
         new LeaseStore() {
           @Override
           public void insertLease(String networkId, int address, String owner) {
-            state.writeAttachment(networkId, record.apply(address));
-            state.insertLease(networkId, address, owner);
+            CniState.Record r = record.apply(address);
+            state.writeAttachment(networkId, r);
+            try {
+              state.insertLease(networkId, address, owner);
+            } catch (RuntimeException e) {
+              state.deleteAttachment(networkId, r);
+              throw e;
+            }
           }
 
           @Override
