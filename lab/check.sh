@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 say "shellcheck"
 shellcheck lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
   tools/await-jockerd tools/sandbox-jvm/bin/java tools/dockerd-sandbox tools/record-docker-goldens bench/*.sh \
-  cli/src/dist/bin/jocker cli/src/dist/bin/jockerd
+  cli/src/dist/bin/jocker cli/src/dist/bin/jockerd cli/src/dist/bin/jocker-cni-jvm
 
 say "vagrant validate"
 # No call home to HashiCorp, and no ~/.vagrant.d or .vagrant/ left behind.
