@@ -146,7 +146,7 @@ class CniPluginIT {
   }
 
   @Test
-  void checkFailsWhenRulesAddressOrInterfaceAreGone(Sandbox sandbox) {
+  void checkFailsWhenRulesRouteAddressOrInterfaceAreGone(Sandbox sandbox) {
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
       CniDriver cni = new CniDriver(sandbox, dir, d.socket());
       String conf = conf("1.0.0", "10.88.0.0/24");
@@ -161,6 +161,14 @@ class CniPluginIT {
       assertTrue(
           flushed.json().get("details").asText().contains("3 iptables rules of jk0 are missing"),
           flushed.stdout());
+
+      new Sandbox.Namespace("c1").run("ip", "route", "delete", "default");
+      assertTrue(
+          cni.call("jocker", "CHECK", "c1", ns1, "eth0", check)
+              .json()
+              .get("details")
+              .asText()
+              .contains("the route 0.0.0.0/0 via 10.88.0.1 is missing"));
 
       new Sandbox.Namespace("c1").run("ip", "addr", "flush", "dev", "eth0");
       assertTrue(
@@ -434,7 +442,8 @@ class CniPluginIT {
   /**
    * What README says of the reference: Debian's bridge plugin leaks its NAT chain when DEL comes
    * after the namespace is gone, and passes CHECK with its rules flushed; jocker does neither
-   * ({@link #addCheckAndDelThroughJockerd}, {@link #checkFailsWhenRulesAddressOrInterfaceAreGone}).
+   * ({@link #addCheckAndDelThroughJockerd}, {@link
+   * #checkFailsWhenRulesRouteAddressOrInterfaceAreGone}).
    */
   @Test
   void theReferenceBridgePluginLeaksWhereJockerDoesNot(Sandbox sandbox) {
