@@ -355,14 +355,14 @@ class CniPluginIT {
   }
 
   @Test
-  void aDelegatedIpamPluginHandsOutTheAddress(Sandbox sandbox) {
+  void aDelegatedIpamPluginHandsOutTheAddressAndHairpinModeIsSet(Sandbox sandbox) {
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
       String before = hostState(sandbox);
       CniDriver cni = new CniDriver(sandbox, dir, d.socket());
       Path hostLocal = dir.resolve("host-local");
       String conf =
           "{\"cniVersion\":\"1.0.0\",\"name\":\"jnet\",\"type\":\"jocker\",\"bridge\":\"jk0\","
-              + "\"dataDir\":\""
+              + "\"hairpinMode\":true,\"dataDir\":\""
               + dir.resolve("cni")
               + "\",\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.77.0.0/24\","
               + "\"rangeStart\":\"10.77.0.50\",\"dataDir\":\""
@@ -374,6 +374,10 @@ class CniPluginIT {
       assertEquals("10.77.0.50/24", add.json().at("/ips/0/address").asText());
       assertTrue(Files.exists(hostLocal.resolve("jnet/10.77.0.50")));
       assertTrue(new Sandbox.Namespace("c1").run("ip", "route").contains("default via 10.77.0.1"));
+      String veth = add.json().at("/interfaces/1/name").asText();
+      assertEquals(
+          "1",
+          sandbox.host().run("cat", "/sys/class/net/" + veth + "/brport/hairpin_mode").strip());
       assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
       assertFalse(Files.exists(hostLocal.resolve("jnet/10.77.0.50")));
       assertEquals(before, hostState(sandbox));
