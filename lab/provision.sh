@@ -41,9 +41,10 @@ say() {
   echo "provision: $*"
 }
 
-# Java to build and run jocker; the tools the lab looks through (ip, brctl, iptables, tcpdump).
-packages="openjdk-17-jdk-headless iproute2 iptables bridge-utils busybox-static tcpdump conntrack
-  util-linux ca-certificates"
+# Java and a C compiler (the container launcher) to build and run jocker; the tools the lab looks
+# through (ip, brctl, iptables, tcpdump).
+packages="openjdk-17-jdk-headless gcc libc6-dev iproute2 iptables bridge-utils busybox-static tcpdump
+  conntrack util-linux ca-certificates"
 
 install_packages() {
   missing=

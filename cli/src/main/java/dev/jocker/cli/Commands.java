@@ -54,6 +54,8 @@ final class Commands {
                 "Start one or more stopped containers",
                 c -> post("/containers/" + c + "/start"));
         case "stop" -> stop(args);
+        case "restart" -> restart(args);
+        case "wait" -> waitFor(args);
         case "kill" -> kill(args);
         case "rm" -> rm(args);
         case "logs" -> logs(args);
@@ -434,6 +436,58 @@ final class Commands {
     return forEach("stop", cl.getArgList(), c -> post("/containers/" + enc(c) + "/stop?t=" + t));
   }
 
+  private int restart(List<String> args) throws IOException, UsageException, DaemonError {
+    Options o = new Options();
+    o.addOption(
+        Option.builder("t")
+            .longOpt("time")
+            .hasArg()
+            .argName("int")
+            .desc("Seconds to wait for stop before killing the container (default 10)")
+            .build());
+    CommandLine cl =
+        parse(
+            "restart",
+            o,
+            args,
+            false,
+            "restart [OPTIONS] CONTAINER [CONTAINER...]",
+            "Restart one or more containers");
+    String t = cl.getOptionValue("t", "10");
+    if (!t.matches("-?\\d+")) {
+      throw new UsageException(
+          "restart", "invalid argument \"" + t + "\" for \"-t, --time\" flag: not a number");
+    }
+    return forEach(
+        "restart", cl.getArgList(), c -> post("/containers/" + enc(c) + "/restart?t=" + t));
+  }
+
+  /** Docker's wait: blocks until each container stops and prints its exit code. */
+  private int waitFor(List<String> args) throws IOException, UsageException, DaemonError {
+    CommandLine cl =
+        parse(
+            "wait",
+            new Options(),
+            args,
+            false,
+            "wait CONTAINER [CONTAINER...]",
+            "Block until one or more containers stop, then print their exit codes");
+    if (cl.getArgList().isEmpty()) {
+      throw new UsageException("wait", "\"jocker wait\" requires at least 1 argument.");
+    }
+    int status = 0;
+    for (String c : cl.getArgList()) {
+      try {
+        out.println(
+            call("POST", "/containers/" + enc(c) + "/wait", null).get("StatusCode").asInt());
+      } catch (DaemonError e) {
+        err.println("Error response from daemon: " + e.getMessage());
+        status = 1;
+      }
+    }
+    return status;
+  }
+
   private int kill(List<String> args) throws IOException, UsageException, DaemonError {
     Options o = new Options();
     o.addOption(
@@ -467,9 +521,21 @@ final class Commands {
             false,
             "rm [OPTIONS] CONTAINER [CONTAINER...]",
             "Remove one or more containers");
-    String force = cl.hasOption("f") ? "?force=1" : "";
+    boolean forced = cl.hasOption("f");
+    String force = forced ? "?force=1" : "";
     return forEach(
-        "rm", cl.getArgList(), c -> call("DELETE", "/containers/" + enc(c) + force, null));
+        "rm",
+        cl.getArgList(),
+        c -> {
+          try {
+            call("DELETE", "/containers/" + enc(c) + force, null);
+          } catch (DaemonError e) {
+            // Docker's rm -f passes over a container that does not exist, quietly.
+            if (!forced || e.status != 404) {
+              throw e;
+            }
+          }
+        });
   }
 
   private interface ContainerOp {
@@ -894,7 +960,9 @@ final class Commands {
               + ")");
       out.println("  Kernel version:   " + v.get("KernelVersion").asText());
     } catch (DaemonClient.Unreachable | DaemonError e) {
+      // As docker version: the client part, then the daemon's failure and status 1.
       err.println(e.getMessage());
+      return 1;
     }
     return 0;
   }

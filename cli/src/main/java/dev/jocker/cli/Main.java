@@ -35,6 +35,8 @@ public final class Main {
         ps          List containers
         start       Start one or more stopped containers
         stop        Stop one or more running containers
+        restart     Restart one or more containers
+        wait        Block until one or more containers stop, then print their exit codes
         kill        Kill one or more running containers
         rm          Remove one or more containers
         logs        Fetch the logs of a container

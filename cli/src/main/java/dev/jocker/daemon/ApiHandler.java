@@ -1,16 +1,15 @@
 package dev.jocker.daemon;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.cli.Version;
-import dev.jocker.container.ContainerNames;
 import dev.jocker.engine.ContainerInfo;
-import dev.jocker.engine.CreateRequest;
 import dev.jocker.engine.Engine;
 import dev.jocker.engine.EngineException;
-import dev.jocker.engine.ExecRequest;
-import dev.jocker.engine.ExecResult;
+import dev.jocker.engine.ImageInfo;
 import dev.jocker.engine.NetworkInfo;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,34 +19,52 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.ThreadContext;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.TunnelSupport;
 import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
-/** Routes the Docker Engine API v1.41 subset (with or without the {@code /v1.41} prefix). */
+/** Routes the Docker Engine API v1.41 (with or without a {@code /vX.Y} prefix). */
 final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = LogManager.getLogger(ApiHandler.class);
-  private static final Pattern VERSION_PREFIX = Pattern.compile("^/v1\\.\\d+(/.*)$");
+  private static final Pattern VERSION_PREFIX = Pattern.compile("^/v(\\d+)\\.(\\d+)(/.*)$");
   static final String API_VERSION = "1.41";
+  static final String MIN_API_VERSION = "1.12";
 
-  private record Exec(String container, ExecRequest request, boolean[] running, int[] exitCode) {}
+  /** What {@code GET /version} reports as the engine's version: Docker's for API 1.41. */
+  static final String DOCKER_VERSION = "20.10.24";
+
+  /** The largest JSON body the API reads (Docker reads any size); past it, 413. */
+  static final int MAX_BODY = 1024 * 1024;
 
   private interface Route {
     void handle(Call call) throws Exception;
@@ -59,12 +76,15 @@ final class ApiHandler extends Handler.Abstract {
   static final class Call {
     final Request request;
     final Response response;
+    final Callback callback;
     final Matcher match;
     final Fields query;
+    boolean hijacked;
 
-    Call(Request request, Response response, Matcher match) {
+    Call(Request request, Response response, Callback callback, Matcher match) {
       this.request = request;
       this.response = response;
+      this.callback = callback;
       this.match = match;
       this.query = Request.extractQueryParameters(request);
     }
@@ -78,72 +98,133 @@ final class ApiHandler extends Handler.Abstract {
       return v == null ? fallback : v;
     }
 
+    /** Docker's boolean query values: empty, 0, no, false and none are false. */
     boolean flag(String name) {
       String v = query.getValue(name);
-      return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
+      if (v == null) {
+        return false;
+      }
+      return !List.of("", "0", "no", "false", "none")
+          .contains(v.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** An integer query value in {@code [min, max]}, checked before anything is done. */
+    long integer(String name, long fallback, long min, long max) {
+      String v = query.getValue(name);
+      if (v == null || v.isEmpty()) {
+        return fallback;
+      }
+      long n;
+      try {
+        n = Long.parseLong(v);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "invalid value for " + name + ": \"" + v + "\" is not a whole number");
+      }
+      if (n < min || n > max) {
+        throw new IllegalArgumentException(
+            "invalid value for " + name + ": " + v + " is out of range [" + min + ", " + max + "]");
+      }
+      return n;
     }
   }
 
   private final Engine engine;
   private final ObjectMapper json = new ObjectMapper();
-  private final Map<String, Exec> execs = new ConcurrentHashMap<>();
   private final List<Entry> routes = new ArrayList<>();
+  private final ExecutorService streams;
+  private final Execs execs;
+  private final Events events = new Events();
+  private final Monitor monitor;
+  private final ApiMeta meta;
 
   ApiHandler(Engine engine) {
+    this(engine, null, null);
+  }
+
+  /**
+   * @param metaFile where labels are kept until the engine's records hold them (null: in memory)
+   * @param launcher how execs start (null: through nsenter, as today's runtime runs them)
+   */
+  ApiHandler(Engine engine, Path metaFile, ExecLauncher launcher) {
     this.engine = engine;
-    get("/_ping", c -> text(c, 200, "OK"));
-    route("HEAD", "/_ping", c -> text(c, 200, "OK"));
+    this.meta = new ApiMeta(metaFile);
+    AtomicInteger n = new AtomicInteger();
+    this.streams =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            5,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(null, r, "stream-" + n.incrementAndGet(), 256 * 1024);
+              t.setDaemon(true);
+              return t;
+            });
+    this.execs = new Execs(launcher == null ? new NsenterExecs(engine) : launcher, streams);
+    this.monitor = new Monitor(engine, events).start();
+    routes();
+  }
+
+  private void routes() {
+    get("/_ping", this::ping);
+    route("HEAD", "/_ping", this::ping);
     get("/version", c -> send(c, 200, version()));
     get("/info", this::info);
-    get(
-        "/containers/json",
-        c ->
-            send(
-                c,
-                200,
-                engine.containers(c.flag("all")).stream().map(DockerJson::summary).toList()));
+    get("/events", this::events);
+    get("/system/df", this::systemDf);
+    get("/containers/json", this::list);
     post("/containers/create", this::create);
-    get(
-        "/containers/([^/]+)/json",
-        c -> send(c, 200, DockerJson.inspect(engine.container(c.group(1)))));
+    post("/containers/prune", this::pruneContainers);
+    get("/containers/([^/]+)/json", c -> send(c, 200, inspect(engine.container(c.group(1)))));
     post("/containers/([^/]+)/start", this::start);
     post("/containers/([^/]+)/stop", this::stop);
-    post(
-        "/containers/([^/]+)/kill",
-        c -> {
-          engine.kill(c.group(1), c.param("signal", "KILL"));
-          empty(c, 204);
-        });
-    post(
-        "/containers/([^/]+)/wait",
-        c -> send(c, 200, Map.of("StatusCode", engine.waitForExit(c.group(1)))));
-    route(
-        "DELETE",
-        "/containers/([^/]+)",
-        c -> {
-          engine.remove(c.group(1), c.flag("force"));
-          empty(c, 204);
-        });
+    post("/containers/([^/]+)/restart", this::restart);
+    post("/containers/([^/]+)/kill", this::kill);
+    post("/containers/([^/]+)/wait", this::await);
+    post("/containers/([^/]+)/attach", this::attach);
+    post("/containers/([^/]+)/resize", this::resizeContainer);
+    post("/containers/([^/]+)/rename", c -> notYet(c, "rename", "the engine (#19)"));
+    post("/containers/([^/]+)/pause", c -> notYet(c, "pause", "the container launcher (#20)"));
+    post("/containers/([^/]+)/unpause", c -> notYet(c, "unpause", "the container launcher (#20)"));
+    get("/containers/([^/]+)/stats", c -> notYet(c, "stats", "cgroups (#20)"));
+    get("/containers/([^/]+)/top", this::top);
     get("/containers/([^/]+)/logs", this::logs);
+    route("DELETE", "/containers/([^/]+)", this::remove);
     post("/containers/([^/]+)/exec", this::execCreate);
     post("/exec/([^/]+)/start", this::execStart);
-    get("/exec/([^/]+)/json", this::execInspect);
-    get(
-        "/networks",
-        c -> send(c, 200, engine.networks().stream().map(DockerJson::network).toList()));
-    get("/networks/([^/]+)", c -> send(c, 200, DockerJson.network(engine.network(c.group(1)))));
+    post("/exec/([^/]+)/resize", this::execResize);
+    get("/exec/([^/]+)/json", c -> send(c, 200, execs.get(c.group(1)).inspect()));
+    get("/networks", this::networks);
     post("/networks/create", this::createNetwork);
+    post("/networks/prune", this::pruneNetworks);
+    get("/networks/([^/]+)", c -> send(c, 200, network(engine.network(c.group(1)))));
+    post("/networks/([^/]+)/connect", c -> notYet(c, "network connect", "service discovery (#23)"));
+    post(
+        "/networks/([^/]+)/disconnect",
+        c -> notYet(c, "network disconnect", "service discovery (#23)"));
+    route("DELETE", "/networks/([^/]+)", this::removeNetwork);
+    get("/images/json", this::images);
+    post("/images/create", this::pullImage);
+    post("/images/prune", c -> send(c, 200, mapOf("ImagesDeleted", null, "SpaceReclaimed", 0)));
+    get("/images/(.+)/json", c -> send(c, 200, DockerJson.image(engine.image(c.group(1)))));
+    get("/volumes", c -> send(c, 200, mapOf("Volumes", List.of(), "Warnings", null)));
+    post("/volumes/prune", c -> send(c, 200, mapOf("VolumesDeleted", null, "SpaceReclaimed", 0)));
+    post("/volumes/create", c -> notYet(c, "volume create", "volumes"));
+    get(
+        "/volumes/([^/]+)",
+        c -> {
+          throw new EngineException(
+              EngineException.Kind.NOT_FOUND, "get " + c.group(1) + ": no such volume");
+        });
     route(
         "DELETE",
-        "/networks/([^/]+)",
+        "/volumes/([^/]+)",
         c -> {
-          engine.removeNetwork(c.group(1));
-          empty(c, 204);
+          throw new EngineException(
+              EngineException.Kind.NOT_FOUND, "get " + c.group(1) + ": no such volume");
         });
-    get(
-        "/images/json",
-        c -> send(c, 200, engine.images().stream().map(DockerJson::imageSummary).toList()));
-    get("/images/(.+)/json", c -> send(c, 200, DockerJson.image(engine.image(c.group(1)))));
     post(
         "/jocker/images/import",
         c ->
@@ -161,11 +242,11 @@ final class ApiHandler extends Handler.Abstract {
             send(
                 c,
                 200,
-                DockerJson.inspect(engine.adopt(c.group(1), Long.parseLong(c.param("pid", "0"))))));
+                inspect(engine.adopt(c.group(1), c.integer("pid", 0, 1, Integer.MAX_VALUE)))));
     post(
         "/jocker/containers/([^/]+)/exited",
         c -> {
-          engine.reportExit(c.group(1), Integer.parseInt(c.param("code", "0")));
+          engine.reportExit(c.group(1), (int) c.integer("code", 0, 0, 255));
           empty(c, 204);
         });
     post("/jocker/exec/([^/]+)/argv", this::execArgv);
@@ -194,281 +275,229 @@ final class ApiHandler extends Handler.Abstract {
     routes.add(new Entry(method, Pattern.compile(path), r));
   }
 
+  /** Stops the API's own threads (the monitor); streams end with their connections. */
+  void close() {
+    monitor.close();
+    streams.shutdown();
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    String path = Request.getPathInContext(request);
-    Matcher prefixed = VERSION_PREFIX.matcher(path);
-    if (prefixed.matches()) {
-      path = prefixed.group(1);
-    }
+    String full = Request.getPathInContext(request);
+    String path = full;
     response.getHeaders().put("Api-Version", API_VERSION);
-    response.getHeaders().put("Server", "jocker/" + Version.VERSION);
+    response.getHeaders().put("Docker-Experimental", "false");
+    response.getHeaders().put("Ostype", "linux");
+    response.getHeaders().put("Server", "jocker/" + Version.VERSION + " (linux)");
+    Call call = null;
     try {
-      boolean pathKnown = false;
+      Matcher prefixed = VERSION_PREFIX.matcher(path);
+      if (prefixed.matches()) {
+        checkVersion(Integer.parseInt(prefixed.group(1)), Integer.parseInt(prefixed.group(2)));
+        path = prefixed.group(3);
+      }
       for (Entry e : routes) {
         Matcher m = e.path().matcher(path);
-        if (m.matches()) {
-          pathKnown = true;
-          if (e.method().equals(request.getMethod())) {
-            ThreadContext.put("request", request.getMethod() + " " + path);
-            e.route().handle(new Call(request, response, m));
-            callback.succeeded();
-            return true;
-          }
+        if (m.matches() && e.method().equals(request.getMethod())) {
+          ThreadContext.put("request", request.getMethod() + " " + path);
+          call = new Call(request, response, callback, m);
+          e.route().handle(call);
+          callback.succeeded();
+          return true;
         }
       }
-      if (pathKnown) {
-        send(
-            new Call(request, response, null),
-            405,
-            Map.of("message", "method " + request.getMethod() + " not allowed"));
-      } else {
-        send(new Call(request, response, null), 404, Map.of("message", "page not found"));
-      }
-      callback.succeeded();
+      throw new EngineException(
+          EngineException.Kind.NOT_FOUND,
+          "page not found: no route for " + request.getMethod() + " " + full);
     } catch (EngineException e) {
       LOG.info("{} {}: {}", request.getMethod(), path, e.getMessage());
-      sendQuietly(request, response, callback, e.kind().httpStatus(), e.getMessage());
+      fail(call, request, response, callback, e.kind().httpStatus(), e.getMessage());
     } catch (IllegalArgumentException e) {
-      sendQuietly(request, response, callback, 400, e.getMessage());
+      fail(call, request, response, callback, 400, e.getMessage());
+    } catch (TooLarge e) {
+      fail(call, request, response, callback, 413, e.getMessage());
+    } catch (BadMessageException e) {
+      fail(
+          call,
+          request,
+          response,
+          callback,
+          e.getCode(),
+          JsonErrors.message(e.getCode(), e.getReason()));
     } catch (EofException e) {
       // The client hung up before the answer was written: nothing went wrong on this side.
       LOG.debug("{} {}: the client closed the connection", request.getMethod(), path);
       callback.failed(e);
+    } catch (IOException e) {
+      // A body cut short or a broken chunk: the request was bad, not the daemon.
+      fail(
+          call,
+          request,
+          response,
+          callback,
+          400,
+          "cannot read the request body: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      callback.failed(e);
     } catch (Exception e) {
       LOG.error("{} {} failed", request.getMethod(), path, e);
-      sendQuietly(request, response, callback, 500, String.valueOf(e.getMessage()));
+      fail(call, request, response, callback, 500, String.valueOf(e.getMessage()));
     } finally {
       ThreadContext.clearMap();
     }
     return true;
   }
 
-  private void sendQuietly(
-      Request request, Response response, Callback callback, int status, String message) {
+  /** Docker's version middleware: 1.12 to 1.41. */
+  private static void checkVersion(int major, int minor) {
+    String v = major + "." + minor;
+    if (major < 1 || major == 1 && minor < 12) {
+      throw new IllegalArgumentException(
+          "client version "
+              + v
+              + " is too old. Minimum supported API version is "
+              + MIN_API_VERSION
+              + ", please upgrade your client to a newer version");
+    }
+    if (major > 1 || minor > 41) {
+      throw new IllegalArgumentException(
+          "client version " + v + " is too new. Maximum supported API version is " + API_VERSION);
+    }
+  }
+
+  private void fail(
+      Call call,
+      Request request,
+      Response response,
+      Callback callback,
+      int status,
+      String message) {
+    if (call != null && (call.hijacked || response.isCommitted())) {
+      // The answer has started (a stream): the error can only end the connection.
+      callback.failed(new IOException(message));
+      return;
+    }
     try {
-      send(new Call(request, response, null), status, Map.of("message", message));
-      callback.succeeded();
-    } catch (Exception e) {
+      byte[] bytes = JsonErrors.body(message == null ? "error" : message);
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+      response.write(true, ByteBuffer.wrap(bytes), callback);
+    } catch (RuntimeException e) {
       callback.failed(e);
     }
   }
 
-  /** Docker's {@code POST /networks/create}: Name, and IPAM.Config[0] Subnet, Gateway, IPRange. */
-  private void createNetwork(Call c) throws IOException {
-    JsonNode body = json.readTree(Content.Source.asString(c.request, StandardCharsets.UTF_8));
-    if (body == null || !body.hasNonNull("Name")) {
-      throw new EngineException(EngineException.Kind.INVALID, "network name is required");
+  // ---------------------------------------------------------------- bodies
+
+  /** A body past {@link #MAX_BODY}. */
+  private static final class TooLarge extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message);
     }
-    String driver = body.path("Driver").asText("bridge");
-    if (!driver.isEmpty() && !driver.equals("bridge")) {
-      throw new EngineException(
-          EngineException.Kind.INVALID, "driver " + driver + " is not supported: use bridge");
-    }
-    JsonNode ipam = body.path("IPAM").path("Config").path(0);
-    NetworkInfo n =
-        engine.createNetwork(
-            body.get("Name").asText(),
-            ipam.path("Subnet").asText(null),
-            ipam.path("Gateway").asText(null),
-            ipam.path("IPRange").asText(null));
-    send(c, 201, Map.of("Id", n.id(), "Warning", ""));
   }
 
-  private void create(Call c) throws IOException {
-    JsonNode body = json.readTree(Content.Source.asString(c.request, StandardCharsets.UTF_8));
-    if (body == null || !body.hasNonNull("Image")) {
-      throw new EngineException(
-          EngineException.Kind.INVALID, "Config cannot be empty in order to create a container");
+  /**
+   * The request body, at most {@link #MAX_BODY} bytes: a larger declared length is refused before a
+   * byte is read, a longer chunked body as soon as it passes the limit.
+   */
+  private static byte[] bodyBytes(Call c) throws IOException, TooLarge {
+    long declared = c.request.getLength();
+    if (declared > MAX_BODY) {
+      throw new TooLarge(
+          "request body of " + declared + " bytes is larger than the limit of " + MAX_BODY);
     }
-    JsonNode host = body.path("HostConfig");
-    String network = host.path("NetworkMode").asText("");
-    String ip = null;
-    JsonNode endpoints = body.path("NetworkingConfig").path("EndpointsConfig");
-    if (endpoints.isObject() && endpoints.fields().hasNext()) {
-      ip = endpoints.fields().next().getValue().path("IPAMConfig").path("IPv4Address").asText(null);
-    }
-    CreateRequest request =
-        new CreateRequest(
-            c.param("name", null),
-            body.get("Image").asText(),
-            strings(body.path("Cmd")),
-            strings(body.path("Env")),
-            network.isEmpty() || network.equals("default") ? null : network,
-            ip,
-            body.path("Hostname").asText(null),
-            body.path("Tty").asBoolean(false),
-            body.path("OpenStdin").asBoolean(false),
-            host.path("AutoRemove").asBoolean(false));
-    ContainerInfo info = engine.create(request);
-    ThreadContext.put("container", info.name());
-    send(c, 201, Map.of("Id", info.id(), "Warnings", List.of()));
-  }
-
-  private void start(Call c) throws IOException {
-    ContainerInfo before = engine.container(c.group(1));
-    if (before.state().running()) {
-      empty(c, 304);
-      return;
-    }
-    engine.start(c.group(1));
-    empty(c, 204);
-  }
-
-  private void stop(Call c) throws IOException {
-    ContainerInfo before = engine.container(c.group(1));
-    if (!before.state().running()) {
-      empty(c, 304);
-      return;
-    }
-    engine.stop(c.group(1), Duration.ofSeconds(Long.parseLong(c.param("t", "10"))));
-    empty(c, 204);
-  }
-
-  private void logs(Call c) throws Exception {
-    ContainerInfo info = engine.container(c.group(1));
-    Path file = Path.of(info.logPath());
-    boolean follow = c.flag("follow");
-    c.response.setStatus(200);
-    c.response
-        .getHeaders()
-        .put(
-            HttpHeader.CONTENT_TYPE,
-            info.tty()
-                ? "application/vnd.docker.raw-stream"
-                : "application/vnd.docker.multiplexed-stream");
-    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
-      long offset = 0;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (InputStream in = Content.Source.asInputStream(c.request)) {
       byte[] buf = new byte[8192];
-      while (true) {
-        if (Files.exists(file)) {
-          try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(Math.min(offset, Files.size(file)));
-            int n;
-            while ((n = in.read(buf)) > 0) {
-              frame(out, 1, buf, n, info.tty());
-              offset += n;
-            }
-          }
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        out.write(buf, 0, n);
+        if (out.size() > MAX_BODY) {
+          throw new TooLarge("request body is larger than the limit of " + MAX_BODY + " bytes");
         }
-        out.flush();
-        if (!follow) {
-          break;
-        }
-        ContainerInfo now;
-        try {
-          now = engine.container(info.id());
-        } catch (EngineException gone) {
-          break;
-        }
-        if (!now.state().running() && Files.size(file) <= offset) {
-          break;
-        }
-        Thread.sleep(100);
       }
     }
+    return out.toByteArray();
   }
 
-  /** Docker's stream framing: stream byte, three zero bytes, big-endian length, payload. */
-  static void frame(OutputStream out, int stream, byte[] data, int length, boolean raw)
-      throws IOException {
-    if (!raw) {
-      out.write(
-          new byte[] {
-            (byte) stream,
-            0,
-            0,
-            0,
-            (byte) (length >>> 24),
-            (byte) (length >>> 16),
-            (byte) (length >>> 8),
-            (byte) length
-          });
+  /**
+   * The JSON body, or null when there is none. A Content-Type other than JSON is Docker's 400, as
+   * is text that is not JSON.
+   */
+  private JsonNode jsonBody(Call c) throws IOException, TooLarge {
+    String type = c.request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    byte[] bytes = bodyBytes(c);
+    if (bytes.length == 0) {
+      return null;
     }
-    out.write(data, 0, length);
+    if (type != null
+        && !type.toLowerCase(java.util.Locale.ROOT).strip().startsWith("application/json")) {
+      throw new IllegalArgumentException(
+          "Content-Type specified (" + type + ") must be 'application/json'");
+    }
+    try {
+      return json.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+    }
   }
 
-  private void execCreate(Call c) throws IOException {
-    JsonNode body = json.readTree(Content.Source.asString(c.request, StandardCharsets.UTF_8));
-    List<String> cmd = strings(body.path("Cmd"));
-    if (cmd.isEmpty()) {
-      throw new EngineException(EngineException.Kind.INVALID, "No exec command specified");
-    }
-    ContainerInfo info = engine.container(c.group(1));
-    if (!info.state().running()) {
-      throw new EngineException(
-          EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
-    }
-    String id = ContainerNames.newId();
-    execs.put(
-        id,
-        new Exec(
-            info.id(),
-            new ExecRequest(cmd, strings(body.path("Env")), body.path("Tty").asBoolean(false)),
-            new boolean[1],
-            new int[1]));
-    send(c, 201, Map.of("Id", id));
-  }
+  // ---------------------------------------------------------------- system
 
-  private Exec exec(String id) {
-    Exec e = execs.get(id);
-    if (e == null) {
-      throw EngineException.notFound("exec instance", id);
-    }
-    return e;
-  }
-
-  private void execStart(Call c) throws IOException {
-    Exec e = exec(c.group(1));
-    JsonNode body = json.readTree(Content.Source.asString(c.request, StandardCharsets.UTF_8));
-    boolean detach = body != null && body.path("Detach").asBoolean(false);
-    if (detach) {
-      e.running()[0] = true;
-      Thread worker = new Thread(() -> runExec(e), "exec-" + c.group(1).substring(0, 12));
-      worker.setDaemon(true);
-      worker.start();
+  private void ping(Call c) throws IOException {
+    c.response.getHeaders().put("Cache-Control", "no-cache, no-store, must-revalidate");
+    c.response.getHeaders().put("Pragma", "no-cache");
+    if (c.request.getMethod().equals("HEAD")) {
+      c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
       empty(c, 200);
       return;
     }
-    e.running()[0] = true;
-    ExecResult r = runExec(e);
-    c.response.setStatus(200);
-    c.response
-        .getHeaders()
-        .put(HttpHeader.CONTENT_TYPE, "application/vnd.docker.multiplexed-stream");
-    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
-      if (r.stdout().length > 0) {
-        frame(out, 1, r.stdout(), r.stdout().length, e.request().tty());
-      }
-      if (r.stderr().length > 0) {
-        frame(out, 2, r.stderr(), r.stderr().length, e.request().tty());
-      }
-    }
+    text(c, 200, "OK");
   }
 
-  private ExecResult runExec(Exec e) {
-    try {
-      ExecResult r = engine.exec(e.container(), e.request());
-      e.exitCode()[0] = r.exitCode();
-      return r;
-    } finally {
-      e.running()[0] = false;
-    }
-  }
-
-  private void execInspect(Call c) throws IOException {
-    Exec e = exec(c.group(1));
+  private static Map<String, Object> version() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("ApiVersion", API_VERSION);
+    details.put("Arch", arch());
+    details.put("BuildTime", "");
+    details.put("Experimental", "false");
+    details.put("GitCommit", "");
+    details.put("GoVersion", "java" + System.getProperty("java.version"));
+    details.put("KernelVersion", System.getProperty("os.version"));
+    details.put("MinAPIVersion", MIN_API_VERSION);
+    details.put("Os", "linux");
+    Map<String, Object> engineComponent = new LinkedHashMap<>();
+    engineComponent.put("Name", "Engine");
+    engineComponent.put("Version", DOCKER_VERSION);
+    engineComponent.put("Details", details);
+    Map<String, Object> jockerComponent = new LinkedHashMap<>();
+    jockerComponent.put("Name", "jocker");
+    jockerComponent.put("Version", Version.VERSION);
+    jockerComponent.put("Details", Map.of());
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("ID", c.group(1));
-    m.put("Running", e.running()[0]);
-    m.put("ExitCode", e.exitCode()[0]);
-    m.put("ContainerID", e.container());
-    send(c, 200, m);
+    m.put("Platform", Map.of("Name", "jocker"));
+    m.put("Components", List.of(engineComponent, jockerComponent));
+    m.put("Version", DOCKER_VERSION);
+    m.put("ApiVersion", API_VERSION);
+    m.put("MinAPIVersion", MIN_API_VERSION);
+    m.put("GitCommit", "");
+    m.put("GoVersion", "java" + System.getProperty("java.version"));
+    m.put("Os", "linux");
+    m.put("Arch", arch());
+    m.put("KernelVersion", System.getProperty("os.version"));
+    m.put("BuildTime", "");
+    m.put("JockerVersion", Version.VERSION);
+    return m;
   }
 
-  private void execArgv(Call c) throws IOException {
-    Exec e = exec(c.group(1));
-    send(c, 200, Map.of("Argv", engine.execCommand(e.container(), e.request())));
+  private static String arch() {
+    String a = System.getProperty("os.arch");
+    return a.equals("x86_64") ? "amd64" : a.equals("aarch64") ? "arm64" : a;
   }
 
   private void info(Call c) throws IOException {
@@ -491,8 +520,23 @@ final class ApiHandler extends Handler.Abstract {
         "MemTotal",
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getTotalMemorySize());
-    m.put("ServerVersion", Version.VERSION);
+    m.put("ServerVersion", DOCKER_VERSION);
+    m.put("JockerVersion", Version.VERSION);
     m.put("Name", hostname());
+    m.put("Labels", List.of());
+    m.put("ExperimentalBuild", false);
+    m.put("LoggingDriver", "json-file");
+    m.put("CgroupDriver", "none");
+    m.put("CgroupVersion", "2");
+    m.put(
+        "Plugins",
+        Map.of(
+            "Volume",
+            List.of(),
+            "Network",
+            List.of("bridge", "host", "null"),
+            "Log",
+            List.of("json-file")));
     m.put("DefaultBridge", i.bridge());
     m.put("IPTables", i.iptables());
     m.put("IPForward", i.ipForward());
@@ -507,28 +551,960 @@ final class ApiHandler extends Handler.Abstract {
     }
   }
 
-  private static Map<String, Object> version() {
+  private void systemDf(Call c) throws IOException {
+    List<ContainerInfo> containers = engine.containers(true);
+    List<Object> images = new ArrayList<>();
+    long layers = 0;
+    for (ImageInfo i : engine.images()) {
+      Map<String, Object> m = DockerJson.imageSummary(i);
+      m.put("Containers", containers.stream().filter(x -> x.imageId().equals(i.id())).count());
+      images.add(m);
+      layers += i.size();
+    }
+    List<Object> list = new ArrayList<>();
+    for (ContainerInfo x : containers) {
+      Map<String, Object> m = summary(x);
+      m.put("SizeRw", 0);
+      m.put("SizeRootFs", 0);
+      list.add(m);
+    }
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("Platform", Map.of("Name", "jocker"));
-    m.put("Version", Version.VERSION);
-    m.put("ApiVersion", API_VERSION);
-    m.put("MinAPIVersion", "1.12");
-    m.put("GitCommit", "");
-    m.put("GoVersion", "java" + System.getProperty("java.version"));
-    m.put("Os", "linux");
-    m.put("Arch", System.getProperty("os.arch"));
-    m.put("KernelVersion", System.getProperty("os.version"));
+    m.put("LayersSize", layers);
+    m.put("Images", images);
+    m.put("Containers", list);
+    m.put("Volumes", List.of());
+    m.put("BuildCache", List.of());
+    m.put("BuilderSize", 0);
+    send(c, 200, m);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * {@code GET /events}: the kept events from {@code since}, then live ones until {@code until}
+   * (streamed, a JSON object a line, headers sent at once); with an {@code until} in the past, only
+   * the kept ones.
+   */
+  private void events(Call c) throws Exception {
+    Filters filters = Filters.parse(c.param("filters", null), Events.FILTERS);
+    long now = nowNano();
+    long since =
+        c.query.getValue("since") == null ? now : Timestamps.nanos(c.param("since", ""), "since");
+    long until =
+        c.query.getValue("until") == null
+            ? Long.MAX_VALUE
+            : Timestamps.nanos(c.param("until", ""), "until");
+    if (since > until) {
+      throw new IllegalArgumentException("since must not be after until");
+    }
+    c.response.setStatus(200);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    flushHeaders(c);
+    try (Events.Subscription live = until > now ? events.subscribe() : null) {
+      OutputStream out = Content.Sink.asOutputStream(c.response);
+      for (Events.Event e : events.replay(since, until, live)) {
+        if (e.matches(filters)) {
+          writeLine(out, e.json());
+        }
+      }
+      if (live != null) {
+        while (true) {
+          long wait = until == Long.MAX_VALUE ? 1000 : Math.max(1, (until - nowNano()) / 1_000_000);
+          Events.Event e = live.queue.poll(Math.min(wait, 1000), TimeUnit.MILLISECONDS);
+          if (nowNano() > until) {
+            break;
+          }
+          if (e != null && e.matches(filters)) {
+            writeLine(out, e.json());
+          }
+        }
+      }
+      out.close();
+    }
+  }
+
+  private void writeLine(OutputStream out, Object value) throws IOException {
+    byte[] v = json.writeValueAsBytes(value);
+    byte[] line = Arrays.copyOf(v, v.length + 1);
+    line[v.length] = '\n';
+    out.write(line);
+    out.flush();
+  }
+
+  private static long nowNano() {
+    Instant t = Instant.now();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  private Map<String, Object> summary(ContainerInfo c) {
+    Map<String, Object> m = DockerJson.summary(c);
+    m.put("Labels", meta.containerLabels(c.id()));
     return m;
   }
 
-  private static List<String> strings(JsonNode node) {
-    List<String> out = new ArrayList<>();
-    if (node.isArray()) {
-      node.forEach(n -> out.add(n.asText()));
-    } else if (node.isTextual()) {
-      out.add(node.asText());
+  private Map<String, Object> inspect(ContainerInfo c) {
+    Map<String, Object> m = DockerJson.inspect(c);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> config = (Map<String, Object>) m.get("Config");
+    config.put("Labels", meta.containerLabels(c.id()));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> host = (Map<String, Object>) m.get("HostConfig");
+    host.put("AutoRemove", c.autoRemove() || monitor.autoRemoves(c.id()));
+    return m;
+  }
+
+  private void list(Call c) throws IOException {
+    Filters filters = Filters.parse(c.param("filters", null), ContainerFilter.KEYS);
+    long limit = c.integer("limit", -1, -1, Integer.MAX_VALUE);
+    boolean all = c.flag("all") || limit > 0;
+    List<ContainerInfo> containers = engine.containers(true);
+    ContainerFilter f = new ContainerFilter(filters, containers, meta::containerLabels);
+    List<Object> out = new ArrayList<>();
+    for (ContainerInfo x : containers) {
+      if (!all && !x.state().running() && !f.impliesAll()) {
+        continue;
+      }
+      if (f.matches(x)) {
+        if (limit > 0 && out.size() >= limit) {
+          break;
+        }
+        out.add(summary(x));
+      }
+    }
+    send(c, 200, out);
+  }
+
+  private void create(Call c) throws IOException, TooLarge {
+    String name = c.query.getValue("name");
+    CreateBody body = CreateBody.parse(jsonBody(c), name);
+    checkStaticIp(body);
+    ContainerInfo info = engine.create(body.request());
+    ThreadContext.put("container", info.name());
+    meta.containerLabels(info.id(), body.labels());
+    if (body.autoRemove()) {
+      monitor.removeOnExit(info.id());
+    }
+    monitor.poll();
+    send(c, 201, mapOf("Id", info.id(), "Warnings", List.of()));
+  }
+
+  /** Docker's 400s for {@code --ip} where the network does not allow a chosen address. */
+  private void checkStaticIp(CreateBody body) {
+    if (body.request().ipv4() == null) {
+      return;
+    }
+    String network = body.network();
+    if (network.equals("bridge") || network.equals("host") || network.equals("none")) {
+      throw new IllegalArgumentException(
+          "user specified IP address is supported on user defined networks only");
+    }
+    NetworkInfo n = engine.network(network);
+    ApiMeta.Network m = meta.network(n.id());
+    if (m != null && !m.userSubnet()) {
+      throw new IllegalArgumentException(
+          "user specified IP address is supported only when connecting to networks with user"
+              + " configured subnets");
+    }
+  }
+
+  private void start(Call c) throws IOException {
+    ContainerInfo before = engine.container(c.group(1));
+    if (before.state().running()) {
+      empty(c, 304);
+      return;
+    }
+    engine.start(c.group(1));
+    monitor.poll();
+    empty(c, 204);
+  }
+
+  /** Docker's {@code t}: seconds before SIGKILL, -1 to wait for ever. */
+  private static Duration stopTimeout(Call c) {
+    long t = c.integer("t", 10, -1, Integer.MAX_VALUE);
+    return Duration.ofSeconds(t < 0 ? Integer.MAX_VALUE : t);
+  }
+
+  private void stop(Call c) throws IOException {
+    Duration timeout = stopTimeout(c);
+    ContainerInfo before = engine.container(c.group(1));
+    if (!before.state().running()) {
+      empty(c, 304);
+      return;
+    }
+    events.container("kill", before, Map.of("signal", "15"));
+    engine.stop(c.group(1), timeout);
+    monitor.poll();
+    events.container("stop", before, Map.of());
+    empty(c, 204);
+  }
+
+  private void restart(Call c) throws IOException {
+    Duration timeout = stopTimeout(c);
+    ContainerInfo before = engine.container(c.group(1));
+    if (before.state().running()) {
+      events.container("kill", before, Map.of("signal", "15"));
+      engine.stop(before.id(), timeout);
+      monitor.poll();
+      events.container("stop", before, Map.of());
+    }
+    engine.start(before.id());
+    monitor.poll();
+    events.container("restart", before, Map.of());
+    empty(c, 204);
+  }
+
+  /** A signal as {@code docker kill -s} takes it: a name with or without SIG, or 1 to 64. */
+  private static final Pattern SIGNAL = Pattern.compile("(?i)(SIG)?[A-Z][A-Z0-9+-]*|[0-9]{1,2}");
+
+  /**
+   * Kill: Docker's 409 on a container that is not running; with SIGKILL the answer waits until the
+   * exit is recorded (up to 10 s), so a second kill is the 409 again.
+   */
+  private void kill(Call c) throws Exception {
+    String signal = c.param("signal", "KILL");
+    if (signal.isEmpty()) {
+      signal = "KILL";
+    }
+    if (!SIGNAL.matcher(signal).matches()
+        || signal.chars().allMatch(Character::isDigit)
+            && (Integer.parseInt(signal) < 1 || Integer.parseInt(signal) > 64)) {
+      throw new IllegalArgumentException("Invalid signal: " + signal);
+    }
+    String ref = c.group(1);
+    ContainerInfo before = engine.container(ref);
+    if (!before.state().running()) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT,
+          "Cannot kill container: " + ref + ": Container " + before.id() + " is not running");
+    }
+    engine.kill(before.id(), signal);
+    events.container("kill", before, Map.of("signal", signal));
+    String s = signal.toUpperCase(java.util.Locale.ROOT);
+    if (s.equals("KILL") || s.equals("SIGKILL") || s.equals("9")) {
+      long deadline = System.currentTimeMillis() + 10_000;
+      monitor.await(
+          before.id(), Monitor.Condition.NOT_RUNNING, () -> System.currentTimeMillis() > deadline);
+    }
+    empty(c, 204);
+  }
+
+  private void remove(Call c) throws IOException {
+    ContainerInfo before = engine.container(c.group(1));
+    engine.remove(c.group(1), c.flag("force"));
+    execs.forgetContainer(before.id());
+    monitor.poll();
+    empty(c, 204);
+  }
+
+  /**
+   * {@code POST /containers/{id}/wait}: the 200 and its headers go out at once (the CLI sends
+   * {@code start} only after them), the body when the condition holds.
+   */
+  private void await(Call c) throws Exception {
+    Monitor.Condition condition = Monitor.Condition.parse(c.query.getValue("condition"));
+    String id = engine.container(c.group(1)).id();
+    c.response.setStatus(200);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    flushHeaders(c);
+    EndPoint endPoint = endPoint(c);
+    int code = monitor.await(id, condition, () -> endPoint != null && !endPoint.isOpen());
+    if (code < 0) {
+      return;
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("Error", null);
+    body.put("StatusCode", code);
+    byte[] v = json.writeValueAsBytes(body);
+    byte[] line = Arrays.copyOf(v, v.length + 1);
+    line[v.length] = '\n';
+    writeLast(c, line);
+  }
+
+  private static EndPoint endPoint(Call c) {
+    TunnelSupport t = c.request.getTunnelSupport();
+    return t == null ? null : t.getEndPoint();
+  }
+
+  /**
+   * {@code POST /containers/{id}/attach}: the container's output of its current or next run, as its
+   * log receives it ({@code logs=1}: from the start of the log first), until that run ends. The
+   * container's stdin is not yet open to the API: the client's input is read and dropped.
+   */
+  private void attach(Call c) throws Exception {
+    ContainerInfo info = engine.container(c.group(1));
+    boolean logs = c.flag("logs");
+    boolean stream = c.flag("stream");
+    boolean stdout = c.flag("stdout");
+    boolean stderr = c.flag("stderr");
+    boolean raw = info.tty();
+    ContainerLogs.Cursor cursor = ContainerLogs.open(Path.of(info.logPath()), !logs);
+    monitor.poll();
+    ContainerInfo first = monitor.current(info.id());
+    Instant firstExit = first == null ? null : first.state().finishedAt();
+    hijack(
+        c,
+        false,
+        client -> {
+          try (cursor) {
+            streams.execute(() -> discard(client.in()));
+            OutputStream out = client.out();
+            copyLog(cursor, out, raw, stdout, stderr);
+            if (stream) {
+              while (true) {
+                ContainerInfo now = monitor.current(info.id());
+                boolean ended =
+                    now == null
+                        || !now.state().running()
+                            && !java.util.Objects.equals(now.state().finishedAt(), firstExit);
+                copyLog(cursor, out, raw, stdout, stderr);
+                if (ended) {
+                  copyLog(cursor, out, raw, stdout, stderr);
+                  break;
+                }
+                Thread.sleep(10);
+              }
+            }
+          } catch (IOException | InterruptedException e) {
+            LOG.debug("attach {}: {}", info.name(), e.getMessage());
+          } finally {
+            client.close();
+          }
+        });
+    events.container("attach", info, Map.of());
+  }
+
+  private static void copyLog(
+      ContainerLogs.Cursor cursor, OutputStream out, boolean raw, boolean stdout, boolean stderr)
+      throws IOException {
+    for (ContainerLogs.Entry e = cursor.next(); e != null; e = cursor.next()) {
+      if (e.stream() == StdCopy.STDOUT ? stdout : stderr) {
+        StdCopy.write(out, e.stream(), e.bytes(), e.bytes().length, raw);
+      }
+    }
+  }
+
+  private static void discard(InputStream in) {
+    try {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException gone) {
+      // The connection ended.
+    }
+  }
+
+  private void resizeContainer(Call c) throws IOException {
+    int h = (int) c.integer("h", -1, 0, 65535);
+    int w = (int) c.integer("w", -1, 0, 65535);
+    if (h < 0 || w < 0) {
+      throw new IllegalArgumentException("resize needs h and w (whole numbers)");
+    }
+    ContainerInfo info = engine.container(c.group(1));
+    if (!info.state().running()) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
+    }
+    // The container's terminal belongs to the container launcher (#20): until then a container
+    // started through the API has none, and the size is Docker's no-op for a container without.
+    empty(c, 200);
+  }
+
+  private void top(Call c) throws Exception {
+    String psArgs = c.param("ps_args", "-ef");
+    if (!psArgs.matches("[a-zA-Z0-9 ,=_-]*")) {
+      throw new IllegalArgumentException("invalid ps_args: " + psArgs);
+    }
+    ContainerInfo info = engine.container(c.group(1));
+    if (!info.state().running()) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
+    }
+    send(c, 200, Top.of(info.state().pid(), psArgs));
+  }
+
+  private void pruneContainers(Call c) throws IOException {
+    Filters filters =
+        Filters.parse(c.param("filters", null), Filters.keys("until", "label", "label!"));
+    long until =
+        filters.has("until")
+            ? Timestamps.nanos(filters.get("until").iterator().next(), "until")
+            : Long.MAX_VALUE;
+    List<String> deleted = new ArrayList<>();
+    for (ContainerInfo x : engine.containers(true)) {
+      long created = x.created().getEpochSecond() * 1_000_000_000L + x.created().getNano();
+      Map<String, String> labels = meta.containerLabels(x.id());
+      if (x.state().running()
+          || created > until
+          || !filters.labels("label", labels)
+          || filters.has("label!")
+              && !filters.get("label!").isEmpty()
+              && notLabels(filters, labels)) {
+        continue;
+      }
+      engine.remove(x.id(), false);
+      execs.forgetContainer(x.id());
+      deleted.add(x.id());
+    }
+    monitor.poll();
+    send(
+        c,
+        200,
+        mapOf("ContainersDeleted", deleted.isEmpty() ? null : deleted, "SpaceReclaimed", 0));
+  }
+
+  /** {@code label!}: true when one of the given labels is present (so the container is kept). */
+  private static boolean notLabels(Filters filters, Map<String, String> labels) {
+    for (String want : filters.get("label!")) {
+      int eq = want.indexOf('=');
+      if (eq < 0
+          ? labels.containsKey(want)
+          : want.substring(eq + 1).equals(labels.get(want.substring(0, eq)))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- logs
+
+  private void logs(Call c) throws Exception {
+    boolean stdout = c.flag("stdout");
+    boolean stderr = c.flag("stderr");
+    if (!stdout && !stderr) {
+      throw new IllegalArgumentException("Bad parameters: you must choose at least one stream");
+    }
+    boolean follow = c.flag("follow");
+    boolean timestamps = c.flag("timestamps");
+    String tailText = c.param("tail", "all");
+    int tail;
+    try {
+      tail = tailText.equals("all") || tailText.isEmpty() ? -1 : Integer.parseInt(tailText);
+    } catch (NumberFormatException e) {
+      // Docker reads a tail that is not a number as "all".
+      tail = -1;
+    }
+    long since =
+        c.param("since", "").isEmpty() ? 0 : Timestamps.nanos(c.param("since", ""), "since");
+    long until =
+        c.param("until", "").isEmpty()
+            ? Long.MAX_VALUE
+            : Timestamps.nanos(c.param("until", ""), "until");
+    ContainerInfo info = engine.container(c.group(1));
+    boolean raw = info.tty();
+    ContainerLogs.Cursor cursor = ContainerLogs.open(Path.of(info.logPath()), false);
+    if (!cursor.timed() && (timestamps || since > 0 || until != Long.MAX_VALUE)) {
+      cursor.close();
+      throw new IllegalArgumentException(
+          (timestamps ? "--timestamps" : since > 0 ? "--since" : "--until")
+              + " needs the time of each line, which this container's log does not record (its"
+              + " process was started before the json-file log)");
+    }
+    c.response.setStatus(200);
+    c.response
+        .getHeaders()
+        .put(
+            HttpHeader.CONTENT_TYPE,
+            raw
+                ? "application/vnd.docker.raw-stream"
+                : "application/vnd.docker.multiplexed-stream");
+    flushHeaders(c);
+    try (cursor;
+        OutputStream out = Content.Sink.asOutputStream(c.response)) {
+      LogWriter writer = new LogWriter(out, raw, stdout, stderr, timestamps, since, until);
+      List<ContainerLogs.Entry> kept = List.of();
+      if (tail >= 0) {
+        java.util.ArrayDeque<ContainerLogs.Entry> last = new java.util.ArrayDeque<>();
+        for (ContainerLogs.Entry e = cursor.next(); e != null; e = cursor.next()) {
+          if (writer.selects(e)) {
+            for (ContainerLogs.Entry line : cursor.timed() ? List.of(e) : lines(e)) {
+              last.addLast(line);
+              if (last.size() > tail) {
+                last.removeFirst();
+              }
+            }
+          }
+        }
+        kept = new ArrayList<>(last);
+      }
+      for (ContainerLogs.Entry e : kept) {
+        writer.write(e);
+      }
+      if (tail < 0) {
+        for (ContainerLogs.Entry e = cursor.next(); e != null; e = cursor.next()) {
+          writer.write(e);
+        }
+      }
+      out.flush();
+      while (follow) {
+        ContainerInfo now = monitor.current(info.id());
+        boolean ended = now == null || !now.state().running();
+        for (ContainerLogs.Entry e = cursor.next(); e != null; e = cursor.next()) {
+          writer.write(e);
+        }
+        out.flush();
+        if (ended || nowNano() > until) {
+          break;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** A plain log's chunk cut into lines, for {@code tail}. */
+  private static List<ContainerLogs.Entry> lines(ContainerLogs.Entry e) {
+    List<ContainerLogs.Entry> out = new ArrayList<>();
+    byte[] b = e.bytes();
+    int start = 0;
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == '\n') {
+        out.add(new ContainerLogs.Entry(e.stream(), e.time(), Arrays.copyOfRange(b, start, i + 1)));
+        start = i + 1;
+      }
+    }
+    if (start < b.length) {
+      out.add(
+          new ContainerLogs.Entry(e.stream(), e.time(), Arrays.copyOfRange(b, start, b.length)));
     }
     return out;
+  }
+
+  /** Writes log entries as Docker's logs endpoint does: filtered, framed, with times if asked. */
+  private record LogWriter(
+      OutputStream out,
+      boolean raw,
+      boolean stdout,
+      boolean stderr,
+      boolean timestamps,
+      long since,
+      long until) {
+    boolean selects(ContainerLogs.Entry e) {
+      if (!(e.stream() == StdCopy.STDOUT ? stdout : stderr)) {
+        return false;
+      }
+      if (e.time() == null) {
+        return true;
+      }
+      long t = e.time().getEpochSecond() * 1_000_000_000L + e.time().getNano();
+      return t >= since && t <= until;
+    }
+
+    void write(ContainerLogs.Entry e) throws IOException {
+      if (!selects(e)) {
+        return;
+      }
+      byte[] data = e.bytes();
+      if (timestamps && e.time() != null) {
+        byte[] prefix = (Timestamps.rfc3339Nano(e.time()) + " ").getBytes(StandardCharsets.UTF_8);
+        byte[] both = Arrays.copyOf(prefix, prefix.length + data.length);
+        System.arraycopy(data, 0, both, prefix.length, data.length);
+        data = both;
+      }
+      StdCopy.write(out, e.stream(), data, data.length, raw);
+    }
+  }
+
+  // ---------------------------------------------------------------- exec
+
+  private void execCreate(Call c) throws IOException, TooLarge {
+    JsonNode body = Bodies.object(jsonBody(c), "the exec configuration");
+    List<String> cmd = Bodies.strSlice(body, "Cmd", "Cmd");
+    List<String> env = Bodies.strings(body, "Env", "Env");
+    boolean tty = Bodies.bool(body, "Tty", "Tty");
+    boolean stdin = Bodies.bool(body, "AttachStdin", "AttachStdin");
+    boolean stdout = Bodies.bool(body, "AttachStdout", "AttachStdout");
+    boolean stderr = Bodies.bool(body, "AttachStderr", "AttachStderr");
+    Bodies.bool(body, "Detach", "Detach");
+    for (String[] refused :
+        new String[][] {
+          {"User", "-u, --user"},
+          {"WorkingDir", "-w, --workdir"},
+          {"Privileged", "--privileged"},
+          {"DetachKeys", "--detach-keys"}
+        }) {
+      if (!Bodies.zero(body.get(refused[0]))) {
+        throw new IllegalArgumentException(
+            "exec " + refused[1] + " (" + refused[0] + ") is not supported by jocker");
+      }
+    }
+    if (cmd.isEmpty()) {
+      throw new IllegalArgumentException("No exec command specified");
+    }
+    ContainerInfo info = engine.container(c.group(1));
+    if (!info.state().running()) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
+    }
+    Execs.Instance i = execs.create(info.id(), new ExecSpec(cmd, env, tty, stdin), stdout, stderr);
+    events.container("exec_create: " + String.join(" ", cmd), info, Map.of("execID", i.id));
+    send(c, 201, Map.of("Id", i.id));
+  }
+
+  private void execStart(Call c) throws Exception {
+    JsonNode body = Bodies.object(jsonBody(c), "the exec start configuration");
+    boolean detach = Bodies.bool(body, "Detach", "Detach");
+    boolean tty = Bodies.bool(body, "Tty", "Tty");
+    JsonNode console = body.get("ConsoleSize");
+    if (console != null
+        && !console.isNull()
+        && !(console.isArray()
+            && console.size() == 2
+            && console.get(0).canConvertToInt()
+            && console.get(1).canConvertToInt())) {
+      throw Bodies.wrong("ConsoleSize", "[height, width]", console);
+    }
+    Execs.Instance i = execs.get(c.group(1));
+    ContainerInfo info;
+    try {
+      info = engine.container(i.containerId);
+    } catch (EngineException gone) {
+      throw EngineException.notFound("exec instance", c.group(1));
+    }
+    if (!info.state().running()) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT,
+          "Container " + info.id() + " is not running: " + info.state().status());
+    }
+    events.container(
+        "exec_start: " + String.join(" ", i.spec.command()), info, Map.of("execID", i.id));
+    if (detach) {
+      execs.startDetached(i);
+      empty(c, 200);
+      return;
+    }
+    hijack(
+        c,
+        true,
+        client -> {
+          execs.startAttached(i, client, tty);
+          events.container(
+              "exec_die",
+              info,
+              Map.of("execID", i.id, "exitCode", String.valueOf(i.inspect().get("ExitCode"))));
+        });
+  }
+
+  private void execResize(Call c) throws IOException {
+    int h = (int) c.integer("h", -1, 0, 65535);
+    int w = (int) c.integer("w", -1, 0, 65535);
+    if (h < 0 || w < 0) {
+      throw new IllegalArgumentException("resize needs h and w (whole numbers)");
+    }
+    Execs.Instance i = execs.get(c.group(1));
+    Stdio io = i.stdio();
+    if (io == null) {
+      throw new EngineException(EngineException.Kind.CONFLICT, "exec " + i.id + " is not running");
+    }
+    if (i.spec.tty()) {
+      io.resize(h, w);
+    }
+    empty(c, 200);
+  }
+
+  private void execArgv(Call c) throws IOException {
+    Execs.Instance i = execs.get(c.group(1));
+    send(
+        c,
+        200,
+        Map.of(
+            "Argv",
+            engine.execCommand(
+                i.containerId,
+                new dev.jocker.engine.ExecRequest(i.spec.command(), i.spec.env(), i.spec.tty()))));
+  }
+
+  /**
+   * Takes the connection over from Jetty (its upgrade mechanism: the connection named by {@link
+   * HttpStream#UPGRADE_CONNECTION_ATTRIBUTE} replaces the HTTP one once this response completes),
+   * after writing Docker's own head: {@code 101 UPGRADED} when the client asked for an upgrade, a
+   * bare {@code 200 OK} delimited by the close otherwise. {@code session} runs on a thread of its
+   * own.
+   */
+  private void hijack(Call c, boolean withHeaders, Consumer<RawStream> session) throws IOException {
+    TunnelSupport tunnel = c.request.getTunnelSupport();
+    if (tunnel == null) {
+      throw new IllegalArgumentException(
+          "this connection cannot carry a raw stream (HTTP/1.1 only)");
+    }
+    EndPoint endPoint = tunnel.getEndPoint();
+    boolean upgrade = c.request.getHeaders().contains(HttpHeader.UPGRADE);
+    StringBuilder head = new StringBuilder();
+    if (upgrade) {
+      head.append("HTTP/1.1 101 UPGRADED\r\n")
+          .append("Content-Type: application/vnd.docker.raw-stream\r\n")
+          .append("Connection: Upgrade\r\n")
+          .append("Upgrade: tcp\r\n");
+    } else {
+      head.append("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n");
+    }
+    if (withHeaders) {
+      for (String h : List.of("Api-Version", "Docker-Experimental", "Ostype", "Server")) {
+        head.append(h).append(": ").append(c.response.getHeaders().get(h)).append("\r\n");
+      }
+    }
+    head.append("\r\n");
+    ByteBuffer bytes = ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.US_ASCII));
+    RawStream raw = new RawStream(endPoint, streams, session);
+    c.request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, raw);
+    c.request.addHttpStreamWrapper(
+        stream ->
+            new HttpStream.Wrapper(stream) {
+              @Override
+              public void send(
+                  MetaData.Request request,
+                  MetaData.Response response,
+                  boolean last,
+                  ByteBuffer content,
+                  Callback callback) {
+                endPoint.write(callback, bytes);
+              }
+            });
+    c.hijacked = true;
+    try (Blocker.Callback written = Blocker.callback()) {
+      c.response.write(true, BufferUtil.EMPTY_BUFFER, written);
+      written.block();
+    }
+  }
+
+  // ---------------------------------------------------------------- networks and images
+
+  private Map<String, Object> network(NetworkInfo n) {
+    Map<String, Object> m = DockerJson.network(n);
+    ApiMeta.Network extra = meta.network(n.id());
+    m.put("Labels", extra == null ? Map.of() : extra.labels());
+    return m;
+  }
+
+  private void networks(Call c) throws IOException {
+    Filters f = Filters.parse(c.param("filters", null), NetworkFilter.KEYS);
+    List<NetworkInfo> all = new ArrayList<>(engine.networks());
+    all.sort(Comparator.comparing(NetworkInfo::name));
+    List<Object> out = new ArrayList<>();
+    for (NetworkInfo n : all) {
+      ApiMeta.Network extra = meta.network(n.id());
+      if (NetworkFilter.matches(f, n, extra == null ? Map.of() : extra.labels())) {
+        out.add(network(n));
+      }
+    }
+    send(c, 200, out);
+  }
+
+  /** Docker's {@code POST /networks/create}: Name, Driver, Labels and IPAM.Config[0]. */
+  private void createNetwork(Call c) throws IOException, TooLarge {
+    JsonNode body = Bodies.object(jsonBody(c), "the network configuration");
+    String name = Bodies.string(body, "Name", "Name");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("network name is required");
+    }
+    if (!CreateBody.NAME.matcher(name).matches() || name.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "invalid network name " + name + ": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    String driver = Bodies.string(body, "Driver", "Driver");
+    if (!driver.isEmpty() && !driver.equals("bridge")) {
+      throw new EngineException(
+          EngineException.Kind.INVALID, "driver " + driver + " is not supported: use bridge");
+    }
+    for (String[] refused :
+        new String[][] {
+          {"Internal", "--internal"},
+          {"Attachable", "--attachable"},
+          {"Ingress", "--ingress"},
+          {"EnableIPv6", "--ipv6"},
+          {"ConfigOnly", "--config-only"},
+          {"ConfigFrom", "--config-from"},
+          {"Scope", "--scope"},
+          {"Options", "-o, --opt"}
+        }) {
+      JsonNode v = body.get(refused[0]);
+      if (refused[0].equals("Scope") && v != null && v.isTextual() && v.asText().equals("local")) {
+        continue;
+      }
+      if (!Bodies.zero(v)) {
+        throw new IllegalArgumentException(
+            refused[1] + " (" + refused[0] + ") is not supported by jocker");
+      }
+    }
+    Bodies.bool(body, "CheckDuplicate", "CheckDuplicate");
+    Map<String, String> labels = Bodies.stringMap(body, "Labels", "Labels");
+    JsonNode ipam = Bodies.objectField(body, "IPAM", "IPAM");
+    String subnet = null;
+    String gateway = null;
+    String ipRange = null;
+    if (ipam != null) {
+      String ipamDriver = Bodies.string(ipam, "Driver", "IPAM.Driver");
+      if (!ipamDriver.isEmpty() && !ipamDriver.equals("default")) {
+        throw new IllegalArgumentException(
+            "--ipam-driver " + ipamDriver + " is not supported by jocker");
+      }
+      if (!Bodies.zero(ipam.get("Options"))) {
+        throw new IllegalArgumentException("--ipam-opt (IPAM.Options) is not supported by jocker");
+      }
+      JsonNode configs = ipam.get("Config");
+      if (configs != null && !configs.isNull()) {
+        if (!configs.isArray()) {
+          throw Bodies.wrong("IPAM.Config", "a list", configs);
+        }
+        if (configs.size() > 1) {
+          throw new IllegalArgumentException(
+              "only one IPAM configuration (one --subnet) is supported by jocker");
+        }
+        if (configs.size() == 1) {
+          JsonNode config = Bodies.object(configs.get(0), "IPAM.Config[0]");
+          subnet = emptyToNull(Bodies.string(config, "Subnet", "IPAM.Config[0].Subnet"));
+          gateway = emptyToNull(Bodies.string(config, "Gateway", "IPAM.Config[0].Gateway"));
+          ipRange = emptyToNull(Bodies.string(config, "IPRange", "IPAM.Config[0].IPRange"));
+          if (!Bodies.zero(config.get("AuxiliaryAddresses"))) {
+            throw new IllegalArgumentException(
+                "--aux-address (IPAM.Config[0].AuxiliaryAddresses) is not supported by jocker");
+          }
+        }
+      }
+    }
+    NetworkInfo n = engine.createNetwork(name, subnet, gateway, ipRange);
+    meta.network(n.id(), new ApiMeta.Network(labels, subnet != null));
+    events.network("create", n.id(), n.name(), Map.of());
+    send(c, 201, mapOf("Id", n.id(), "Warning", ""));
+  }
+
+  private static String emptyToNull(String s) {
+    return s.isEmpty() ? null : s;
+  }
+
+  private void removeNetwork(Call c) throws IOException {
+    NetworkInfo n = engine.network(c.group(1));
+    engine.removeNetwork(c.group(1));
+    events.network("destroy", n.id(), n.name(), Map.of());
+    empty(c, 204);
+  }
+
+  private void pruneNetworks(Call c) throws IOException {
+    Filters f = Filters.parse(c.param("filters", null), Filters.keys("until", "label", "label!"));
+    long until =
+        f.has("until")
+            ? Timestamps.nanos(f.get("until").iterator().next(), "until")
+            : Long.MAX_VALUE;
+    List<String> deleted = new ArrayList<>();
+    for (NetworkInfo n : engine.networks()) {
+      if (List.of("bridge", "host", "none").contains(n.name()) || !n.containers().isEmpty()) {
+        continue;
+      }
+      ApiMeta.Network extra = meta.network(n.id());
+      Map<String, String> labels = extra == null ? Map.of() : extra.labels();
+      long created = n.created().getEpochSecond() * 1_000_000_000L + n.created().getNano();
+      if (created > until
+          || !f.labels("label", labels)
+          || f.has("label!") && notLabels(f, labels)) {
+        continue;
+      }
+      engine.removeNetwork(n.id());
+      events.network("destroy", n.id(), n.name(), Map.of());
+      deleted.add(n.name());
+    }
+    send(c, 200, mapOf("NetworksDeleted", deleted.isEmpty() ? null : deleted));
+  }
+
+  private void images(Call c) throws IOException {
+    Filters f =
+        Filters.parse(
+            c.param("filters", null),
+            Filters.keys("before", "dangling", "label", "reference", "since"));
+    List<ImageInfo> all = engine.images();
+    Instant before =
+        f.has("before") ? engine.image(f.get("before").iterator().next()).created() : null;
+    Instant since =
+        f.has("since") ? engine.image(f.get("since").iterator().next()).created() : null;
+    boolean dangling =
+        f.has("dangling") && Filters.bool("dangling", f.get("dangling").iterator().next());
+    List<Object> out = new ArrayList<>();
+    for (ImageInfo i : all) {
+      String ref = i.name() + ":latest";
+      if (dangling
+          || before != null && !i.created().isBefore(before)
+          || since != null && !i.created().isAfter(since)
+          || !f.labels("label", Map.of())
+          || !f.any(
+              "reference",
+              r ->
+                  Glob.matches(r.contains(":") ? r : r + ":*", ref) || Glob.matches(r, i.name()))) {
+        continue;
+      }
+      out.add(DockerJson.imageSummary(i));
+    }
+    send(c, 200, out);
+  }
+
+  /**
+   * {@code POST /images/create}: a local image answers Docker's "up to date" progress; jocker pulls
+   * from no registry.
+   */
+  private void pullImage(Call c) throws IOException {
+    String image = c.param("fromImage", "");
+    if (image.isEmpty()) {
+      if (!c.param("fromSrc", "").isEmpty()) {
+        throw new IllegalArgumentException(
+            "docker import is not supported through the API: use `jocker image import DIR|TARBALL NAME`");
+      }
+      throw new IllegalArgumentException("fromImage is required");
+    }
+    String tag = c.param("tag", "");
+    String name = image;
+    int colon = image.lastIndexOf(':');
+    if (tag.isEmpty() && colon > image.lastIndexOf('/')) {
+      tag = image.substring(colon + 1);
+      name = image.substring(0, colon);
+    }
+    if (tag.isEmpty()) {
+      tag = "latest";
+    }
+    String local = name.startsWith("library/") ? name.substring(8) : name;
+    local = local.startsWith("docker.io/library/") ? local.substring(18) : local;
+    ImageInfo found;
+    try {
+      if (!tag.equals("latest")) {
+        throw EngineException.notFound("image", local + ":" + tag);
+      }
+      found = engine.image(local);
+    } catch (EngineException e) {
+      throw new EngineException(
+          EngineException.Kind.NOT_FOUND,
+          "pull access denied for "
+              + local
+              + ": jocker does not pull from registries: import it with `jocker image import DIR|TARBALL "
+              + local
+              + "`");
+    }
+    c.response.setStatus(200);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
+      writeLine(out, mapOf("status", "Pulling from library/" + local, "id", tag));
+      writeLine(out, mapOf("status", "Digest: " + found.id()));
+      writeLine(out, mapOf("status", "Status: Image is up to date for " + local + ":" + tag));
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** A map that keeps its order and allows nulls (Docker's {@code null} fields). */
+  static Map<String, Object> mapOf(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  private void notYet(Call c, String what, String issue) {
+    throw new EngineException(
+        EngineException.Kind.INVALID,
+        what + " is not supported by jocker yet (it comes with " + issue + ")");
+  }
+
+  /** Commits the status and headers now, before the body (Docker's flush of wait and streams). */
+  private static void flushHeaders(Call c) throws IOException {
+    try (Blocker.Callback b = Blocker.callback()) {
+      c.response.write(false, BufferUtil.EMPTY_BUFFER, b);
+      b.block();
+    }
   }
 
   private void send(Call c, int status, Object body) throws IOException {

@@ -103,14 +103,19 @@ public final class Daemon {
       err.println("jockerd: failed to start: " + e.getMessage());
       return 1;
     }
-    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    // The daemon's threads stay bounded whatever the number of containers: about twenty of the JVM
+    // and the engine's own (one exit watch, two exit workers, the supervisor, the namespace
+    // hopper), the JDK's reapers of short-lived children, and at most this pool, whose 32 threads
+    // include the connector's acceptor and selector. Requests that wait (wait, logs --follow) hold
+    // one each, as under Docker a goroutine.
+    QueuedThreadPool threads = new QueuedThreadPool(32, 4);
     threads.setName("api");
     Server server = new Server(threads);
-    UnixDomainServerConnector connector =
-        new UnixDomainServerConnector(server, new HttpConnectionFactory());
-    connector.setUnixDomainPath(config.socket());
-    server.addConnector(connector);
-    server.setHandler(new ApiHandler(engine));
+    ApiHandler api =
+        new ApiHandler(engine, config.engine().dataRoot().resolve("api-labels.json"), null);
+    server.addConnector(connector(server, config.socket()));
+    server.setHandler(api);
+    server.setErrorHandler(new JsonErrors());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -122,6 +127,7 @@ public final class Daemon {
                   } catch (Exception e) {
                     log.warn("stop API server: {}", e.getMessage());
                   }
+                  api.close();
                   engine.close();
                   stopped.countDown();
                   LogManager.shutdown();
@@ -150,6 +156,19 @@ public final class Daemon {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * The API's connector: a backlog of 1024 simultaneous connects (Go's listen takes the kernel's
+   * somaxconn, 4096 on a current kernel; Jetty's default of 50 refused a quarter of 200 at once).
+   */
+  static UnixDomainServerConnector connector(Server server, Path socket) {
+    HttpConnectionFactory http = new HttpConnectionFactory();
+    UnixDomainServerConnector connector =
+        new UnixDomainServerConnector(server, new BlankHost(http.getProtocol()), http);
+    connector.setUnixDomainPath(socket);
+    connector.setAcceptQueueSize(1024);
+    return connector;
   }
 
   /** Mode 0660, group {@code jocker} when that group exists, else root only, as dockerd does. */

@@ -4,16 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jocker.doctor.Finding;
-import dev.jocker.engine.ContainerInfo;
-import dev.jocker.engine.CreateRequest;
-import dev.jocker.engine.Engine;
-import dev.jocker.engine.EngineException;
-import dev.jocker.engine.EngineInfo;
-import dev.jocker.engine.ExecRequest;
-import dev.jocker.engine.ExecResult;
-import dev.jocker.engine.ImageInfo;
-import dev.jocker.engine.NetworkInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,13 +12,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,10 +30,8 @@ class ApiHandlerTest {
   void start() throws Exception {
     socket = dir.resolve("api.sock");
     server = new Server();
-    UnixDomainServerConnector connector =
-        new UnixDomainServerConnector(server, new HttpConnectionFactory());
-    connector.setUnixDomainPath(socket);
-    server.addConnector(connector);
+    server.addConnector(Daemon.connector(server, socket));
+    server.setErrorHandler(new JsonErrors());
     server.setHandler(new ApiHandler(engine));
     server.start();
   }
@@ -132,7 +115,8 @@ class ApiHandlerTest {
     assertEquals("No such container: test3", missing.json().get("message").asText());
     Reply unknown = call("GET", "/v1.41/nonsense", null);
     assertEquals(404, unknown.status());
-    assertEquals("page not found", unknown.json().get("message").asText());
+    assertEquals(
+        "page not found: no route for GET /v1.41/nonsense", unknown.json().get("message").asText());
     assertEquals(400, call("POST", "/containers/create", "{}").status());
   }
 
@@ -159,193 +143,5 @@ class ApiHandlerTest {
         List.of(inspect.get("Args").get(0).asText(), inspect.get("Args").get(1).asText()));
     assertEquals(409, call("DELETE", "/containers/test1", null).status());
     assertEquals(204, call("DELETE", "/containers/test1?force=1", null).status());
-  }
-
-  /** An engine in memory: one container at most, always running once created. */
-  private static final class FakeEngine implements Engine {
-    CreateRequest lastCreate;
-    List<String> lastNetworkCreate;
-    String lastNetworkRemove;
-    ContainerInfo container;
-
-    @Override
-    public ContainerInfo create(CreateRequest request) {
-      if (request.image() == null) {
-        throw new EngineException(EngineException.Kind.INVALID, "no image");
-      }
-      lastCreate = request;
-      container =
-          new ContainerInfo(
-              "a".repeat(64),
-              request.name(),
-              request.image(),
-              "sha256:" + "b".repeat(64),
-              request.command().get(0),
-              request.command().subList(1, request.command().size()),
-              List.of(),
-              "aaaaaaaaaaaa",
-              Instant.now(),
-              new ContainerInfo.State("running", 42, 0, Instant.now(), null),
-              "bridge",
-              null,
-              "/run/netns/jocker-" + request.name(),
-              false,
-              false,
-              false,
-              "/log",
-              "/hosts",
-              "/hostname",
-              "/resolv.conf");
-      return container;
-    }
-
-    @Override
-    public ContainerInfo container(String ref) {
-      if (container == null || !(ref.equals(container.name()) || container.id().startsWith(ref))) {
-        throw EngineException.notFound("container", ref);
-      }
-      return container;
-    }
-
-    @Override
-    public List<ContainerInfo> containers(boolean all) {
-      return container == null ? List.of() : List.of(container);
-    }
-
-    @Override
-    public void remove(String ref, boolean force) {
-      container(ref);
-      if (!force) {
-        throw new EngineException(
-            EngineException.Kind.CONFLICT, "You cannot remove a running container");
-      }
-      container = null;
-    }
-
-    @Override
-    public ContainerInfo start(String ref) {
-      return container(ref);
-    }
-
-    @Override
-    public ContainerInfo stop(String ref, Duration timeout) {
-      return container(ref);
-    }
-
-    @Override
-    public void kill(String ref, String signal) {}
-
-    @Override
-    public int waitForExit(String ref) {
-      return 0;
-    }
-
-    @Override
-    public Path logFile(String ref) {
-      return Path.of("/dev/null");
-    }
-
-    @Override
-    public ExecResult exec(String ref, ExecRequest request) {
-      return new ExecResult(0, new byte[0], new byte[0]);
-    }
-
-    @Override
-    public List<String> execCommand(String ref, ExecRequest request) {
-      return new ArrayList<>(request.command());
-    }
-
-    @Override
-    public List<String> launchCommand(String ref) {
-      return List.of();
-    }
-
-    @Override
-    public ContainerInfo adopt(String ref, long pid) {
-      return container(ref);
-    }
-
-    @Override
-    public void reportExit(String ref, int exitCode) {}
-
-    @Override
-    public List<NetworkInfo> networks() {
-      return List.of();
-    }
-
-    @Override
-    public NetworkInfo createNetwork(String name, String subnet, String gateway, String ipRange) {
-      lastNetworkCreate = java.util.Arrays.asList(name, subnet, gateway, ipRange);
-      return new NetworkInfo(
-          "f".repeat(64),
-          name,
-          "bridge",
-          Instant.EPOCH,
-          subnet,
-          ipRange,
-          gateway,
-          java.util.Map.of(),
-          java.util.Map.of());
-    }
-
-    @Override
-    public void removeNetwork(String ref) {
-      if (ref.equals("bridge")) {
-        throw new EngineException(
-            EngineException.Kind.FORBIDDEN,
-            "bridge is a pre-defined network and cannot be removed");
-      }
-      lastNetworkRemove = ref;
-    }
-
-    @Override
-    public NetworkInfo network(String ref) {
-      throw EngineException.notFound("network", ref);
-    }
-
-    @Override
-    public List<ImageInfo> images() {
-      return List.of();
-    }
-
-    @Override
-    public ImageInfo image(String ref) {
-      throw EngineException.notFound("image", ref);
-    }
-
-    @Override
-    public ImageInfo importImage(Path source, String name) {
-      throw new EngineException(EngineException.Kind.INVALID, "no");
-    }
-
-    @Override
-    public List<String> reconcile() {
-      return List.of();
-    }
-
-    @Override
-    public List<Finding> doctor() {
-      return List.of(
-          new Finding(Finding.Status.OK, "ip_forward", "net.ipv4.ip_forward = 1", null),
-          new Finding(Finding.Status.FAIL, "rules", "1 of 13 missing", "jocker reconcile"));
-    }
-
-    @Override
-    public String topology(String network, String format) {
-      return "";
-    }
-
-    @Override
-    public String trace(String container, String destination) {
-      return "";
-    }
-
-    @Override
-    public EngineInfo info() {
-      return new EngineInfo(0, 0, 0, 0, Path.of("/"), "docker0", true, true);
-    }
-
-    @Override
-    public void close() {}
   }
 }

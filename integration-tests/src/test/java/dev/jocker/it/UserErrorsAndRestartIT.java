@@ -48,10 +48,11 @@ class UserErrorsAndRestartIT {
       expect(d, 125, "No such image: nosuchimage", "run", "-d", "nosuchimage", "true");
       expect(
           d, 125, "No such network: nonet", "run", "-d", "--network", "nonet", "busybox", "true");
+      // Docker's 400 for --ip on the default bridge, whatever the address.
       expect(
           d,
           125,
-          "outside subnet 172.17.0.0/16",
+          "user specified IP address is supported on user defined networks only",
           "run",
           "-d",
           "--ip",
@@ -61,7 +62,7 @@ class UserErrorsAndRestartIT {
       expect(
           d,
           125,
-          "172.17.0.2 is already in use",
+          "user specified IP address is supported on user defined networks only",
           "run",
           "-d",
           "--ip",

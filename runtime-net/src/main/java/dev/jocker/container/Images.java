@@ -145,20 +145,22 @@ public final class Images {
         Files.createDirectories(rootfs.resolve(d));
       }
       Files.copy(HOST_BUSYBOX, rootfs.resolve("bin/busybox"));
+      // As in Docker Hub's busybox image: each applet a hard link at its own path (/bin/sh,
+      // /usr/bin/env...), so that -e PATH=/bin finds sh and not env, as there.
       String applets = run(List.of(HOST_BUSYBOX.toString(), "--list-full"));
       for (String applet : applets.split("\n")) {
-        if (applet.isBlank() || applet.equals("bin/busybox")) {
-          continue;
+        if (!applet.isBlank() && !applet.equals("bin/busybox")) {
+          Path link = rootfs.resolve(applet);
+          Files.createDirectories(link.getParent());
+          Files.createLink(link, rootfs.resolve("bin/busybox"));
         }
-        Path link = rootfs.resolve(applet);
-        Path target = link.getParent().relativize(rootfs.resolve("bin/busybox"));
-        Files.createDirectories(link.getParent());
-        Files.createSymbolicLink(link, target);
       }
-      Files.writeString(
-          rootfs.resolve("etc/passwd"),
-          "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n");
-      Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+      // Docker Hub's busybox image's own, so that -u nobody, -u daemon or id print as there.
+      for (String f : List.of("passwd", "group")) {
+        try (var in = Images.class.getResourceAsStream("busybox/" + f)) {
+          Files.write(rootfs.resolve("etc").resolve(f), in.readAllBytes());
+        }
+      }
       Files.setPosixFilePermissions(
           rootfs.resolve("tmp"),
           java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -212,13 +214,23 @@ public final class Images {
     return root.resolve(name).resolve("image.properties");
   }
 
+  /** Bytes on disk, each file once however many hard links it has (busybox's applets). */
   private static long size(Path dir) throws IOException {
+    java.util.Set<Object> seen = new java.util.HashSet<>();
+    long size = 0;
     try (Stream<Path> files = Files.walk(dir)) {
-      return files
-          .filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-          .mapToLong(p -> p.toFile().length())
-          .sum();
+      for (Path p : (Iterable<Path>) files::iterator) {
+        var attrs =
+            Files.readAttributes(
+                p,
+                java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (attrs.isRegularFile() && seen.add(attrs.fileKey())) {
+          size += attrs.size();
+        }
+      }
     }
+    return size;
   }
 
   private static String digest(String text) {

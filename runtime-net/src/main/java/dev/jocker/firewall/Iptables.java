@@ -28,6 +28,15 @@ public final class Iptables {
     return exec("iptables", List.of(args));
   }
 
+  /**
+   * Runs {@code iptables-restore --noflush --wait} with {@code rules} (iptables-save text) on its
+   * input: every rule of it in one transaction and one process, the tables' other rules kept (the
+   * user chains it declares are flushed first). Returns the result whatever the exit code.
+   */
+  public Result restore(String rules) {
+    return exec("iptables-restore", List.of("--noflush", "--wait"), rules);
+  }
+
   /** Runs {@code iptables-save}. */
   public String save() {
     Result r = exec("iptables-save", List.of());
@@ -49,6 +58,10 @@ public final class Iptables {
   }
 
   private Result exec(String tool, List<String> args) {
+    return exec(tool, args, null);
+  }
+
+  private Result exec(String tool, List<String> args, String input) {
     List<String> argv = new ArrayList<>();
     if (netns != null) {
       argv.addAll(List.of("nsenter", "--net=" + netns, "--"));
@@ -59,10 +72,16 @@ public final class Iptables {
     }
     argv.addAll(args);
     try {
-      Process p =
-          new ProcessBuilder(argv)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .start();
+      ProcessBuilder builder = new ProcessBuilder(argv);
+      if (input == null) {
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      }
+      Process p = builder.start();
+      if (input != null) {
+        try (var stdin = p.getOutputStream()) {
+          stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+      }
       byte[] out = p.getInputStream().readAllBytes();
       byte[] err = p.getErrorStream().readAllBytes();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {

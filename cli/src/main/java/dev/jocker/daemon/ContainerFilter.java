@@ -1,0 +1,141 @@
+package dev.jocker.daemon;
+
+import dev.jocker.engine.ContainerInfo;
+import dev.jocker.engine.EngineException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Docker's filters of {@code GET /containers/json}, over the list newest first. */
+final class ContainerFilter {
+  static final Set<String> KEYS =
+      Filters.keys(
+          "ancestor",
+          "before",
+          "expose",
+          "exited",
+          "health",
+          "id",
+          "isolation",
+          "is-task",
+          "label",
+          "name",
+          "network",
+          "publish",
+          "since",
+          "status",
+          "volume");
+
+  private static final Set<String> STATUSES =
+      Set.of("created", "restarting", "running", "removing", "paused", "exited", "dead");
+
+  private final Filters f;
+  private final Function<String, Map<String, String>> labels;
+  private final List<Pattern> names;
+  private final long beforeCreated;
+  private final long sinceCreated;
+
+  ContainerFilter(
+      Filters f, List<ContainerInfo> all, Function<String, Map<String, String>> labels) {
+    this.f = f;
+    this.labels = labels;
+    for (String s : f.get("status")) {
+      if (!STATUSES.contains(s)) {
+        throw new IllegalArgumentException("Invalid filter 'status=" + s + "'");
+      }
+    }
+    for (String e : f.get("exited")) {
+      try {
+        Integer.parseInt(e);
+      } catch (NumberFormatException x) {
+        throw new IllegalArgumentException("invalid filter 'exited=" + e + "'");
+      }
+    }
+    for (String h : f.get("health")) {
+      if (!Set.of("starting", "healthy", "unhealthy", "none").contains(h)) {
+        throw new IllegalArgumentException("Invalid filter 'health=" + h + "'");
+      }
+    }
+    for (String k : List.of("is-task")) {
+      for (String v : f.get(k)) {
+        Filters.bool(k, v);
+      }
+    }
+    this.names =
+        f.get("name").stream()
+            .map(
+                n -> {
+                  try {
+                    return Pattern.compile(n);
+                  } catch (PatternSyntaxException e) {
+                    throw new IllegalArgumentException(
+                        "invalid filter 'name=" + n + "': " + e.getDescription());
+                  }
+                })
+            .toList();
+    this.beforeCreated = f.has("before") ? created(find(all, first("before"))) : Long.MAX_VALUE;
+    this.sinceCreated = f.has("since") ? created(find(all, first("since"))) : Long.MIN_VALUE;
+  }
+
+  private String first(String key) {
+    return f.get(key).iterator().next();
+  }
+
+  private static ContainerInfo find(List<ContainerInfo> all, String ref) {
+    for (ContainerInfo c : all) {
+      if (c.id().equals(ref)
+          || c.name().equals(ref)
+          || c.name().equals(ref.replaceFirst("^/", ""))) {
+        return c;
+      }
+    }
+    List<ContainerInfo> prefixed = all.stream().filter(c -> c.id().startsWith(ref)).toList();
+    if (prefixed.size() == 1) {
+      return prefixed.get(0);
+    }
+    throw EngineException.notFound("container", ref);
+  }
+
+  private static long created(ContainerInfo c) {
+    return c.created().getEpochSecond() * 1_000_000_000L + c.created().getNano();
+  }
+
+  /** Filters on state other than running ({@code status}, {@code exited}) list every container. */
+  boolean impliesAll() {
+    return f.has("status") || f.has("exited");
+  }
+
+  boolean matches(ContainerInfo c) {
+    long created = created(c);
+    return f.any("id", v -> c.id().startsWith(v))
+        && (names.isEmpty() || names.stream().anyMatch(p -> p.matcher("/" + c.name()).find()))
+        && f.exact("status", c.state().status())
+        && (!f.has("exited")
+            || c.state().status().equals("exited")
+                && f.any("exited", v -> Integer.parseInt(v) == c.state().exitCode()))
+        && f.labels("label", labels.apply(c.id()))
+        && f.any(
+            "ancestor",
+            v ->
+                v.equals(c.image())
+                    || v.equals(c.image() + ":latest")
+                    || c.imageId().startsWith(v)
+                    || c.imageId().equals("sha256:" + v))
+        && f.any(
+            "network",
+            v ->
+                v.equals(c.networkMode())
+                    || c.endpoint() != null && c.endpoint().networkId().startsWith(v))
+        && f.any("health", v -> v.equals("none"))
+        && !f.has("publish")
+        && !f.has("expose")
+        && !f.has("volume")
+        && f.any("is-task", v -> !Filters.bool("is-task", v))
+        && f.any("isolation", v -> v.equals("default"))
+        && created < beforeCreated
+        && created > sinceCreated;
+  }
+}

@@ -1,0 +1,295 @@
+package dev.jocker.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jocker.engine.CreateRequest;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /containers/create}: every field of Docker's {@code Config}, {@code HostConfig} and
+ * {@code NetworkingConfig} is either honoured or, when set to anything but its zero value, refused
+ * with a 400 naming the CLI option and the field. Nothing is accepted and dropped.
+ *
+ * @param request what the engine is asked for
+ * @param labels {@code Config.Labels}
+ * @param autoRemove {@code HostConfig.AutoRemove}
+ * @param network the network the container joins ({@code bridge} for the default)
+ */
+record CreateBody(
+    CreateRequest request, Map<String, String> labels, boolean autoRemove, String network) {
+
+  /** Docker's container name pattern (with an optional leading slash). */
+  static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+
+  /** A host name of RFC 1123 labels, as Docker validates {@code --hostname}. */
+  static final Pattern HOSTNAME =
+      Pattern.compile(
+          "[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*");
+
+  /** Config fields jocker does not do yet, with the option that sets each. */
+  private static final Map<String, String> CONFIG_REFUSED =
+      options(
+          "Domainname", "--domainname",
+          "User", "-u, --user",
+          "ExposedPorts", "--expose",
+          "Healthcheck", "--health-cmd",
+          "Volumes", "-v, --volume",
+          "WorkingDir", "-w, --workdir",
+          "Entrypoint", "--entrypoint",
+          "NetworkDisabled", "--network-disabled",
+          "MacAddress", "--mac-address",
+          "OnBuild", "ONBUILD",
+          "StopSignal", "--stop-signal",
+          "StopTimeout", "--stop-timeout",
+          "Shell", "SHELL");
+
+  private static final Map<String, String> HOST_REFUSED =
+      options(
+          "Binds", "-v, --volume",
+          "PortBindings", "-p, --publish",
+          "VolumeDriver", "--volume-driver",
+          "VolumesFrom", "--volumes-from",
+          "CapAdd", "--cap-add",
+          "CapDrop", "--cap-drop",
+          "Dns", "--dns",
+          "DnsOptions", "--dns-option",
+          "DnsSearch", "--dns-search",
+          "ExtraHosts", "--add-host",
+          "GroupAdd", "--group-add",
+          "Cgroup", "--cgroup",
+          "Links", "--link",
+          "OomScoreAdj", "--oom-score-adj",
+          "Privileged", "--privileged",
+          "PublishAllPorts", "-P, --publish-all",
+          "ReadonlyRootfs", "--read-only",
+          "SecurityOpt", "--security-opt",
+          "StorageOpt", "--storage-opt",
+          "Tmpfs", "--tmpfs",
+          "UsernsMode", "--userns",
+          "ShmSize", "--shm-size",
+          "Sysctls", "--sysctl",
+          "Isolation", "--isolation",
+          "CpuShares", "-c, --cpu-shares",
+          "Memory", "-m, --memory",
+          "NanoCpus", "--cpus",
+          "CgroupParent", "--cgroup-parent",
+          "BlkioWeight", "--blkio-weight",
+          "BlkioWeightDevice", "--blkio-weight-device",
+          "BlkioDeviceReadBps", "--device-read-bps",
+          "BlkioDeviceWriteBps", "--device-write-bps",
+          "BlkioDeviceReadIOps", "--device-read-iops",
+          "BlkioDeviceWriteIOps", "--device-write-iops",
+          "CpuPeriod", "--cpu-period",
+          "CpuQuota", "--cpu-quota",
+          "CpuRealtimePeriod", "--cpu-rt-period",
+          "CpuRealtimeRuntime", "--cpu-rt-runtime",
+          "CpusetCpus", "--cpuset-cpus",
+          "CpusetMems", "--cpuset-mems",
+          "Devices", "--device",
+          "DeviceCgroupRules", "--device-cgroup-rule",
+          "DeviceRequests", "--gpus",
+          "KernelMemory", "--kernel-memory",
+          "KernelMemoryTCP", "--kernel-memory-tcp",
+          "MemoryReservation", "--memory-reservation",
+          "MemorySwap", "--memory-swap",
+          "OomKillDisable", "--oom-kill-disable",
+          "PidsLimit", "--pids-limit",
+          "Ulimits", "--ulimit",
+          "CpuCount", "--cpu-count",
+          "CpuPercent", "--cpu-percent",
+          "IOMaximumIOps", "--io-maxiops",
+          "IOMaximumBandwidth", "--io-maxbandwidth",
+          "Mounts", "--mount",
+          "Init", "--init");
+
+  private static Map<String, String> options(String... pairs) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put(pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+
+  private static IllegalArgumentException unsupported(String option, String field, String why) {
+    return new IllegalArgumentException(
+        option + " (" + field + ") is not supported by jocker" + (why == null ? "" : ": " + why));
+  }
+
+  /** Reads and checks the body; {@code name} is the query's, null when none was given. */
+  static CreateBody parse(JsonNode root, String name) {
+    JsonNode body = Bodies.object(root, "the container configuration");
+    if (name != null && !name.isEmpty() && !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    }
+    String image = Bodies.string(body, "Image", "Image");
+    if (image.isEmpty()) {
+      throw new IllegalArgumentException("Config cannot be empty in order to create a container");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      String option = CONFIG_REFUSED.get(f.getKey());
+      if (option != null && !Bodies.zero(f.getValue())) {
+        throw unsupported(option, "Config." + f.getKey(), null);
+      }
+    }
+    String hostname = Bodies.string(body, "Hostname", "Hostname");
+    if (!hostname.isEmpty() && (hostname.length() > 255 || !HOSTNAME.matcher(hostname).matches())) {
+      throw new IllegalArgumentException(
+          "invalid hostname format: " + hostname.replace("\n", "\\n") + " (RFC 1123)");
+    }
+    List<String> env = Bodies.strings(body, "Env", "Env");
+    for (String e : env) {
+      if (e.indexOf('=') == 0 || e.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("invalid environment variable: " + e);
+      }
+    }
+    List<String> cmd = Bodies.strSlice(body, "Cmd", "Cmd");
+    boolean tty = Bodies.bool(body, "Tty", "Tty");
+    boolean openStdin = Bodies.bool(body, "OpenStdin", "OpenStdin");
+    for (String f :
+        List.of("AttachStdin", "AttachStdout", "AttachStderr", "StdinOnce", "ArgsEscaped")) {
+      Bodies.bool(body, f, f);
+    }
+    Map<String, String> labels = Bodies.stringMap(body, "Labels", "Labels");
+
+    JsonNode host = Bodies.objectField(body, "HostConfig", "HostConfig");
+    String network = "default";
+    boolean autoRemove = false;
+    if (host != null) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = host.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> f = it.next();
+        String option = HOST_REFUSED.get(f.getKey());
+        if (option != null && !Bodies.zero(f.getValue())) {
+          throw unsupported(option, "HostConfig." + f.getKey(), null);
+        }
+      }
+      network = Bodies.string(host, "NetworkMode", "HostConfig.NetworkMode");
+      if (network.isEmpty()) {
+        network = "default";
+      }
+      if (network.startsWith("container:")) {
+        throw unsupported("--network container:", "HostConfig.NetworkMode", null);
+      }
+      autoRemove = Bodies.bool(host, "AutoRemove", "HostConfig.AutoRemove");
+      Bodies.string(host, "ContainerIDFile", "HostConfig.ContainerIDFile");
+      JsonNode log = Bodies.objectField(host, "LogConfig", "HostConfig.LogConfig");
+      if (log != null) {
+        String type = Bodies.string(log, "Type", "HostConfig.LogConfig.Type");
+        if (!type.isEmpty() && !type.equals("json-file")) {
+          throw unsupported("--log-driver " + type, "HostConfig.LogConfig.Type", "use json-file");
+        }
+        if (!Bodies.stringMap(log, "Config", "HostConfig.LogConfig.Config").isEmpty()) {
+          throw unsupported("--log-opt", "HostConfig.LogConfig.Config", null);
+        }
+      }
+      JsonNode restart = Bodies.objectField(host, "RestartPolicy", "HostConfig.RestartPolicy");
+      if (restart != null) {
+        String policy = Bodies.string(restart, "Name", "HostConfig.RestartPolicy.Name");
+        Bodies.integer(restart, "MaximumRetryCount", "HostConfig.RestartPolicy.MaximumRetryCount");
+        if (!policy.isEmpty() && !policy.equals("no")) {
+          throw unsupported("--restart " + policy, "HostConfig.RestartPolicy", null);
+        }
+      }
+      JsonNode console = host.get("ConsoleSize");
+      if (console != null && !console.isNull()) {
+        if (!console.isArray()
+            || console.size() != 2
+            || !console.get(0).canConvertToInt()
+            || !console.get(1).canConvertToInt()) {
+          throw Bodies.wrong("HostConfig.ConsoleSize", "[height, width]", console);
+        }
+      }
+      modes(host, "CgroupnsMode", "--cgroupns", "private");
+      modes(host, "IpcMode", "--ipc", "private", "shareable");
+      modes(host, "PidMode", "--pid");
+      modes(host, "UTSMode", "--uts");
+      modes(host, "Runtime", "--runtime", "runc");
+      JsonNode swappiness = host.get("MemorySwappiness");
+      if (swappiness != null
+          && !swappiness.isNull()
+          && !(swappiness.isIntegralNumber() && swappiness.asLong() == -1)) {
+        throw unsupported("--memory-swappiness", "HostConfig.MemorySwappiness", null);
+      }
+      Bodies.strings(host, "MaskedPaths", "HostConfig.MaskedPaths");
+      Bodies.strings(host, "ReadonlyPaths", "HostConfig.ReadonlyPaths");
+    }
+    String ip = null;
+    JsonNode networking = Bodies.objectField(body, "NetworkingConfig", "NetworkingConfig");
+    if (networking != null) {
+      JsonNode endpoints =
+          Bodies.objectField(networking, "EndpointsConfig", "NetworkingConfig.EndpointsConfig");
+      if (endpoints != null && endpoints.size() > 1) {
+        throw new IllegalArgumentException(
+            "Container cannot be connected to network endpoints: "
+                + String.join(", ", iterable(endpoints.fieldNames())));
+      }
+      if (endpoints != null && endpoints.size() == 1) {
+        Map.Entry<String, JsonNode> e = endpoints.fields().next();
+        String path = "NetworkingConfig.EndpointsConfig." + e.getKey();
+        JsonNode endpoint = Bodies.objectField(endpoints, e.getKey(), path);
+        if (endpoint != null) {
+          ip = endpoint(endpoint, path);
+        }
+      }
+    }
+    CreateRequest request =
+        new CreateRequest(
+            name == null || name.isEmpty() ? null : name.startsWith("/") ? name.substring(1) : name,
+            image,
+            cmd,
+            env,
+            network.equals("default") ? null : network,
+            ip,
+            hostname.isEmpty() ? null : hostname,
+            tty,
+            openStdin,
+            false);
+    return new CreateBody(
+        request, labels, autoRemove, network.equals("default") ? "bridge" : network);
+  }
+
+  /** One endpoint's settings: the IPv4 address is honoured, the rest refused. */
+  private static String endpoint(JsonNode endpoint, String path) {
+    Map<String, String> refused =
+        options(
+            "Links", "--link",
+            "Aliases", "--network-alias",
+            "MacAddress", "--mac-address",
+            "DriverOpts", "--driver-opt",
+            "IPv6Gateway", "--ip6",
+            "GlobalIPv6Address", "--ip6");
+    for (Map.Entry<String, String> r : refused.entrySet()) {
+      if (!Bodies.zero(endpoint.get(r.getKey()))) {
+        throw unsupported(r.getValue(), path + "." + r.getKey(), null);
+      }
+    }
+    JsonNode ipam = Bodies.objectField(endpoint, "IPAMConfig", path + ".IPAMConfig");
+    if (ipam == null) {
+      return null;
+    }
+    if (!Bodies.zero(ipam.get("IPv6Address"))) {
+      throw unsupported("--ip6", path + ".IPAMConfig.IPv6Address", null);
+    }
+    if (!Bodies.zero(ipam.get("LinkLocalIPs"))) {
+      throw unsupported("--link-local-ip", path + ".IPAMConfig.LinkLocalIPs", null);
+    }
+    String ip = Bodies.string(ipam, "IPv4Address", path + ".IPAMConfig.IPv4Address");
+    return ip.isEmpty() ? null : ip;
+  }
+
+  /** A namespace mode: empty or one of {@code allowed}; anything else is refused. */
+  private static void modes(JsonNode host, String field, String option, String... allowed) {
+    String v = Bodies.string(host, field, "HostConfig." + field);
+    if (!v.isEmpty() && !List.of(allowed).contains(v)) {
+      throw unsupported(option + " " + v, "HostConfig." + field, null);
+    }
+  }
+
+  private static <T> Iterable<T> iterable(Iterator<T> it) {
+    return () -> it;
+  }
+}

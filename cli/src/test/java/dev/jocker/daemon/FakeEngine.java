@@ -1,0 +1,249 @@
+package dev.jocker.daemon;
+
+import dev.jocker.doctor.Finding;
+import dev.jocker.engine.ContainerInfo;
+import dev.jocker.engine.CreateRequest;
+import dev.jocker.engine.Engine;
+import dev.jocker.engine.EngineException;
+import dev.jocker.engine.EngineInfo;
+import dev.jocker.engine.ExecRequest;
+import dev.jocker.engine.ExecResult;
+import dev.jocker.engine.ExecState;
+import dev.jocker.engine.ImageInfo;
+import dev.jocker.engine.NetworkInfo;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** An engine in memory: one container at most, always running once created. */
+final class FakeEngine implements Engine {
+  CreateRequest lastCreate;
+  List<String> lastNetworkCreate;
+  String lastNetworkRemove;
+  ContainerInfo container;
+
+  /** Every call that changes state, in order: what the hostile-input test counts. */
+  final List<String> actions = new ArrayList<>();
+
+  @Override
+  public ContainerInfo create(CreateRequest request) {
+    actions.add("create");
+    if (request.image() == null) {
+      throw new EngineException(EngineException.Kind.INVALID, "no image");
+    }
+    lastCreate = request;
+    container =
+        new ContainerInfo(
+            "a".repeat(64),
+            request.name(),
+            request.image(),
+            "sha256:" + "b".repeat(64),
+            request.command().get(0),
+            request.command().subList(1, request.command().size()),
+            List.of(),
+            "aaaaaaaaaaaa",
+            Instant.now(),
+            new ContainerInfo.State("running", 42, 0, Instant.now(), null),
+            "bridge",
+            null,
+            "/run/netns/jocker-" + request.name(),
+            false,
+            false,
+            false,
+            "/log",
+            "/hosts",
+            "/hostname",
+            "/resolv.conf");
+    return container;
+  }
+
+  @Override
+  public ContainerInfo container(String ref) {
+    if (container == null || !(ref.equals(container.name()) || container.id().startsWith(ref))) {
+      throw EngineException.notFound("container", ref);
+    }
+    return container;
+  }
+
+  @Override
+  public List<ContainerInfo> containers(boolean all) {
+    return container == null ? List.of() : List.of(container);
+  }
+
+  @Override
+  public void remove(String ref, boolean force) {
+    actions.add("remove");
+    container(ref);
+    if (!force) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT, "You cannot remove a running container");
+    }
+    container = null;
+  }
+
+  @Override
+  public ContainerInfo start(String ref) {
+    actions.add("start");
+    return container(ref);
+  }
+
+  @Override
+  public ContainerInfo stop(String ref, Duration timeout) {
+    actions.add("stop");
+    return container(ref);
+  }
+
+  @Override
+  public void kill(String ref, String signal) {
+    actions.add("kill");
+  }
+
+  @Override
+  public int waitForExit(String ref) {
+    return 0;
+  }
+
+  @Override
+  public Path logFile(String ref) {
+    return Path.of("/dev/null");
+  }
+
+  @Override
+  public ExecResult exec(String ref, ExecRequest request) {
+    return new ExecResult(0, new byte[0], new byte[0]);
+  }
+
+  @Override
+  public List<String> execCommand(String ref, ExecRequest request) {
+    actions.add("exec");
+    return new ArrayList<>(request.command());
+  }
+
+  @Override
+  public String createExec(String ref, ExecRequest request) {
+    return "e".repeat(64);
+  }
+
+  @Override
+  public ExecResult startExec(String execId, boolean detach) {
+    return detach ? null : new ExecResult(0, new byte[0], new byte[0]);
+  }
+
+  @Override
+  public ExecState inspectExec(String execId) {
+    return new ExecState(execId, "c".repeat(64), false, 0);
+  }
+
+  @Override
+  public List<String> execArgv(String execId) {
+    return List.of("true");
+  }
+
+  @Override
+  public List<String> launchCommand(String ref) {
+    return List.of();
+  }
+
+  @Override
+  public ContainerInfo adopt(String ref, long pid) {
+    return container(ref);
+  }
+
+  @Override
+  public void reportExit(String ref, int exitCode) {}
+
+  @Override
+  public List<NetworkInfo> networks() {
+    return List.of();
+  }
+
+  @Override
+  public NetworkInfo createNetwork(String name, String subnet, String gateway, String ipRange) {
+    actions.add("network create");
+    lastNetworkCreate = java.util.Arrays.asList(name, subnet, gateway, ipRange);
+    return new NetworkInfo(
+        "f".repeat(64),
+        name,
+        "bridge",
+        Instant.EPOCH,
+        subnet,
+        ipRange,
+        gateway,
+        java.util.Map.of(),
+        java.util.Map.of());
+  }
+
+  @Override
+  public void removeNetwork(String ref) {
+    actions.add("network remove");
+    if (ref.equals("bridge")) {
+      throw new EngineException(
+          EngineException.Kind.FORBIDDEN, "bridge is a pre-defined network and cannot be removed");
+    }
+    lastNetworkRemove = ref;
+  }
+
+  @Override
+  public NetworkInfo network(String ref) {
+    if (lastNetworkCreate != null && ref.equals(lastNetworkCreate.get(0)) || ref.equals("bridge")) {
+      return new NetworkInfo(
+          "f".repeat(64),
+          ref,
+          "bridge",
+          Instant.EPOCH,
+          null,
+          null,
+          null,
+          java.util.Map.of(),
+          java.util.Map.of());
+    }
+    throw EngineException.notFound("network", ref);
+  }
+
+  @Override
+  public List<ImageInfo> images() {
+    return List.of();
+  }
+
+  @Override
+  public ImageInfo image(String ref) {
+    throw EngineException.notFound("image", ref);
+  }
+
+  @Override
+  public ImageInfo importImage(Path source, String name) {
+    throw new EngineException(EngineException.Kind.INVALID, "no");
+  }
+
+  @Override
+  public List<String> reconcile() {
+    return List.of();
+  }
+
+  @Override
+  public List<Finding> doctor() {
+    return List.of(
+        new Finding(Finding.Status.OK, "ip_forward", "net.ipv4.ip_forward = 1", null),
+        new Finding(Finding.Status.FAIL, "rules", "1 of 13 missing", "jocker reconcile"));
+  }
+
+  @Override
+  public String topology(String network, String format) {
+    return "";
+  }
+
+  @Override
+  public String trace(String container, String destination) {
+    return "";
+  }
+
+  @Override
+  public EngineInfo info() {
+    return new EngineInfo(0, 0, 0, 0, Path.of("/"), "docker0", true, true);
+  }
+
+  @Override
+  public void close() {}
+}
