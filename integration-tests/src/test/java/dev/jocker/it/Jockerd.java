@@ -41,7 +41,7 @@ final class Jockerd implements AutoCloseable {
   }
 
   private final Path dataRoot;
-  private final Path socket;
+  private Path socket;
   private final Sandbox sandbox;
   private Process process;
 
@@ -59,6 +59,15 @@ final class Jockerd implements AutoCloseable {
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
+  }
+
+  /**
+   * Serves on {@code socket} instead of one in the test's directory (the test JVM's /run is a tmpfs
+   * of its own, so /run/jocker.sock reaches no other daemon).
+   */
+  Jockerd listeningOn(Path socket) {
+    this.socket = socket;
+    return this;
   }
 
   /** Turns the periodic firewall check on, every {@code seconds}. */
