@@ -510,11 +510,17 @@ public final class Tar {
    */
   public static void extract(InputStream in, Path into, String name, String rename)
       throws IOException {
-    extract(in, into, name, rename, false);
+    extract(in, into, name, rename, false, (entry, directory) -> {});
   }
 
+  /** Looks at each entry before it is written; refuses it with a {@link TarException}. */
+  public interface Check {
+    void entry(String path, boolean directory) throws IOException;
+  }
+
+  /** The same, keeping the archive's owners if asked, with {@code check} before each entry. */
   public static void extract(
-      InputStream in, Path into, String name, String rename, boolean keepOwners)
+      InputStream in, Path into, String name, String rename, boolean keepOwners, Check check)
       throws IOException {
     Reader r = new Reader(in);
     List<Object[]> dirTimes = new ArrayList<>();
@@ -539,6 +545,7 @@ public final class Tar {
       if (path.isEmpty() || path.equals(".")) {
         continue;
       }
+      check.entry(path, e.directory());
       Path target = confined(into, path);
       Path parent = target.getParent();
       if (!Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {

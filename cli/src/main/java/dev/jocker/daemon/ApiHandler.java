@@ -177,7 +177,7 @@ final class ApiHandler extends Handler.Abstract {
     get("/containers/json", this::list);
     post("/containers/create", this::create);
     post("/containers/prune", this::pruneContainers);
-    get("/containers/([^/]+)/json", c -> send(c, 200, inspect(engine.container(c.group(1)))));
+    get("/containers/([^/]+)/json", this::inspectContainer);
     post("/containers/([^/]+)/start", this::start);
     post("/containers/([^/]+)/stop", this::stop);
     post("/containers/([^/]+)/restart", this::restart);
@@ -191,6 +191,9 @@ final class ApiHandler extends Handler.Abstract {
     get("/containers/([^/]+)/stats", c -> notYet(c, "stats", "cgroups (#20)"));
     get("/containers/([^/]+)/top", this::top);
     get("/containers/([^/]+)/logs", this::logs);
+    route("HEAD", "/containers/([^/]+)/archive", c -> archive(c, false));
+    get("/containers/([^/]+)/archive", c -> archive(c, true));
+    route("PUT", "/containers/([^/]+)/archive", this::extract);
     route("DELETE", "/containers/([^/]+)", this::remove);
     post("/containers/([^/]+)/exec", this::execCreate);
     post("/exec/([^/]+)/start", this::execStart);
@@ -558,14 +561,15 @@ final class ApiHandler extends Handler.Abstract {
     for (ImageInfo i : engine.images()) {
       Map<String, Object> m = DockerJson.imageSummary(i);
       m.put("Containers", containers.stream().filter(x -> x.imageId().equals(i.id())).count());
+      // Docker's df counts layers shared with other images; jocker's images share none.
+      m.put("SharedSize", 0);
       images.add(m);
       layers += i.size();
     }
     List<Object> list = new ArrayList<>();
     for (ContainerInfo x : containers) {
       Map<String, Object> m = summary(x);
-      m.put("SizeRw", 0);
-      m.put("SizeRootFs", 0);
+      putSizes(m, x);
       list.add(m);
     }
     Map<String, Object> m = new LinkedHashMap<>();
@@ -655,6 +659,33 @@ final class ApiHandler extends Handler.Abstract {
     return m;
   }
 
+  /** {@code GET /containers/{id}/json}; with {@code size}, Docker's SizeRw and SizeRootFs. */
+  private void inspectContainer(Call c) throws IOException {
+    boolean size = c.flag("size");
+    ContainerInfo info = engine.container(c.group(1));
+    Map<String, Object> m = inspect(info);
+    if (size) {
+      putSizes(m, info);
+    }
+    send(c, 200, m);
+  }
+
+  /**
+   * Docker's {@code SizeRw} (what the container wrote: the size of its layer) and {@code
+   * SizeRootFs} (that and its image).
+   */
+  private void putSizes(Map<String, Object> m, ContainerInfo info) {
+    long rw = Sizes.of(engine.layer(info.id()));
+    long image;
+    try {
+      image = engine.image(info.imageId()).size();
+    } catch (EngineException gone) {
+      image = 0;
+    }
+    m.put("SizeRw", rw);
+    m.put("SizeRootFs", rw + image);
+  }
+
   private void list(Call c) throws IOException {
     Filters filters = Filters.parse(c.param("filters", null), ContainerFilter.KEYS);
     long limit = c.integer("limit", -1, -1, Integer.MAX_VALUE);
@@ -670,7 +701,11 @@ final class ApiHandler extends Handler.Abstract {
         if (limit > 0 && out.size() >= limit) {
           break;
         }
-        out.add(summary(x));
+        Map<String, Object> m = summary(x);
+        if (c.flag("size")) {
+          putSizes(m, x);
+        }
+        out.add(m);
       }
     }
     send(c, 200, out);
@@ -963,6 +998,74 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     return false;
+  }
+
+  // ---------------------------------------------------------------- archive (cp)
+
+  /** A running container's files through its root, a stopped one's through its layer. */
+  private ContainerArchive.Tree tree(ContainerInfo info) {
+    if (info.state().running() && info.state().pid() > 0) {
+      return ContainerArchive.live(Path.of("/proc/" + info.state().pid() + "/root"));
+    }
+    return ContainerArchive.layered(engine.layer(info.id()), engine.image(info.imageId()).rootfs());
+  }
+
+  private static String archivePath(Call c) {
+    String path = c.param("path", "");
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException("bad parameter: path cannot be empty");
+    }
+    if (path.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("bad parameter: path holds a NUL character");
+    }
+    return path;
+  }
+
+  /**
+   * {@code HEAD} and {@code GET /containers/{id}/archive?path=}: the path's stat in Docker's {@code
+   * X-Docker-Container-Path-Stat} header and, for GET, its tar archive.
+   */
+  private void archive(Call c, boolean body) throws IOException {
+    String path = archivePath(c);
+    ContainerInfo info = engine.container(c.group(1));
+    ContainerArchive.Tree tree = tree(info);
+    String rel = ContainerArchive.resolve(tree, path);
+    String stat;
+    try {
+      stat = ContainerArchive.statHeader(tree, rel, path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw ContainerArchive.notFound(path, c.group(1));
+    }
+    c.response.getHeaders().put("X-Docker-Container-Path-Stat", stat);
+    if (!body) {
+      empty(c, 200);
+      return;
+    }
+    c.response.setStatus(200);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-tar");
+    flushHeaders(c);
+    try (OutputStream out =
+        new java.io.BufferedOutputStream(Content.Sink.asOutputStream(c.response), 64 * 1024)) {
+      ContainerArchive.write(tree, rel, out);
+    }
+  }
+
+  /** {@code PUT /containers/{id}/archive?path=}: a tar archive extracted into a directory. */
+  private void extract(Call c) throws IOException {
+    String path = archivePath(c);
+    boolean noOverwrite = c.flag("noOverwriteDirNonDir");
+    boolean copyUidGid = c.flag("copyUIDGID");
+    ContainerInfo info = engine.container(c.group(1));
+    ContainerArchive.Tree tree = tree(info);
+    String rel = ContainerArchive.resolve(tree, path.endsWith("/") ? path : path + "/");
+    try (InputStream in = Content.Source.asInputStream(c.request)) {
+      ContainerArchive.extract(tree, rel, in, copyUidGid, noOverwrite);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw ContainerArchive.notFound(path, c.group(1));
+    } catch (dev.jocker.archive.Tar.TarException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    empty(c, 200);
   }
 
   // ---------------------------------------------------------------- logs

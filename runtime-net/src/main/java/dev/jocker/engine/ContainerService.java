@@ -870,6 +870,11 @@ final class ContainerService {
     return containersDir.resolve(resolve(ref).id()).resolve("container.log");
   }
 
+  /** The overlay's upper directory of a container (in its data directory). */
+  Path layer(String ref) {
+    return containersDir.resolve(resolve(ref).id()).resolve("upper");
+  }
+
   /** The directory of a container's current run (exec root). */
   Path runDir(String id) {
     return runDirs.resolve(id);

@@ -228,6 +228,11 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public Path layer(String ref) {
+    return containers.layer(ref);
+  }
+
+  @Override
   public ExecResult exec(String ref, ExecRequest request) {
     return guard("exec in container " + ref, () -> containers.exec(ref, request));
   }

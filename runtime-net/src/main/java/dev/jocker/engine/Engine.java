@@ -45,6 +45,12 @@ public interface Engine extends AutoCloseable {
   /** The file holding the container's stdout and stderr, as written. */
   Path logFile(String ref);
 
+  /**
+   * The container's own layer: the overlay's upper directory, holding what the container changed
+   * over its image (whiteouts included). {@code cp} reads and writes a stopped container there.
+   */
+  Path layer(String ref);
+
   /** Runs a process inside a running container and waits for it, capturing its output. */
   ExecResult exec(String ref, ExecRequest request);
 
