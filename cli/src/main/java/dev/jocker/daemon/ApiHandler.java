@@ -211,7 +211,7 @@ final class ApiHandler extends Handler.Abstract {
     get("/images/json", this::images);
     post("/images/create", this::pullImage);
     post("/images/prune", c -> send(c, 200, mapOf("ImagesDeleted", null, "SpaceReclaimed", 0)));
-    get("/images/(.+)/json", c -> send(c, 200, DockerJson.image(engine.image(c.group(1)))));
+    get("/images/(.+)/json", this::inspectImage);
     get("/volumes", c -> send(c, 200, mapOf("Volumes", List.of(), "Warnings", null)));
     post("/volumes/prune", c -> send(c, 200, mapOf("VolumesDeleted", null, "SpaceReclaimed", 0)));
     post("/volumes/create", c -> notYet(c, "volume create", "volumes"));
@@ -715,7 +715,18 @@ final class ApiHandler extends Handler.Abstract {
     String name = c.query.getValue("name");
     CreateBody body = CreateBody.parse(jsonBody(c), name);
     checkStaticIp(body);
-    ContainerInfo info = engine.create(body.request());
+    ContainerInfo info;
+    try {
+      info = engine.create(body.request());
+    } catch (EngineException e) {
+      String image = body.request().image();
+      if (e.kind() == EngineException.Kind.NOT_FOUND
+          && e.getMessage().startsWith("No such image")) {
+        String tagged = image.lastIndexOf(':') > image.lastIndexOf('/') ? image : image + ":latest";
+        throw new EngineException(EngineException.Kind.NOT_FOUND, "No such image: " + tagged);
+      }
+      throw e;
+    }
     ThreadContext.put("container", info.name());
     meta.containerLabels(info.id(), body.labels());
     if (body.autoRemove()) {
@@ -1534,6 +1545,23 @@ final class ApiHandler extends Handler.Abstract {
       out.add(DockerJson.imageSummary(i));
     }
     send(c, 200, out);
+  }
+
+  /** {@code GET /images/{name}/json}; a missing image in Docker's words. */
+  private void inspectImage(Call c) throws IOException {
+    ImageInfo i;
+    try {
+      i = engine.image(c.group(1));
+    } catch (EngineException e) {
+      if (e.kind() != EngineException.Kind.NOT_FOUND) {
+        throw e;
+      }
+      String ref = c.group(1);
+      String tagged = ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref : ref + ":latest";
+      throw new EngineException(
+          EngineException.Kind.NOT_FOUND, "no such image: " + ref + ": No such image: " + tagged);
+    }
+    send(c, 200, DockerJson.image(i));
   }
 
   /**

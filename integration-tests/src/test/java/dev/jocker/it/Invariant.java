@@ -23,8 +23,6 @@ import java.util.TreeSet;
  * iptables-save of the sandbox. Each violation is one line saying what is wrong with what.
  */
 final class Invariant {
-  private static final String RUN_DIRS = "/run/jocker/containers/";
-
   private Invariant() {}
 
   /** A running container as the API shows it. */
@@ -50,6 +48,7 @@ final class Invariant {
   /** Every violation found now; empty when the store and the kernel agree. */
   static List<String> violations(Sandbox sandbox, Jockerd d, String rulesBaseline) {
     List<String> v = new ArrayList<>();
+    String runDirs = d.execRoot() + "/containers/";
     List<Running> running = running(d);
     Set<String> ids = new HashSet<>();
     for (JsonNode c : d.api("GET", "/containers/json?all=1", null).json()) {
@@ -80,7 +79,7 @@ final class Invariant {
           v.add("namespace file " + f[4] + " is mounted twice");
         }
       }
-      if (f.length > 4 && f[4].startsWith(RUN_DIRS)) {
+      if (f.length > 4 && f[4].startsWith(runDirs)) {
         v.add("a container mount leaked into the host's mount namespace: " + f[4]);
       }
     }
@@ -165,7 +164,10 @@ final class Invariant {
     for (long pid : pids()) {
       String cmdline = cmdline(pid);
       String root = link(Path.of("/proc/" + pid + "/root"));
-      String id = containerOf(cmdline) != null ? containerOf(cmdline) : containerOf(root);
+      String id =
+          containerOf(runDirs, cmdline) != null
+              ? containerOf(runDirs, cmdline)
+              : containerOf(runDirs, root);
       if (id == null || !mountsDevice(pid, runDevice)) {
         // Not a container process, or one of another test JVM's sandbox (its own /run).
         continue;
@@ -228,12 +230,12 @@ final class Invariant {
     }
   }
 
-  private static String containerOf(String text) {
-    int at = text.indexOf(RUN_DIRS);
+  private static String containerOf(String runDirs, String text) {
+    int at = text.indexOf(runDirs);
     if (at < 0) {
       return null;
     }
-    String rest = text.substring(at + RUN_DIRS.length());
+    String rest = text.substring(at + runDirs.length());
     int slash = rest.indexOf('/');
     String id = slash < 0 ? rest : rest.substring(0, slash);
     return id.length() == 64 ? id : null;

@@ -45,6 +45,17 @@ final class Jockerd implements AutoCloseable {
   private final Sandbox sandbox;
   private Process process;
 
+  /**
+   * An exec root of this daemon's own on the sandbox's /run: jockerds of other test runs on the
+   * same host read the same paths in /proc (a container's root, its launcher's arguments), and one
+   * whose code counts any container under its exec root path as its own would kill this one's.
+   * Short, as a container's attach socket lives under it.
+   */
+  private final String execRoot =
+      "/run/jk-"
+          + Integer.toHexString(
+              java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
+
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
 
@@ -106,6 +117,8 @@ final class Jockerd implements AutoCloseable {
             "daemon",
             "--data-root",
             dataRoot.toString(),
+            "--exec-root",
+            execRoot,
             "-H",
             "unix://" + socket,
             "--log-dir",
@@ -163,6 +176,11 @@ final class Jockerd implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** The daemon's exec root (its containers' run directories are under {@code containers/}). */
+  String execRoot() {
+    return execRoot;
   }
 
   /** The daemon's socket, for other clients (the docker CLI, docker-java). */
