@@ -1385,6 +1385,9 @@ final class ApiHandler extends Handler.Abstract {
     Map<String, Object> m = DockerJson.network(n);
     ApiMeta.Network extra = meta.network(n.id());
     m.put("Labels", extra == null ? Map.of() : extra.labels());
+    if (extra != null && extra.attachable()) {
+      m.put("Attachable", true);
+    }
     return m;
   }
 
@@ -1421,7 +1424,6 @@ final class ApiHandler extends Handler.Abstract {
     for (String[] refused :
         new String[][] {
           {"Internal", "--internal"},
-          {"Attachable", "--attachable"},
           {"Ingress", "--ingress"},
           {"EnableIPv6", "--ipv6"},
           {"ConfigOnly", "--config-only"},
@@ -1439,6 +1441,7 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     Bodies.bool(body, "CheckDuplicate", "CheckDuplicate");
+    boolean attachable = Bodies.bool(body, "Attachable", "Attachable");
     Map<String, String> labels = Bodies.stringMap(body, "Labels", "Labels");
     JsonNode ipam = Bodies.objectField(body, "IPAM", "IPAM");
     String subnet = null;
@@ -1475,7 +1478,7 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     NetworkInfo n = engine.createNetwork(name, subnet, gateway, ipRange);
-    meta.network(n.id(), new ApiMeta.Network(labels, subnet != null));
+    meta.network(n.id(), new ApiMeta.Network(labels, subnet != null, attachable));
     events.network("create", n.id(), n.name(), Map.of());
     send(c, 201, mapOf("Id", n.id(), "Warning", ""));
   }
