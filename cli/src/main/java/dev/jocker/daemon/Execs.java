@@ -174,12 +174,12 @@ final class Execs {
     if (io.stderr() != null) {
       pumps.add(
           streams.submit(
-              () -> relay(io.stderr(), out, StdCopy.STDERR, raw, i.attachStderr, io, clientGone)));
+              () -> relay(io.stderr(), out, StdCopy.STDERR, raw, i.attachStderr, clientGone)));
     }
     if (io.stdin() != null) {
       streams.execute(() -> feed(client.in(), io.stdin()));
     }
-    relay(io.stdout(), out, StdCopy.STDOUT, raw, i.attachStdout, io, clientGone);
+    relay(io.stdout(), out, StdCopy.STDOUT, raw, i.attachStdout, clientGone);
     for (var p : pumps) {
       try {
         p.get();
@@ -217,8 +217,8 @@ final class Execs {
   }
 
   /**
-   * Copies one output of the process to the client. Once the client is gone the process is killed
-   * (Docker lets it run on, writing to nothing) and the rest of its output read away.
+   * Copies one output of the process to the client. Once the client is gone the process runs on, as
+   * under Docker: the rest of its output is read and dropped until it ends.
    */
   private static void relay(
       InputStream from,
@@ -226,7 +226,6 @@ final class Execs {
       int stream,
       boolean raw,
       boolean attached,
-      Stdio io,
       AtomicBoolean clientGone) {
     byte[] buf = new byte[32 * 1024];
     try {
@@ -238,9 +237,7 @@ final class Execs {
         try {
           StdCopy.write(to, stream, buf, n, raw);
         } catch (IOException e) {
-          if (clientGone.compareAndSet(false, true)) {
-            io.kill();
-          }
+          clientGone.set(true);
         }
       }
     } catch (IOException ended) {
