@@ -1295,7 +1295,6 @@ final class ContainerService {
     Crashpoints.reach("remove:killed");
     forget(c, journal, code);
     Events.info("container removed", c.name(), c.config().networkMode());
-    emit("destroy", c);
   }
 
   /**
@@ -1317,6 +1316,7 @@ final class ContainerService {
           tx.onCommit(() -> index.remove(c.id()));
         });
     execs.forgetContainer(c.id());
+    emit("destroy", c);
     complete(c.id(), exitCode, WaitCondition.values());
     waiters.remove(c.id());
     List<CompletableFuture<Attachment>> waiting = attachers.remove(c.id());
