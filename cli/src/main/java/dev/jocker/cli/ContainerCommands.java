@@ -114,9 +114,6 @@ final class ContainerCommands {
       cli.out.println(id);
       return 0;
     }
-    if (tty) {
-      return runWithLocalTerminal(id, p.on("rm"));
-    }
     String condition = p.on("rm") ? "removed" : "next-exit";
     try (DaemonClient.Response attach =
             hijack(
@@ -136,36 +133,31 @@ final class ContainerCommands {
         }
         throw runError(spec, e.text(), false, e.getMessage());
       }
-      Streams.relay(attach, interactive ? System.in : null, cli.out, cli.err, false);
+      Runnable restore = tty && interactive ? Streams.rawMode() : null;
+      AutoCloseable sizes =
+          restore != null
+              ? Streams.watchSize((h, w) -> resize("/containers/" + id + "/resize", h, w))
+              : null;
+      try {
+        Streams.relay(attach, interactive ? System.in : null, cli.out, cli.err, tty);
+      } finally {
+        restoreTerminal(sizes, restore);
+      }
       return exitStatus(wait);
     }
   }
 
-  /**
-   * {@code run -t}: the process gets the user's terminal. Until the container launcher's terminal
-   * reaches the API, the CLI starts the prepared process itself (jockerd's launch command) with its
-   * own terminal and hands it back to jockerd.
-   */
-  private int runWithLocalTerminal(String id, boolean autoRemove)
-      throws IOException, Cli.DaemonError {
-    JsonNode launch = cli.call("POST", "/jocker/containers/" + id + "/launch", null);
-    Process p = new ProcessBuilder(Cli.strings(launch.get("Argv"))).inheritIO().start();
-    cli.call("POST", "/jocker/containers/" + id + "/adopt?pid=" + p.pid(), null);
-    int code = waitFor(p);
-    cli.call("POST", "/jocker/containers/" + id + "/exited?code=" + code, null);
-    if (autoRemove) {
-      removeQuietly(id);
-    }
-    return code;
-  }
-
-  private static int waitFor(Process p) {
-    while (true) {
+  /** Stops following the window's size and gives the terminal its modes back. */
+  private static void restoreTerminal(AutoCloseable sizes, Runnable restore) {
+    if (sizes != null) {
       try {
-        return p.waitFor();
-      } catch (InterruptedException e) {
-        continue;
+        sizes.close();
+      } catch (Exception e) {
+        // The previous handler could not be put back: the command is ending anyway.
       }
+    }
+    if (restore != null) {
+      restore.run();
     }
   }
 
@@ -360,16 +352,7 @@ final class ContainerCommands {
     try (DaemonClient.Response r = hijack("/exec/" + execId + "/start", Json.bytes(start))) {
       Streams.relay(r, interactive ? System.in : null, cli.out, cli.err, tty);
     } finally {
-      if (sizes != null) {
-        try {
-          sizes.close();
-        } catch (Exception e) {
-          // The previous handler could not be put back: the command is ending anyway.
-        }
-      }
-      if (restore != null) {
-        restore.run();
-      }
+      restoreTerminal(sizes, restore);
     }
     int code = cli.call("GET", "/exec/" + execId + "/json", null).path("ExitCode").asInt();
     return code;

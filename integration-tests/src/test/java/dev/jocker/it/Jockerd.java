@@ -2,6 +2,8 @@ package dev.jocker.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jocker.cgroup.Cgroup;
+import dev.jocker.cgroup.Cgroups;
 import dev.jocker.cli.Main;
 import dev.jocker.testing.Sandbox;
 import java.io.ByteArrayOutputStream;
@@ -58,6 +60,14 @@ final class Jockerd implements AutoCloseable {
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
+  private final List<String> daemonArgs = new ArrayList<>();
+
+  /**
+   * The cgroup parent of this state directory's containers: its own, so that tests never touch
+   * another's (cgroups are the machine's), and the same for every daemon on the same directory, so
+   * that a restarted one finds its containers' cgroups.
+   */
+  private final String cgroupParent;
 
   /**
    * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
@@ -70,6 +80,18 @@ final class Jockerd implements AutoCloseable {
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
+    this.cgroupParent =
+        "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+  }
+
+  /** Passes {@code args} (such as {@code --live-restore=false}) to the daemon. */
+  Jockerd withArgs(String... args) {
+    daemonArgs.addAll(List.of(args));
+    return this;
+  }
+
+  String cgroupParent() {
+    return cgroupParent;
   }
 
   /**
@@ -124,7 +146,10 @@ final class Jockerd implements AutoCloseable {
             "--log-dir",
             dataRoot.resolve("log").toString(),
             "--rules-check-interval",
-            Integer.toString(rulesCheckSeconds)));
+            Integer.toString(rulesCheckSeconds),
+            "--cgroup-parent",
+            cgroupParent));
+    argv.addAll(daemonArgs);
     return argv;
   }
 
@@ -304,5 +329,28 @@ final class Jockerd implements AutoCloseable {
       }
     }
     stop();
+    removeCgroups();
+  }
+
+  /**
+   * Removes every cgroup under this directory's parent and the parent itself, killing (and thawing)
+   * what is left in them: a failed test may leave a container running, even paused.
+   */
+  void removeCgroups() {
+    Cgroups tree;
+    try {
+      tree = Cgroups.detect(Cgroups.DEFAULT_ROOT, cgroupParent);
+    } catch (RuntimeException noCgroups) {
+      return;
+    }
+    for (String id : tree.ids()) {
+      Cgroup cgroup = tree.of(id);
+      cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      if (cgroup.frozen()) {
+        cgroup.thaw();
+      }
+      cgroup.remove();
+    }
+    tree.removeParent();
   }
 }

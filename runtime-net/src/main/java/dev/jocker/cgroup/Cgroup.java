@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -204,6 +206,29 @@ public final class Cgroup {
       return new Usage(memory, limits.memory(), cpu, pids, limits.pids());
     } catch (IOException e) {
       throw new UncheckedIOException("read the usage of cgroup " + id, e);
+    }
+  }
+
+  /**
+   * The counters of its {@code memory.stat} (v1's and v2's names as the kernel gives them), empty
+   * without a memory controller.
+   */
+  public Map<String, Long> memoryStat() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    Optional<Path> memory = dir("memory");
+    if (memory.isEmpty() || !Files.exists(memory.get().resolve("memory.stat"))) {
+      return out;
+    }
+    try {
+      for (String line : read(memory.get().resolve("memory.stat")).split("\n")) {
+        String[] f = line.split(" ");
+        if (f.length == 2) {
+          out.put(f[0], Long.parseLong(f[1]));
+        }
+      }
+      return out;
+    } catch (IOException | NumberFormatException e) {
+      throw new IllegalStateException("read the memory counters of cgroup " + id, e);
     }
   }
 
