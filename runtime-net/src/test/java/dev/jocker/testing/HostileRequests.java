@@ -77,7 +77,7 @@ public final class HostileRequests {
             "POST",
             create,
             "{\"Image\":\"busybox\",\"Hostname\":\"a\\n1.2.3.4 evil\"}"));
-    a.add(json("user refused", "POST", create, "{\"Image\":\"busybox\",\"User\":\"nobody\"}"));
+    a.add(json("User a number", "POST", create, "{\"Image\":\"busybox\",\"User\":5}"));
     a.add(
         json(
             "binds refused",
@@ -92,10 +92,10 @@ public final class HostileRequests {
             "{\"Image\":\"busybox\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}}}"));
     a.add(
         json(
-            "restart policy refused",
+            "restart policy a string",
             "POST",
             create,
-            "{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}"));
+            "{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":\"always\"}}"));
     a.add(
         json(
             "--ip on the default bridge",
@@ -148,10 +148,10 @@ public final class HostileRequests {
     a.add(json("exec with Cmd a number", "POST", "/containers/c1/exec", "{\"Cmd\":5}"));
     a.add(
         json(
-            "exec as a user",
+            "exec with User a list",
             "POST",
             "/containers/c1/exec",
-            "{\"Cmd\":[\"id\"],\"User\":\"nobody\"}"));
+            "{\"Cmd\":[\"id\"],\"User\":[\"nobody\"]}"));
     a.add(json("exec start of no instance", "POST", "/exec/nope/start", "{\"Detach\":false}"));
     a.add(json("resize to a negative height", "POST", "/containers/c1/resize?h=-1&w=80", null));
     a.add(json("network name a list", "POST", "/networks/create", "{\"Name\":[\"x\"]}"));
