@@ -195,7 +195,12 @@ class StreamsIT {
       long[] after = settle(d.pid());
       assertTrue(
           after[0] <= baseline[0] + 2,
-          "threads: " + baseline[0] + " before the second burst, " + after[0] + " after it");
+          "threads: "
+              + baseline[0]
+              + " before the second burst, "
+              + after[0]
+              + " after it: "
+              + threadNames(d.pid()));
       assertTrue(
           after[1] <= baseline[1] + 2,
           "descriptors: " + baseline[1] + " before the second burst, " + after[1] + " after it");
@@ -240,24 +245,57 @@ class StreamsIT {
   }
 
   /**
-   * jockerd's threads and open descriptors once they stop falling (stream threads end 5 s after
-   * their last stream).
+   * jockerd's threads (but the JDK's process reapers, a pool whose idle threads end after 60 s) and
+   * open descriptors once they stop falling (stream threads end 5 s after their last stream).
    */
   private static long[] settle(long pid) throws Exception {
-    long[] last = {
-      count(Path.of("/proc/" + pid + "/task")), count(Path.of("/proc/" + pid + "/fd"))
-    };
+    long[] last = {threads(pid), count(Path.of("/proc/" + pid + "/fd"))};
     for (int i = 0; i < 30; i++) {
       Thread.sleep(1000);
-      long[] now = {
-        count(Path.of("/proc/" + pid + "/task")), count(Path.of("/proc/" + pid + "/fd"))
-      };
+      long[] now = {threads(pid), count(Path.of("/proc/" + pid + "/fd"))};
       if (i >= 6 && now[0] >= last[0] && now[1] >= last[1]) {
         return now;
       }
       last = now;
     }
     return last;
+  }
+
+  /**
+   * jockerd's threads but the JDK's "process reaper"s: one waits on each child process while it
+   * runs (every exec's launcher is one), and the pool keeps an idle one for 60 s.
+   */
+  private static long threads(long pid) {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      long n = 0;
+      for (Path task : s) {
+        try {
+          if (!Files.readString(task.resolve("comm")).strip().equals("process reaper")) {
+            n++;
+          }
+        } catch (IOException ended) {
+          // The thread ended while the directory was read.
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** jockerd's threads by name, for a failure to show which stayed. */
+  private static java.util.Map<String, Integer> threadNames(long pid) throws IOException {
+    java.util.Map<String, Integer> names = new java.util.TreeMap<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : s) {
+        try {
+          names.merge(Files.readString(task.resolve("comm")).strip(), 1, Integer::sum);
+        } catch (IOException ended) {
+          // The thread ended while the directory was read.
+        }
+      }
+    }
+    return names;
   }
 
   private static long count(Path dir) {
