@@ -83,12 +83,6 @@ class ApiGoldensIT {
         "attach-nosuch",
         "a JSON message (Docker writes its text under the raw-stream type, the hijack begun)");
     KNOWN.put("body-64m", "bodies past 1 MiB are a 413 (Docker reads any size)");
-    String launcher = "until the container launcher (#20) is the engine's";
-    KNOWN.put("create-restart-bad", launcher + " (restart policies)");
-    for (String n :
-        List.of("attach-upgrade", "attach-plain", "exec-tty-upgrade", "exec-tty-plain")) {
-      KNOWN.put(n, launcher);
-    }
   }
 
   @TempDir Path dir;
