@@ -759,7 +759,7 @@ final class ApiHandler extends Handler.Abstract {
   private void stop(Call c) throws IOException {
     Duration timeout = stopTimeout(c);
     ContainerInfo before = engine.container(c.group(1));
-    if (!before.state().running()) {
+    if (!before.state().running() && !before.state().restarting()) {
       empty(c, 304);
       return;
     }
@@ -773,7 +773,7 @@ final class ApiHandler extends Handler.Abstract {
   private void restart(Call c) throws IOException {
     Duration timeout = stopTimeout(c);
     ContainerInfo before = engine.container(c.group(1));
-    if (before.state().running()) {
+    if (before.state().running() || before.state().restarting()) {
       events.container("kill", before, Map.of("signal", "15"));
       engine.stop(before.id(), timeout);
       monitor.poll();
@@ -1310,7 +1310,7 @@ final class ApiHandler extends Handler.Abstract {
     }
     String id =
         engine.createExec(
-            info.id(),
+            c.group(1),
             new ExecRequest(cmd, env, tty, user, workingDir, privileged, stdin, stdout, stderr));
     events.container("exec_create: " + String.join(" ", cmd), info, Map.of("execID", id));
     send(c, 201, Map.of("Id", id));

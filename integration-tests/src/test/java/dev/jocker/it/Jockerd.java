@@ -228,6 +228,19 @@ final class Jockerd implements AutoCloseable {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /**
+   * The argument vector of the real CLI in a process of its own (for what needs the CLI's own stdin
+   * or terminal: {@code run -i}, {@code run -it}).
+   */
+  List<String> cliArgv(String... args) {
+    List<String> argv = new ArrayList<>();
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    argv.addAll(List.of("-H", "unix://" + socket));
+    argv.addAll(List.of(args));
+    return argv;
+  }
+
   /** An API response: status and body. */
   record Response(int status, String body) {
     JsonNode json() {

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One container's cgroup: a directory in each v1 hierarchy, or one in the v2 tree. A process joins
@@ -232,19 +234,23 @@ public final class Cgroup {
     }
   }
 
-  /** The PIDs of its processes (in the caller's PID namespace). */
+  /** The PIDs of its processes (in the caller's PID namespace), from every hierarchy. */
   public List<Long> pids() {
-    List<Long> pids = new ArrayList<>();
-    try {
-      for (String line : read(dirs.get(0).resolve("cgroup.procs")).split("\n")) {
-        if (!line.isBlank()) {
-          pids.add(Long.parseLong(line.strip()));
+    Set<Long> pids = new TreeSet<>();
+    for (Path d : dirs) {
+      try {
+        for (String line : read(d.resolve("cgroup.procs")).split("\n")) {
+          if (!line.isBlank()) {
+            pids.add(Long.parseLong(line.strip()));
+          }
         }
+      } catch (NoSuchFileException notInThisHierarchy) {
+        // A cgroup left half-made (or half-removed) is missing from some hierarchies.
+      } catch (IOException e) {
+        throw new UncheckedIOException("list the processes of cgroup " + id, e);
       }
-      return pids;
-    } catch (IOException e) {
-      throw new UncheckedIOException("list the processes of cgroup " + id, e);
     }
+    return new ArrayList<>(pids);
   }
 
   /** Freezes every process in it ({@code docker pause}), returning once they all are frozen. */
@@ -265,6 +271,8 @@ public final class Cgroup {
       }
       Optional<Path> freezer = dir("freezer");
       return freezer.isPresent() && read(freezer.get().resolve("freezer.state")).equals("FROZEN");
+    } catch (NoSuchFileException gone) {
+      return false;
     } catch (IOException e) {
       throw new UncheckedIOException("read the freezer state of cgroup " + id, e);
     }

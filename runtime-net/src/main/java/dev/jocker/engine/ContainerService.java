@@ -1813,11 +1813,13 @@ final class ContainerService {
           if (live(id)) {
             continue;
           }
-          removeCgroup(id);
-          removed.add(
-              "removed the cgroup of "
-                  + (index.get(id).isPresent() ? "container " + nameOf(id) : id)
-                  + ", which is not running");
+          String whose = index.get(id).isPresent() ? "container " + nameOf(id) : id;
+          try {
+            removeCgroup(id);
+            removed.add("removed the cgroup of " + whose + ", which is not running");
+          } catch (RuntimeException e) {
+            removed.add("could not remove the cgroup of " + whose + ": " + Errors.describe(e));
+          }
         }
       }
     }

@@ -80,6 +80,12 @@ public final class HostileRequests {
     a.add(json("User a number", "POST", create, "{\"Image\":\"busybox\",\"User\":5}"));
     a.add(
         json(
+            "stop signal refused",
+            "POST",
+            create,
+            "{\"Image\":\"busybox\",\"StopSignal\":\"SIGINT\"}"));
+    a.add(
+        json(
             "binds refused",
             "POST",
             create,
