@@ -1,5 +1,6 @@
 package dev.jocker.daemon;
 
+import dev.jocker.cni.CniBackend;
 import dev.jocker.doctor.Finding;
 import dev.jocker.engine.ContainerInfo;
 import dev.jocker.engine.CreateRequest;
@@ -220,6 +221,11 @@ final class FakeEngine implements Engine {
   @Override
   public List<String> reconcile() {
     return List.of();
+  }
+
+  @Override
+  public CniBackend cniBackend() {
+    throw new EngineException(EngineException.Kind.INVALID, "no CNI here");
   }
 
   @Override

@@ -9,7 +9,6 @@ import dev.jocker.firewall.IptablesSave;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +35,13 @@ class CniPluginIT {
         + "\",\"name\":\"jnet\",\"type\":\"jocker\",\"bridge\":\"jk0\",\"subnet\":\""
         + subnet
         + "\",\"dataDir\":\""
-        + dir.resolve("cni")
+        + state()
         + "\"}";
+  }
+
+  /** jockerd's data root, whose store holds the CNI networks too (Jockerd's and the fallback's). */
+  private Path state() {
+    return dir.resolve("state");
   }
 
   private static String netns(String name) {
@@ -51,7 +54,7 @@ class CniPluginIT {
     return dir.resolve("no-jockerd.sock");
   }
 
-  /** What the plugin may leave on the host: links, rules, and its leases and records. */
+  /** What the plugin may leave on the host: links, rules, and its records in jocker's store. */
   private String hostState(Sandbox sandbox) {
     StringBuilder out = new StringBuilder();
     out.append(
@@ -66,18 +69,7 @@ class CniPluginIT {
         .lines()
         .filter(l -> l.startsWith("-A"))
         .forEach(l -> out.append(l).append('\n'));
-    Path state = dir.resolve("cni");
-    if (Files.isDirectory(state)) {
-      try (Stream<Path> files = Files.walk(state)) {
-        files
-            .filter(
-                f -> f.toString().contains("/leases/") || f.toString().contains("/attachments/"))
-            .filter(Files::isRegularFile)
-            .forEach(f -> out.append(dir.relativize(f)).append('\n'));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    out.append(CniRecords.of(state()));
     return out.toString();
   }
 
@@ -198,7 +190,7 @@ class CniPluginIT {
       String list =
           "{\"cniVersion\":\"1.1.0\",\"name\":\"jnet\",\"plugins\":[{\"type\":\"jocker\","
               + "\"bridge\":\"jk0\",\"subnet\":\"10.88.0.0/24\",\"dataDir\":\""
-              + dir.resolve("cni")
+              + state()
               + "\"}]}";
       for (String c : List.of("a", "b", "c")) {
         assertEquals(0, cni.addList(list, c, netns(c), "eth0", null).exitCode());
@@ -217,12 +209,7 @@ class CniPluginIT {
   }
 
   private List<String> leases() {
-    Path leases = dir.resolve("cni/networks/jnet/leases");
-    try (Stream<Path> files = Files.list(leases)) {
-      return files.map(f -> f.getFileName().toString()).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return CniRecords.leases(state(), "jnet");
   }
 
   @Test
@@ -363,7 +350,7 @@ class CniPluginIT {
       String conf =
           "{\"cniVersion\":\"1.0.0\",\"name\":\"jnet\",\"type\":\"jocker\",\"bridge\":\"jk0\","
               + "\"hairpinMode\":true,\"dataDir\":\""
-              + dir.resolve("cni")
+              + state()
               + "\",\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.77.0.0/24\","
               + "\"rangeStart\":\"10.77.0.50\",\"dataDir\":\""
               + hostLocal
@@ -392,7 +379,7 @@ class CniPluginIT {
       String list =
           "{\"cniVersion\":\"1.0.0\",\"name\":\"jnet\",\"plugins\":["
               + "{\"type\":\"jocker\",\"bridge\":\"jk0\",\"subnet\":\"10.88.0.0/24\",\"dataDir\":\""
-              + dir.resolve("cni")
+              + state()
               + "\"},"
               + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
               + "{\"type\":\"firewall\"},"
