@@ -182,6 +182,27 @@ class CniPluginIT {
     }
   }
 
+  /**
+   * After a reboot the runtime's containers and their veths are gone, the records are not, and the
+   * runtime ADDs its containers again without a DEL: the stale attachment is replaced.
+   */
+  @Test
+  void anAddAfterItsVethWentReplacesTheStaleAttachment(Sandbox sandbox) {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String conf = conf("1.0.0", "10.88.0.0/24");
+      String ns = netns("c1");
+      JsonNode first = cni.call("jocker", "ADD", "c1", ns, "eth0", conf).json();
+      sandbox.host().run("ip", "link", "delete", first.at("/interfaces/1/name").asText());
+      CniDriver.Result again = cni.call("jocker", "ADD", "c1", ns, "eth0", conf);
+      assertEquals(0, again.exitCode(), again.stdout());
+      assertEquals("10.88.0.2/24", again.json().at("/ips/0/address").asText());
+      assertEquals(List.of("10.88.0.2"), leases());
+      assertTrue(d.log().contains("removing the stale attachment of c1 eth0"), d.log());
+      assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
+    }
+  }
+
   @Test
   void gcRemovesEveryAttachmentThatIsNotValid(Sandbox sandbox) {
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
@@ -428,6 +449,146 @@ class CniPluginIT {
                     && !l.contains("CNI-FORWARD")
                     && !l.contains("CNI-ADMIN"))
         .reduce("", (a, b) -> a + b + "\n");
+  }
+
+  @Test
+  void cniNetworksAreJockerdsInLsInspectTopologyAndTrace(Sandbox sandbox) {
+    sandbox.internet();
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      String before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String conf = conf("1.0.0", "10.88.0.0/24");
+      String web = "a1".repeat(32);
+      String api = "b2".repeat(32);
+      // The names as runtimes pass them: Podman's container name, Kubernetes' namespace and pod.
+      cni.env("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAME=web");
+      assertEquals(0, cni.call("jocker", "ADD", web, netns("web"), "eth0", conf).exitCode());
+      cni.env("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=api");
+      assertEquals(0, cni.call("jocker", "ADD", api, netns("api"), "eth0", conf).exitCode());
+
+      String ls = d.ok("network", "ls");
+      assertTrue(ls.lines().anyMatch(l -> l.contains(" jnet ") && l.contains(" cni ")), ls);
+      String inspect = d.ok("network", "inspect", "jnet");
+      assertTrue(inspect.contains(web) && inspect.contains(api), inspect);
+      assertTrue(inspect.contains("\"web\"") && inspect.contains("\"shop/api\""), inspect);
+      assertTrue(inspect.contains("10.88.0.2/24") && inspect.contains("10.88.0.3/24"), inspect);
+      String topology = d.ok("network", "topology", "jnet");
+      assertTrue(topology.contains("jk0") && topology.contains("10.88.0.1/24"), topology);
+      assertTrue(topology.contains("web") && topology.contains("shop/api"), topology);
+      String trace = d.ok("network", "trace", "web", Sandbox.INTERNET_ADDRESS);
+      assertTrue(trace.contains("with MASQUERADE"), trace);
+      assertTrue(d.ok("network", "trace", api.substring(0, 12), "10.88.0.2").contains("jk0"));
+
+      // The network is the orchestrator's: jocker neither removes it nor puts its own on it.
+      Jockerd.Result rm = d.jocker("network", "rm", "jnet");
+      assertEquals(1, rm.exitCode());
+      assertTrue(rm.stderr().contains("jnet is a CNI network"), rm.stderr());
+      Jockerd.Result run = d.jocker("run", "-d", "--network", "jnet", "busybox", "sleep", "9");
+      assertTrue(run.stderr().contains("jnet is a CNI network"), run.stderr());
+
+      cni.env("CNI_ARGS", "");
+      for (String id : List.of(web, api)) {
+        assertEquals(0, cni.call("jocker", "DEL", id, null, "eth0", conf).exitCode());
+      }
+      assertFalse(d.ok("network", "ls").contains("jnet"));
+      assertEquals(before, hostState(sandbox));
+    }
+  }
+
+  @Test
+  void aCniNetworkTakesNoNameOrBridgeOfJockerds(Sandbox sandbox) {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      String before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String ns = netns("c1");
+      CniDriver.Result docker0 =
+          cni.call(
+              "jocker",
+              "ADD",
+              "c1",
+              ns,
+              "eth0",
+              conf("1.0.0", "10.88.0.0/24").replace("jk0", "docker0"));
+      assertEquals(7, docker0.code());
+      assertEquals(
+          "bridge docker0 carries network bridge already; give jnet a bridge of its own",
+          docker0.json().get("details").asText());
+      CniDriver.Result named =
+          cni.call(
+              "jocker",
+              "ADD",
+              "c1",
+              ns,
+              "eth0",
+              conf("1.0.0", "10.88.0.0/24").replace("\"jnet\"", "\"bridge\""));
+      assertEquals(7, named.code());
+      assertTrue(named.json().get("details").asText().contains("jockerd's own networks"));
+      CniDriver.Result overlapping =
+          cni.call("jocker", "ADD", "c1", ns, "eth0", conf("1.0.0", "172.17.5.0/24"));
+      assertEquals(7, overlapping.code());
+      assertTrue(
+          overlapping.json().get("details").asText().contains("overlaps network bridge"),
+          overlapping.stdout());
+      Path other = dir.resolve("other-root");
+      CniDriver.Result elsewhere =
+          cni.call(
+              "jocker",
+              "ADD",
+              "c1",
+              ns,
+              "eth0",
+              conf("1.0.0", "10.88.0.0/24").replace(state().toString(), other.toString()));
+      assertEquals(7, elsewhere.code());
+      assertTrue(elsewhere.json().get("details").asText().contains("is not the data root"));
+      assertFalse(Files.exists(other));
+      assertEquals(before, hostState(sandbox));
+    }
+  }
+
+  @Test
+  void jockerdsPeriodicCheckPutsACniNetworksRulesBack(Sandbox sandbox) throws Exception {
+    try (Jockerd d = new Jockerd(sandbox, dir).checkingRulesEvery(1).start()) {
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String conf = conf("1.0.0", "10.88.0.0/24");
+      String ns = netns("c1");
+      String check = withPrevResult(conf, cni.call("jocker", "ADD", "c1", ns, "eth0", conf).json());
+      sandbox.host().run("iptables", "-F", "FORWARD");
+      sandbox.host().run("iptables", "-t", "nat", "-F", "POSTROUTING");
+      long deadline = System.currentTimeMillis() + 15_000;
+      CniDriver.Result r = cni.call("jocker", "CHECK", "c1", ns, "eth0", check);
+      while (r.exitCode() != 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(200);
+        r = cni.call("jocker", "CHECK", "c1", ns, "eth0", check);
+      }
+      assertEquals(0, r.exitCode(), r.stdout());
+      assertTrue(d.log().contains("jnet: restored 4 iptables rules of jk0"), d.log());
+      assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
+    }
+  }
+
+  @Test
+  void jockerdKilledMidAddLeavesWhatItsNextStartRollsBack(Sandbox sandbox) {
+    String conf = conf("1.0.0", "10.88.0.0/24");
+    String ns = netns("c1");
+    String before;
+    try (Jockerd d =
+        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=cni-attach:address").start()) {
+      before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      CniDriver.Result died = cni.call("jocker", "ADD", "c1", ns, "eth0", conf);
+      assertEquals(11, died.code(), died.stdout());
+      assertEquals(137, d.awaitExit(30));
+      assertTrue(CniRecords.of(state()).contains("journal network.external-attach c1"));
+    }
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      assertEquals(before, hostState(sandbox));
+      assertFalse(new Sandbox.Namespace("c1").run("ip", "-o", "link").contains("eth0"));
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      CniDriver.Result again = cni.call("jocker", "ADD", "c1", ns, "eth0", conf);
+      assertEquals("10.88.0.2/24", again.json().at("/ips/0/address").asText());
+      assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
+      assertEquals(before, hostState(sandbox));
+    }
   }
 
   /**

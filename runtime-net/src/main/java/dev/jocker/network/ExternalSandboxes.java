@@ -247,7 +247,8 @@ public final class ExternalSandboxes {
         if (existing.isPresent()) {
           EndpointRecord e = existing.get();
           Long journal = unfinished.get(e.id());
-          if (journal == null) {
+          boolean stale = journal == null && host.links().find(e.hostVeth()).isEmpty();
+          if (journal == null && !stale) {
             throw new AttachmentException(
                 ALREADY_ATTACHED,
                 "container "
@@ -264,13 +265,16 @@ public final class ExternalSandboxes {
                     + e.hostVeth()
                     + "); DEL it before adding it again");
           }
+          // A dead attempt, or what a reboot left: the veth pair is gone (and so the interface
+          // inside), only the records stayed. Either way the runtime asks for the attachment anew.
           LOG.warn(
-              "network {}: rolling back the unfinished change of {} {} ({})",
+              "network {}: removing the {} attachment of {} {} ({}) before adding it again",
               want.name(),
+              stale ? "stale" : "unfinished",
               a.containerId(),
               a.ifname(),
               e.hostVeth());
-          remove(current, e, journal);
+          remove(current, e, stale ? journalDetach(e) : journal);
           current = unlessUnused(current);
         }
       }
@@ -664,6 +668,16 @@ public final class ExternalSandboxes {
         });
   }
 
+  /** Journals the removal of {@code e} (rolled forward if it is cut short); returns the entry. */
+  private long journalDetach(EndpointRecord e) {
+    return store.inTransaction(
+        tx ->
+            tx.beginJournal(
+                DETACH,
+                e.containerId(),
+                Map.of("network", e.networkId(), "endpoint", e.id(), "ifname", e.ifname())));
+  }
+
   /** Releases a lease, also one outside the pool as now registered (its range was narrowed). */
   private void release(Store.Tx tx, String networkId, int address) {
     try {
@@ -721,22 +735,7 @@ public final class ExternalSandboxes {
       Optional<EndpointRecord> e = endpoint(driver, containerId, ifname);
       if (e.isPresent()) {
         Long pending = unfinished.get(e.get().id());
-        long journal =
-            pending != null
-                ? pending
-                : store.inTransaction(
-                    tx ->
-                        tx.beginJournal(
-                            DETACH,
-                            containerId,
-                            Map.of(
-                                "network",
-                                driver.network().id(),
-                                "endpoint",
-                                e.get().id(),
-                                "ifname",
-                                ifname)));
-        remove(driver, e.get(), journal);
+        remove(driver, e.get(), pending != null ? pending : journalDetach(e.get()));
       }
       unlessUnused(driver);
     }
@@ -915,22 +914,7 @@ public final class ExternalSandboxes {
               e.hostVeth(),
               e.address());
           Long pending = unfinished.get(e.id());
-          long journal =
-              pending != null
-                  ? pending
-                  : store.inTransaction(
-                      tx ->
-                          tx.beginJournal(
-                              DETACH,
-                              e.containerId(),
-                              Map.of(
-                                  "network",
-                                  e.networkId(),
-                                  "endpoint",
-                                  e.id(),
-                                  "ifname",
-                                  e.ifname())));
-          remove(driver, e, journal);
+          remove(driver, e, pending != null ? pending : journalDetach(e));
         } catch (RuntimeException failure) {
           problems.add(e.containerId() + " " + e.ifname() + ": " + failure.getMessage());
           kept.add(e.address());
