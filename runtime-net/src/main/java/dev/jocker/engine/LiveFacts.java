@@ -116,7 +116,7 @@ final class LiveFacts {
                     d ->
                         d.hostVeth()
                             + " of container "
-                            + containers.nameOf(d.containerId())
+                            + nameOf(d.containerId())
                             + " (network "
                             + d.network()
                             + ") "
@@ -125,6 +125,15 @@ final class LiveFacts {
             reconciler.orphanProcesses().stream().map(Reconciler.OrphanProcess::toString).toList(),
             network.sandboxes().stream().mapToInt(s -> s.endpoints().size()).sum(),
             neighbourLimit()));
+  }
+
+  /** A container's name: jockerd's, or the one an orchestrator gave its external sandbox. */
+  private String nameOf(String containerId) {
+    return network
+        .sandbox(containerId)
+        .filter(Sandbox::external)
+        .map(ExternalSandboxes::nameOf)
+        .orElseGet(() -> containers.nameOf(containerId));
   }
 
   /** {@code gc_thresh3}, global and so only visible from the initial namespace; else 0. */
@@ -245,10 +254,7 @@ final class LiveFacts {
       EndpointRecord e = entry.getValue();
       Optional<Sandbox> sandbox = network.sandbox(entry.getKey());
       String netns = sandbox.map(s -> s.netns()).orElse(null);
-      String name =
-          sandbox.filter(Sandbox::external).isPresent()
-              ? ExternalSandboxes.nameOf(sandbox.get())
-              : containers.nameOf(entry.getKey());
+      String name = nameOf(entry.getKey());
       Link veth =
           links.stream().filter(l -> l.name().equals(e.hostVeth())).findFirst().orElse(null);
       int peerIndex = 0;
