@@ -289,7 +289,14 @@ class CniPluginIT {
       CniDriver.Result noId = cni.exec("jocker", env, good);
       assertEquals(4, noId.code());
       assertTrue(noId.json().get("details").asText().contains("CNI_CONTAINERID"));
-      for (CniDriver.Result r : List.of(old, bad, noId)) {
+      // The plugin's own JVM keeps off a data root a jockerd holds, even one it cannot reach.
+      CniDriver.Result unreachable =
+          new CniDriver(sandbox, dir, noDaemon()).call("jocker", "ADD", "c1", ns, "eth0", good);
+      assertEquals(11, unreachable.code());
+      assertTrue(
+          unreachable.json().get("details").asText().contains("holds the data root " + state()),
+          unreachable.stdout());
+      for (CniDriver.Result r : List.of(old, bad, noId, unreachable)) {
         assertFalse(
             r.stdout().contains("Exception") || r.stderr().contains("Exception"), r.stderr());
       }

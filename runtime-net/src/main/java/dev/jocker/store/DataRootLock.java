@@ -17,8 +17,8 @@ import java.util.Optional;
  * fallback, which opens the network controller itself). The gate, {@code cni.lock}, orders the two:
  * a plugin process holds it for its whole call, and a starting jockerd passes through it before it
  * takes its own lock, so a jockerd never starts under a plugin's open store and a plugin never runs
- * beside a jockerd whose in-memory views it would leave stale. Both are flock(2) locks, released by
- * the kernel when their process dies, however it dies.
+ * beside a jockerd whose in-memory views it would leave stale. Both are POSIX record locks (fcntl,
+ * as FileChannel takes them), released by the kernel when their process dies, however it dies.
  */
 public final class DataRootLock implements AutoCloseable {
   /** jockerd's lock, holding its PID. */
