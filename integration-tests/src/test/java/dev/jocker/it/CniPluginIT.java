@@ -306,9 +306,20 @@ class CniPluginIT {
 
   @Test
   void twoAddsRacingForTheLastAddressWithoutJockerd(Sandbox sandbox) {
+    // No jockerd: each call is a JVM of its own, and the two meet at the data root's gate.
+    race(sandbox, noDaemon());
+  }
+
+  @Test
+  void twoAddsRacingForTheLastAddressThroughJockerd(Sandbox sandbox) {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      race(sandbox, d.socket());
+    }
+  }
+
+  private void race(Sandbox sandbox, Path socket) {
     String before = hostState(sandbox);
-    // No jockerd: each call is a JVM of its own, and the two meet at the network's file lock.
-    CniDriver cni = new CniDriver(sandbox, dir, noDaemon());
+    CniDriver cni = new CniDriver(sandbox, dir, socket);
     String conf = conf("1.0.0", "10.88.0.0/30");
     String ns1 = netns("r1");
     String ns2 = netns("r2");
