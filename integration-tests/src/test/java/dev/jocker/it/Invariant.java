@@ -50,8 +50,8 @@ final class Invariant {
    * A running container's shim (jocker-launcher, its state directory as its last argument): it
    * lives outside the container's namespaces by design.
    */
-  private static boolean isShim(String cmdline) {
-    return cmdline.contains("jocker-launcher start " + RUN_DIRS);
+  private static boolean isShim(String runDirs, String cmdline) {
+    return cmdline.contains("jocker-launcher start " + runDirs);
   }
 
   /** The containers that have a cgroup under this daemon's parent; null without cgroups. */
@@ -202,7 +202,7 @@ final class Invariant {
                 + (ids.contains(id)
                     ? "container " + id.substring(0, 12) + ", not running"
                     : "no container"));
-      } else if (want != null && want != namespaceOf(pid) && !isShim(cmdline)) {
+      } else if (want != null && want != namespaceOf(pid) && !isShim(runDirs, cmdline)) {
         v.add("process " + pid + " (" + cmdline + ") runs outside its container's namespace");
       }
     }
