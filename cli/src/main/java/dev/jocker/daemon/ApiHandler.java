@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -503,10 +502,7 @@ final class ApiHandler extends Handler.Abstract {
     m.put("OSType", "linux");
     m.put("Architecture", System.getProperty("os.arch"));
     m.put("NCPU", Runtime.getRuntime().availableProcessors());
-    m.put(
-        "MemTotal",
-        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-            .getTotalMemorySize());
+    m.put("MemTotal", memTotal());
     m.put("ServerVersion", DOCKER_VERSION);
     m.put("JockerVersion", Version.VERSION);
     m.put("Name", hostname());
@@ -528,6 +524,23 @@ final class ApiHandler extends Handler.Abstract {
     m.put("IPTables", i.iptables());
     m.put("IPForward", i.ipForward());
     send(c, 200, m);
+  }
+
+  /**
+   * The host's memory from /proc/meminfo, as dockerd reads it (the JDK's own figure reads the
+   * cgroups the JVM sits in, and fails on hierarchies it does not expect).
+   */
+  private static long memTotal() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      LOG.debug("MemTotal: /proc/meminfo: {}", e.getMessage());
+    }
+    return 0;
   }
 
   private static String hostname() {
