@@ -1,7 +1,11 @@
 package dev.jocker.engine;
 
+import dev.jocker.portmap.HostBinding;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A container as {@code docker inspect} and {@code docker ps} need it.
@@ -26,6 +30,11 @@ import java.util.List;
  * @param hostsPath the file bind-mounted as /etc/hosts
  * @param hostnamePath the file bind-mounted as /etc/hostname
  * @param resolvConfPath the file bind-mounted as /etc/resolv.conf
+ * @param exposedPorts {@code Config.ExposedPorts}, e.g. {@code 80/tcp}, in key order
+ * @param portBindings {@code HostConfig.PortBindings}, as created
+ * @param publishAllPorts {@code HostConfig.PublishAllPorts}
+ * @param ports {@code NetworkSettings.Ports}: every exposed port with the host bindings taken for
+ *     it (null for one that is not published) while the container runs, empty otherwise
  */
 public record ContainerInfo(
     String id,
@@ -47,7 +56,68 @@ public record ContainerInfo(
     String logPath,
     String hostsPath,
     String hostnamePath,
-    String resolvConfPath) {
+    String resolvConfPath,
+    List<String> exposedPorts,
+    SortedMap<String, List<HostBinding>> portBindings,
+    boolean publishAllPorts,
+    SortedMap<String, List<HostBinding>> ports) {
+  public ContainerInfo {
+    exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
+    portBindings =
+        Collections.unmodifiableSortedMap(
+            portBindings == null ? new TreeMap<>() : new TreeMap<>(portBindings));
+    ports =
+        Collections.unmodifiableSortedMap(ports == null ? new TreeMap<>() : new TreeMap<>(ports));
+  }
+
+  /** A container that exposes and publishes no port. */
+  public ContainerInfo(
+      String id,
+      String name,
+      String image,
+      String imageId,
+      String path,
+      List<String> args,
+      List<String> env,
+      String hostname,
+      Instant created,
+      State state,
+      String networkMode,
+      EndpointInfo endpoint,
+      String sandboxKey,
+      boolean tty,
+      boolean openStdin,
+      boolean autoRemove,
+      String logPath,
+      String hostsPath,
+      String hostnamePath,
+      String resolvConfPath) {
+    this(
+        id,
+        name,
+        image,
+        imageId,
+        path,
+        args,
+        env,
+        hostname,
+        created,
+        state,
+        networkMode,
+        endpoint,
+        sandboxKey,
+        tty,
+        openStdin,
+        autoRemove,
+        logPath,
+        hostsPath,
+        hostnamePath,
+        resolvConfPath,
+        List.of(),
+        null,
+        false,
+        null);
+  }
 
   /** The first 12 characters of the ID, as {@code docker ps} shows it. */
   public String shortId() {

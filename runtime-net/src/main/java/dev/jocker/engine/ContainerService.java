@@ -176,6 +176,7 @@ final class ContainerService {
             request.tty(),
             request.openStdin(),
             request.autoRemove());
+    ContainerConfig configWithPorts = Ports.withPorts(containerConfig, request);
     // One transaction from the name check to the reservation: the insert relies on what the checks
     // read, and a transaction of its own per check cost more than the checks.
     ContainerRecord record =
@@ -187,7 +188,7 @@ final class ContainerService {
               } else {
                 checkNewName(tx, name);
               }
-              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), containerConfig);
+              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), configWithPorts);
               tx.insertContainer(c);
               if (ip != null) {
                 network.reserve(tx, id, mode, ip);
@@ -264,6 +265,7 @@ final class ContainerService {
       finished.put(c.id(), done);
       ProcessRuntime.Started started = ProcessRuntime.start(spec(c, image));
       Crashpoints.reach("start:spawned");
+      network.ready(c.id());
       return running(c, started, journal);
     } catch (RuntimeException e) {
       undoStart(c, journal);
@@ -319,7 +321,9 @@ final class ContainerService {
     List<SandboxRequest.EndpointRequest> endpoints =
         mode.equals(NetworkController.NONE)
             ? List.of()
-            : List.of(new SandboxRequest.EndpointRequest(mode, c.config().ipv4Address(), Map.of()));
+            : List.of(
+                new SandboxRequest.EndpointRequest(
+                    mode, c.config().ipv4Address(), Ports.endpointOptions(c)));
     return new SandboxRequest(c.id(), config.netnsPrefix() + c.name(), endpoints, Map.of());
   }
 
@@ -445,6 +449,7 @@ final class ContainerService {
           Images.Image image = image(c);
           long journal = prepareRun(c);
           try {
+            network.ready(c.id());
             Path dir = runDirs.resolve(c.id());
             Files.deleteIfExists(dir.resolve("pid"));
             Files.deleteIfExists(dir.resolve("exitcode"));

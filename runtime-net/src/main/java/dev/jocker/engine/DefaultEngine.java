@@ -12,9 +12,15 @@ import dev.jocker.kernel.ExitWatch;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.network.NetworkController;
+import dev.jocker.network.NetworkDriver;
 import dev.jocker.network.NetworkListener;
+import dev.jocker.network.PortPublishing;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.portmap.PortAllocator;
+import dev.jocker.portmap.PortMapper;
+import dev.jocker.portmap.PortViews;
+import dev.jocker.portmap.UserlandProxy;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -49,6 +55,14 @@ public final class DefaultEngine implements Engine {
   private final Reconciler reconciler;
   private final LiveFacts facts;
   private final Supervisor supervisor;
+  private final UserlandProxy proxy;
+  private final PortPublishing ports;
+
+  /**
+   * The userland proxy's event loops: one per core, at most this many (docker-proxy's throughput is
+   * reached with two; more only idle).
+   */
+  private static final int PROXY_THREADS = 4;
 
   private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
     this.config = config;
@@ -64,6 +78,7 @@ public final class DefaultEngine implements Engine {
     this.images = new Images(config.dataRoot());
     this.host = config.hostNetns() == null ? Netns.current() : Netns.open(config.hostNetns());
     NetnsStore namespaces = new NetnsStore(config.netnsDir());
+    Firewall firewall = new Firewall(new Iptables(config.hostNetns()));
     this.network =
         new NetworkController(
             store,
@@ -75,14 +90,28 @@ public final class DefaultEngine implements Engine {
                 config.iptables()),
             host,
             namespaces,
-            new Firewall(new Iptables(config.hostNetns())),
+            firewall,
             BridgeDriver.factory(
                 host,
                 config.hostNetns(),
                 config.iptables(),
                 config.ipForward(),
-                config.chainPrefix()),
+                config.chainPrefix(),
+                config.userlandProxy()),
             new Listener());
+    this.proxy = new UserlandProxy(host, UserlandProxy.defaultThreads(PROXY_THREADS));
+    this.ports =
+        new PortPublishing(
+            store,
+            new PortMapper(
+                config.iptables() ? firewall : null,
+                config.chainPrefix(),
+                PortAllocator.ofLocalPortRange(host.sysctls().get("net.ipv4.ip_local_port_range")),
+                proxy,
+                config.userlandProxy(),
+                config.defaultBindIp()),
+            id -> network.driver(id).map(NetworkDriver::device).orElse(null));
+    network.addOn(ports);
     addOns.forEach(network::addOn);
     this.containers = new ContainerService(config, store, index, network, images);
     this.reconciler = new Reconciler(network, containers, config.netnsDir());
@@ -125,6 +154,7 @@ public final class DefaultEngine implements Engine {
       }
     }
     containers.readopt();
+    network.recovered();
     reconciler.reconcile();
   }
 
@@ -405,6 +435,8 @@ public final class DefaultEngine implements Engine {
   public void close() {
     exits.close();
     supervisor.close();
+    ports.close();
+    proxy.close();
     store.close();
     host.close();
   }
@@ -457,6 +489,12 @@ public final class DefaultEngine implements Engine {
         containers.containersDir().resolve(c.id()).resolve("container.log").toString(),
         dir.resolve("hosts").toString(),
         dir.resolve("hostname").toString(),
-        dir.resolve("resolv.conf").toString());
+        dir.resolve("resolv.conf").toString(),
+        c.config().exposedPorts(),
+        Ports.bindings(c.config()),
+        c.config().publishAllPorts(),
+        c.running()
+            ? PortViews.networkSettingsPorts(c.config().exposedPorts(), ports.ports(c.id()))
+            : null);
   }
 }

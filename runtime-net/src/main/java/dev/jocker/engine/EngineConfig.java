@@ -20,6 +20,11 @@ import java.time.Duration;
  * @param rulesCheckInterval how often to look for rules removed behind jocker's back and restore
  *     them (a firewall reload, {@code iptables -F}); zero never looks
  * @param hostNetns the namespace playing the host, or null for the caller's own
+ * @param userlandProxy whether published ports are forwarded by the proxy inside jockerd (Docker's
+ *     {@code --userland-proxy}, default true) or by NAT alone (hairpin mode, {@code
+ *     route_localnet})
+ * @param defaultBindIp the host address a published port binds when it names none (dockerd's {@code
+ *     --ip}, {@code 0.0.0.0})
  */
 public record EngineConfig(
     Path dataRoot,
@@ -32,7 +37,9 @@ public record EngineConfig(
     String chainPrefix,
     Path netnsDir,
     Duration rulesCheckInterval,
-    Path hostNetns) {
+    Path hostNetns,
+    boolean userlandProxy,
+    String defaultBindIp) {
 
   /** The prefix of every container's namespace name, {@code jocker-} and the container's name. */
   public String netnsPrefix() {
@@ -52,7 +59,9 @@ public record EngineConfig(
         "DOCKER",
         Path.of("/run/netns"),
         Duration.ofSeconds(10),
-        null);
+        null,
+        true,
+        "0.0.0.0");
   }
 
   /** The same configuration with another host namespace. */
@@ -68,7 +77,9 @@ public record EngineConfig(
         chainPrefix,
         netnsDir,
         rulesCheckInterval,
-        netns);
+        netns,
+        userlandProxy,
+        defaultBindIp);
   }
 
   /** The same configuration with another rules check interval (zero: never). */
@@ -84,6 +95,26 @@ public record EngineConfig(
         chainPrefix,
         netnsDir,
         interval,
-        hostNetns);
+        hostNetns,
+        userlandProxy,
+        defaultBindIp);
+  }
+
+  /** The same configuration with the userland proxy on or off ({@code --userland-proxy}). */
+  public EngineConfig withUserlandProxy(boolean on) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        on,
+        defaultBindIp);
   }
 }
