@@ -336,7 +336,15 @@ final class Commands {
       }
       return code;
     }
-    post("/containers/" + id + "/start");
+    try {
+      post("/containers/" + id + "/start");
+    } catch (DaemonError e) {
+      // As Docker's daemon does for --rm: a container whose start failed is removed at once.
+      if (autoRemove) {
+        removeQuietly(id);
+      }
+      throw e;
+    }
     streamLogs(id, true);
     int code = call("POST", "/containers/" + id + "/wait", null).get("StatusCode").asInt();
     if (autoRemove) {

@@ -47,6 +47,7 @@ final class Jockerd implements AutoCloseable {
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
+  private final List<String> flags = new ArrayList<>();
 
   /**
    * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
@@ -67,6 +68,12 @@ final class Jockerd implements AutoCloseable {
    */
   Jockerd listeningOn(Path socket) {
     this.socket = socket;
+    return this;
+  }
+
+  /** Starts the daemon with these flags too, e.g. {@code --userland-proxy=false}. */
+  Jockerd withFlags(String... more) {
+    flags.addAll(List.of(more));
     return this;
   }
 
@@ -112,6 +119,7 @@ final class Jockerd implements AutoCloseable {
             dataRoot.resolve("log").toString(),
             "--rules-check-interval",
             Integer.toString(rulesCheckSeconds)));
+    argv.addAll(flags);
     return argv;
   }
 
