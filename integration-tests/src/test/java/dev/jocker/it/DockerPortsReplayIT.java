@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jocker.firewall.IptablesSave;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.io.IOException;
@@ -304,31 +303,8 @@ class DockerPortsReplayIT {
     return out;
   }
 
-  /**
-   * iptables-save as a comparable text: counters, comments and empty tables dropped, bridge IDs and
-   * container addresses replaced by their order of first appearance.
-   */
   private static String rules(String save) {
-    StringBuilder kept = new StringBuilder();
-    for (String table : IptablesSave.normalise(save).split("(?m)^COMMIT\n")) {
-      if (table.contains("\n-A ")) {
-        kept.append(table).append("COMMIT\n");
-      }
-    }
-    String text = kept.toString().replaceAll("br-[0-9a-f]{12}", "br-ID");
-    Matcher m = Pattern.compile("172\\.(1[7-9]|2[0-9])\\.0\\.(\\d+)(?=[/:])").matcher(text);
-    Map<String, String> seen = new LinkedHashMap<>();
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String address = m.group();
-      if (address.endsWith(".0")) {
-        continue;
-      }
-      String n = seen.computeIfAbsent(address, a -> "CONTAINER" + (seen.size() + 1));
-      m.appendReplacement(out, n);
-    }
-    m.appendTail(out);
-    return out.toString();
+    return PublishedPortsIT.rules(save);
   }
 
   /** Protocol and local address of each listening socket, sorted. */
