@@ -842,7 +842,8 @@ final class Commands {
             ls          List networks
             rm          Remove one or more networks
             topology    Draw the network as the kernel holds it (--format text|dot|mermaid)
-            trace       Explain the path of a packet: trace CONTAINER DEST
+            trace       Explain the path of a packet: trace CONTAINER DEST, or from outside to a
+                        published port: trace SOURCE HOST-ADDRESS:PORT[/udp]
 
           Run 'jocker network COMMAND --help' for more information on a command.
           """);
@@ -918,7 +919,8 @@ final class Commands {
         if (rest.size() != 2) {
           throw new UsageException(
               "network trace",
-              "\"jocker network trace\" requires exactly 2 arguments: CONTAINER DEST");
+              "\"jocker network trace\" requires exactly 2 arguments: CONTAINER DEST, or SOURCE"
+                  + " HOST-ADDRESS:PORT[/udp]");
         }
         out.print(
             text(

@@ -118,7 +118,8 @@ public final class DefaultEngine implements Engine {
     this.supervisor = new Supervisor(containers, reconciler);
     this.exits = new ExitWatch(supervisor::exited);
     containers.watchExitsWith(exits);
-    this.facts = new LiveFacts(config, host, namespaces, network, containers, reconciler);
+    this.facts =
+        new LiveFacts(config, host, namespaces, network, containers, reconciler, ports::ports);
     recover();
     supervisor.start(config.rulesCheckInterval());
   }

@@ -19,10 +19,12 @@ import dev.jocker.kernel.NetnsStore;
 import dev.jocker.kernel.Route;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Orphans;
+import dev.jocker.portmap.PublishedPort;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.NetworkRecord;
 import dev.jocker.topology.BridgeView;
 import dev.jocker.topology.ContainerView;
+import dev.jocker.topology.PortView;
 import dev.jocker.topology.Presence;
 import dev.jocker.topology.Topology;
 import dev.jocker.topology.TopologyFormat;
@@ -35,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What doctor, {@code network topology} and {@code network trace} read: the kernel as it is now
@@ -47,6 +50,7 @@ final class LiveFacts {
   private final NetworkController network;
   private final ContainerService containers;
   private final Reconciler reconciler;
+  private final Function<String, List<PublishedPort>> ports;
 
   LiveFacts(
       EngineConfig config,
@@ -54,13 +58,15 @@ final class LiveFacts {
       NetnsStore namespaces,
       NetworkController network,
       ContainerService containers,
-      Reconciler reconciler) {
+      Reconciler reconciler,
+      Function<String, List<PublishedPort>> ports) {
     this.config = config;
     this.host = host;
     this.namespaces = namespaces;
     this.network = network;
     this.containers = containers;
     this.reconciler = reconciler;
+    this.ports = ports;
   }
 
   /** Doctor's findings for the default bridge and every leftover. */
@@ -160,6 +166,9 @@ final class LiveFacts {
 
   /** {@code network trace}: the path of a packet from a running container, hop by hop. */
   String trace(String container, String destination) {
+    if (destination.contains(":") && isIpv4(container)) {
+      return inbound(container, destination);
+    }
     var c = containers.resolve(container);
     try {
       Ipv4.parse(destination);
@@ -179,6 +188,60 @@ final class LiveFacts {
     }
     NetworkRecord n = network.network(endpoint.get().networkId());
     return TraceExplainer.explain(topology(n), c.name(), destination).render();
+  }
+
+  private static boolean isIpv4(String text) {
+    try {
+      Ipv4.parse(text);
+      return true;
+    } catch (IpamException e) {
+      return false;
+    }
+  }
+
+  /**
+   * {@code network trace SOURCE HOST:PORT[/PROTO]}: a packet from outside to a published port, on
+   * the network of the container that publishes it (the default bridge when none does).
+   */
+  private String inbound(String source, String destination) {
+    String[] protoSplit = destination.split("/", 2);
+    String proto = protoSplit.length == 2 ? protoSplit[1] : "tcp";
+    int colon = protoSplit[0].lastIndexOf(':');
+    String address = protoSplit[0].substring(0, colon);
+    int port;
+    try {
+      Ipv4.parse(address);
+      port = Integer.parseInt(protoSplit[0].substring(colon + 1));
+    } catch (IpamException | NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535 || !List.of("tcp", "udp", "sctp").contains(proto)) {
+      throw new EngineException(
+          INVALID,
+          "invalid destination "
+              + destination
+              + ": use HOST-ADDRESS:PORT, or HOST-ADDRESS:PORT/udp, e.g. 198.51.100.2:8080");
+    }
+    Topology chosen = null;
+    for (NetworkRecord n : network.networks()) {
+      if (!network.hasEndpoints(n)) {
+        continue;
+      }
+      Topology t = topology(n);
+      int wanted = port;
+      boolean publishes =
+          t.containers().stream()
+              .flatMap(c -> c.ports().stream())
+              .anyMatch(p -> p.hostPort() == wanted && p.proto().equals(proto));
+      if (publishes || (chosen == null && n.name().equals(NetworkController.BRIDGE))) {
+        chosen = t;
+      }
+      if (publishes) {
+        break;
+      }
+    }
+    return TraceExplainer.inbound(chosen, source, address, port, proto, config.userlandProxy())
+        .render();
   }
 
   /** What the kernel holds now for network {@code net}, flagged against the records. */
@@ -262,7 +325,11 @@ final class LiveFacts {
               e.hostVeth(),
               veth == null ? 0 : veth.index(),
               veth == null ? 0 : veth.linkIndex(),
-              veth == null || peerIndex == 0 ? Presence.RECORD_ONLY : Presence.BOTH));
+              veth == null || peerIndex == 0 ? Presence.RECORD_ONLY : Presence.BOTH,
+              ports.apply(entry.getKey()).stream()
+                  .filter(p -> p.bridge().equals(net.bridge()))
+                  .map(p -> new PortView(p.hostIp(), p.hostPort(), p.containerPort(), p.proto()))
+                  .toList()));
     }
     for (Link l : links) {
       if (bridgeIndex != 0 && l.masterIndex() == bridgeIndex && !seenVeths.contains(l.name())) {
