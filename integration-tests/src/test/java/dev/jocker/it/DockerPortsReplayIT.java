@@ -82,7 +82,10 @@ class DockerPortsReplayIT {
     Map<String, List<String>> commands = commands();
     Sandbox.Namespace internet = sandbox.internet();
     try (Jockerd d =
-        new Jockerd(sandbox, dir).withFlags("--userland-proxy=" + userlandProxy).start()) {
+        new Jockerd(sandbox, dir)
+            .withFlags(PublishedPortsIT.EXEC_ROOT)
+            .withFlags("--userland-proxy=" + userlandProxy)
+            .start()) {
       d.ok("network", "create", "mynet");
       List<String> running = new ArrayList<>();
       for (int i = 1; i <= 15; i++) {

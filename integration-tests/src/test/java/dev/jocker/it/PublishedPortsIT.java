@@ -33,6 +33,12 @@ class PublishedPortsIT {
   private static final Path REFERENCE = Path.of("../reference/docker-20.10");
   private static final String HOST = Sandbox.UPLINK_ADDRESS;
 
+  /**
+   * An exec root of the tests' own: a jockerd of another test JVM on the same machine, whose /run
+   * is another tmpfs, would take processes under /run/jocker/containers for its own orphans.
+   */
+  static final String[] EXEC_ROOT = {"--exec-root", "/run/jocker-ports"};
+
   @TempDir Path dir;
 
   /** A static UDP echo: {@code serve PORT} answers "you are SOURCE", {@code ask HOST PORT}. */
@@ -114,7 +120,10 @@ class PublishedPortsIT {
       throws Exception {
     Sandbox.Namespace internet = sandbox.internet();
     try (Jockerd d =
-        new Jockerd(sandbox, dir).withFlags("--userland-proxy=" + userlandProxy).start()) {
+        new Jockerd(sandbox, dir)
+            .withFlags(EXEC_ROOT)
+            .withFlags("--userland-proxy=" + userlandProxy)
+            .start()) {
       String udpecho = udpEchoImage(d).toString();
       d.ok(
           "run",
@@ -161,6 +170,41 @@ class PublishedPortsIT {
           d.ok("exec", "web", "udpecho", "ask", HOST, "9090").strip(),
           "UDP to itself");
       assertEquals(List.of(), Invariant.violations(sandbox, d, null));
+
+      // What the lab shows: the port in the topology, the path explained, the DNAT rule broken
+      // (the proxy still answers, from the bridge's address; without it nothing does) and repaired.
+      assertTrue(
+          d.ok("network", "topology").contains("published 0.0.0.0:8080->80/tcp"),
+          d.ok("network", "topology"));
+      String trace = d.ok("network", "trace", Sandbox.INTERNET_ADDRESS, HOST + ":8080");
+      assertTrue(
+          trace.contains("198.51.100.2:8080/tcp is published by web: DNAT to 172.17.0.2:80,"),
+          trace);
+      String dnat =
+          sandbox
+              .host()
+              .run("iptables-save", "-t", "nat")
+              .lines()
+              .filter(l -> l.contains("--dport 8080 -j DNAT"))
+              .findFirst()
+              .orElseThrow();
+      List<String> delete = new java.util.ArrayList<>(List.of("iptables", "-t", "nat", "-D"));
+      delete.addAll(List.of(dnat.substring(3).split(" ")));
+      sandbox.host().run(delete.toArray(String[]::new));
+      assertTrue(d.ok("network", "topology").contains("⚠ no DNAT rule"));
+      Sandbox.Command.Result broken =
+          internet.exec(wget[0], wget[1], wget[2], wget[3], wget[4], page);
+      String brokenTrace = d.ok("network", "trace", Sandbox.INTERNET_ADDRESS, HOST + ":8080");
+      if (userlandProxy) {
+        assertEquals(web, broken.stdout().strip(), "the userland proxy still answers");
+        assertTrue(brokenTrace.contains("through the userland proxy"), brokenTrace);
+      } else {
+        assertTrue(broken.exitCode() != 0, "nothing answers without the rule: " + broken);
+        assertTrue(brokenTrace.contains("no DNAT rule, and no userland proxy"), brokenTrace);
+      }
+      assertEquals(
+          "fixed: published ports: restored 1 iptables rules of ports\n", d.ok("reconcile"));
+      assertEquals(web, run(internet, wget, page), "repaired");
     }
   }
 
@@ -174,7 +218,7 @@ class PublishedPortsIT {
   void rulesAreDockersOnAUserNetworkAndOnDocker0AndComeBackAfterAFlush(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    try (Jockerd d = new Jockerd(sandbox, dir).checkingRulesEvery(1).start()) {
+    try (Jockerd d = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).checkingRulesEvery(1).start()) {
       d.ok("network", "create", "--subnet", "172.28.0.0/16", "mynet");
       d.ok(
           "run",
@@ -244,7 +288,7 @@ class PublishedPortsIT {
   void aCrashBetweenAPortsAllocationAndItsRulesLeavesNothingBehind(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    Jockerd normal = new Jockerd(sandbox, dir).start();
+    Jockerd normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
     String baseline = rules(sandbox.host().run("iptables-save"));
     normal.ok(
         "create", "--name", "victim", "-p", "8080:80", "busybox", "httpd", "-f", "-p", "80", "-h",
@@ -253,10 +297,12 @@ class PublishedPortsIT {
     // Killed once the port is taken and recorded, before its rules: the start is undone.
     normal.stop();
     Jockerd crashing =
-        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:allocated").startMayDie();
+        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:allocated")
+            .withFlags(EXEC_ROOT)
+            .startMayDie();
     crashing.jocker("start", "victim");
     assertEquals(137, crashing.awaitExit(30), "jockerd died between allocation and rules");
-    normal = new Jockerd(sandbox, dir).start();
+    normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
     assertEquals("created", status(normal, "victim"));
     assertEquals(baseline, rules(sandbox.host().run("iptables-save")), "no rule left");
     assertFalse(sandbox.host().run("ss", "-Hltnu").contains(":8080"), "no socket left");
@@ -268,10 +314,13 @@ class PublishedPortsIT {
 
     // Killed once the rules are in and the process runs: the start is finished, the port kept.
     normal.stop();
-    crashing = new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:programmed").startMayDie();
+    crashing =
+        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:programmed")
+            .withFlags(EXEC_ROOT)
+            .startMayDie();
     crashing.jocker("start", "victim");
     assertEquals(137, crashing.awaitExit(30), "jockerd died once the rules were in");
-    normal = new Jockerd(sandbox, dir).start();
+    normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
     assertEquals(
         "running",
         status(normal, "victim"),
@@ -283,7 +332,7 @@ class PublishedPortsIT {
     // And a plain kill -9 of a daemon whose container runs: the restarted one listens again,
     // keeps the rules and still holds the port against another container.
     normal.kill();
-    normal = new Jockerd(sandbox, dir).start();
+    normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
     assertEquals(published, rules(sandbox.host().run("iptables-save")));
     assertReached(sandbox, normal);
     Jockerd.Result taken =
