@@ -240,8 +240,26 @@ final class LiveFacts {
         break;
       }
     }
-    return TraceExplainer.inbound(chosen, source, address, port, proto, config.userlandProxy())
+    return TraceExplainer.inbound(
+            chosen, source, arrival(source), address, port, proto, config.userlandProxy())
         .render();
+  }
+
+  /**
+   * The host interface a packet from {@code source} arrives on: the one whose subnet holds it, or
+   * null for the uplink (the default route's).
+   */
+  private String arrival(String source) {
+    int address = Ipv4.parse(source);
+    Map<Integer, String> names = new LinkedHashMap<>();
+    host.links().list().forEach(l -> names.put(l.index(), l.name()));
+    for (Addr a : host.addrs().list()) {
+      if (a.address() instanceof java.net.Inet4Address
+          && Subnet.containing(a.cidr()).contains(address)) {
+        return names.get(a.linkIndex());
+      }
+    }
+    return null;
   }
 
   /** What the kernel holds now for network {@code net}, flagged against the records. */

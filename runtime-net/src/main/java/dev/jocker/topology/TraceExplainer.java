@@ -75,21 +75,23 @@ public final class TraceExplainer {
   }
 
   /**
-   * The path of a packet from {@code source}, outside the host, to {@code hostAddress}:{@code port}
-   * ({@code proto}) on the host: where it arrives, which nat PREROUTING rule sends it to a
-   * container (DNAT) or, without one, which listener on the host takes it ({@code userlandProxy}:
-   * jocker's proxy, which forwards it from the bridge's own address), filter FORWARD's verdict on
-   * the way to the bridge, the veth, and how the reply finds its way back.
+   * The path of a packet from {@code source}, outside the host, arriving on interface {@code
+   * arrival} (null: the uplink) for {@code hostAddress}:{@code port} ({@code proto}) on the host:
+   * which nat PREROUTING rule sends it to a container (DNAT) or, without one, which listener on the
+   * host takes it ({@code userlandProxy}: jocker's proxy, which forwards it from the bridge's own
+   * address), filter FORWARD's verdict on the way to the bridge, the veth, and how the reply finds
+   * its way back.
    */
   public static Trace inbound(
       Topology t,
       String source,
+      String arrival,
       String hostAddress,
       int port,
       String proto,
       boolean userlandProxy) {
     UplinkView uplink = t.uplink();
-    String in = uplink == null ? "eth0" : uplink.name();
+    String in = arrival != null ? arrival : uplink == null ? "eth0" : uplink.name();
     String bridge = t.bridge().name();
     String to = hostAddress + ":" + port + "/" + proto;
     RuleWalker walker = new RuleWalker(t.rules());

@@ -135,6 +135,7 @@ class TraceExplainerTest {
         TraceExplainer.inbound(
                 SeedState.published(SeedState.PUBLISHED_RULES),
                 "198.51.100.1",
+                null,
                 "198.51.100.2",
                 8080,
                 "tcp",
@@ -148,7 +149,7 @@ class TraceExplainerTest {
         SeedState.PUBLISHED_RULES.stream().filter(r -> !r.args().contains("DNAT")).toList();
     Trace proxied =
         TraceExplainer.inbound(
-            SeedState.published(broken), "198.51.100.1", "198.51.100.2", 8080, "tcp", true);
+            SeedState.published(broken), "198.51.100.1", null, "198.51.100.2", 8080, "tcp", true);
     assertEquals(
         "198.51.100.2:8080/tcp reaches test1 through the userland proxy: the DNAT rule is missing,"
             + " so the client's address is lost.",
@@ -156,7 +157,7 @@ class TraceExplainerTest {
     assertTrue(proxied.render().contains("so test1 sees 172.17.0.1 as the client"));
     Trace blocked =
         TraceExplainer.inbound(
-            SeedState.published(broken), "198.51.100.1", "198.51.100.2", 8080, "tcp", false);
+            SeedState.published(broken), "198.51.100.1", null, "198.51.100.2", 8080, "tcp", false);
     assertEquals(
         "The packet does not get through: no DNAT rule, and no userland proxy listens without one.",
         blocked.summary());
@@ -166,6 +167,7 @@ class TraceExplainerTest {
         TraceExplainer.inbound(
                 SeedState.published(SeedState.PUBLISHED_RULES),
                 "198.51.100.1",
+                null,
                 "198.51.100.2",
                 9090,
                 "udp",
