@@ -205,6 +205,16 @@ class PublishedPortsIT {
       assertEquals(
           "fixed: published ports: restored 1 iptables rules of ports\n", d.ok("reconcile"));
       assertEquals(web, run(internet, wget, page), "repaired");
+
+      // Docker's clearEndpointConnections: the flows NATed to the container go with its ports.
+      internet.run(udpecho, "ask", HOST, "9090");
+      assertTrue(
+          sandbox
+              .host()
+              .run("conntrack", "-L", "--reply-src", "172.17.0.2")
+              .contains("dport=9090"));
+      d.ok("rm", "-f", "web");
+      assertEquals("", sandbox.host().run("conntrack", "-L", "--reply-src", "172.17.0.2"));
     }
   }
 

@@ -6,6 +6,7 @@ import dev.jocker.bridge.BridgeConfig;
 import dev.jocker.bridge.BridgeDriver;
 import dev.jocker.container.Images;
 import dev.jocker.doctor.Finding;
+import dev.jocker.firewall.Conntrack;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.kernel.ExitWatch;
@@ -110,7 +111,8 @@ public final class DefaultEngine implements Engine {
                 proxy,
                 config.userlandProxy(),
                 config.defaultBindIp()),
-            id -> network.driver(id).map(NetworkDriver::device).orElse(null));
+            id -> network.driver(id).map(NetworkDriver::device).orElse(null),
+            config.iptables() ? new Conntrack(config.hostNetns()) : null);
     network.addOn(ports);
     addOns.forEach(network::addOn);
     this.containers = new ContainerService(config, store, index, network, images);

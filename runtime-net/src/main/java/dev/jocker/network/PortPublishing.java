@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.bridge.Crashpoints;
+import dev.jocker.firewall.Conntrack;
 import dev.jocker.kernel.Netns;
 import dev.jocker.portmap.PortMapException;
 import dev.jocker.portmap.PortMapper;
@@ -70,6 +71,7 @@ public final class PortPublishing implements SandboxAddOn {
   private final Store store;
   private final PortMapper mapper;
   private final Function<String, String> bridgeOf;
+  private final Conntrack conntrack;
 
   /** Ports recorded by an earlier run of the daemon, by owner, until {@link #recovered}. */
   private final Map<String, List<PublishedPort>> recorded = new ConcurrentHashMap<>();
@@ -93,12 +95,16 @@ public final class PortPublishing implements SandboxAddOn {
 
   /**
    * Publishes through {@code mapper}; {@code bridgeOf} names the bridge of a network by ID (null
-   * when it has none). Reads the ports an earlier run recorded, for {@link #recovered}.
+   * when it has none); {@code conntrack} forgets the flows of a container whose ports go (null:
+   * never, as with {@code --iptables=false}). Reads the ports an earlier run recorded, for {@link
+   * #recovered}.
    */
-  public PortPublishing(Store store, PortMapper mapper, Function<String, String> bridgeOf) {
+  public PortPublishing(
+      Store store, PortMapper mapper, Function<String, String> bridgeOf, Conntrack conntrack) {
     this.store = store;
     this.mapper = mapper;
     this.bridgeOf = bridgeOf;
+    this.conntrack = conntrack;
     rules.allowCoreThreadTimeOut(true);
     for (PortRecord r : store.inTransaction(Store.Tx::ports)) {
       recorded.computeIfAbsent(r.owner(), k -> new ArrayList<>()).add(port(r));
@@ -200,6 +206,14 @@ public final class PortPublishing implements SandboxAddOn {
           return null;
         });
     recorded.remove(id);
+    if (conntrack != null) {
+      // As Docker once the ports are released: flows NATed to the container's address go, so that
+      // a client that keeps sending (UDP) meets the next container to publish the port.
+      ports.values().stream()
+          .map(PublishedPort::containerIp)
+          .distinct()
+          .forEach(conntrack::forgetFlowsTo);
+    }
   }
 
   /**
