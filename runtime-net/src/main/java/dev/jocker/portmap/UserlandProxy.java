@@ -2,7 +2,10 @@ package dev.jocker.portmap;
 
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.Sockets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -112,14 +115,36 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
             + port.containerPort();
     switch (port.proto()) {
       case "tcp" -> {
-        int fd = loops[0].call(() -> open(port, "Error starting userland proxy: "));
-        sockets.add(fd);
-        TcpListener listener = new TcpListener(fd, backend, name);
+        // A start waits for this: the first loop opens and watches in one hop, the others watch
+        // at the same time, so a port costs two hand-overs between threads whatever the loops.
         int[] tokens = new int[loops.length];
-        for (int i = 0; i < loops.length; i++) {
+        TcpListener listener =
+            loops[0].call(
+                () -> {
+                  TcpListener l =
+                      new TcpListener(open(port, "Error starting userland proxy: "), backend, name);
+                  tokens[0] = l.watch(loops[0]);
+                  return l;
+                });
+        sockets.add(listener.fd);
+        List<CompletableFuture<Void>> watched = new ArrayList<>();
+        for (int i = 1; i < loops.length; i++) {
           ProxyLoop loop = loops[i];
-          tokens[i] = loop.call(() -> listener.watch(loop));
+          int at = i;
+          CompletableFuture<Void> done = new CompletableFuture<>();
+          loop.execute(
+              () -> {
+                try {
+                  tokens[at] = listener.watch(loop);
+                  done.complete(null);
+                } catch (RuntimeException e) {
+                  done.completeExceptionally(e);
+                }
+              });
+          watched.add(done);
         }
+        CompletableFuture.allOf(watched.toArray(CompletableFuture[]::new)).join();
+        int fd = listener.fd;
         return () -> {
           if (closed) {
             return;
@@ -289,7 +314,7 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
         return;
       }
     }
-    for (Integer fd : java.util.List.copyOf(sockets)) {
+    for (Integer fd : List.copyOf(sockets)) {
       closeSocket(fd);
     }
   }
