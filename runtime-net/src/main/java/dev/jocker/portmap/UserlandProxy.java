@@ -2,10 +2,12 @@ package dev.jocker.portmap;
 
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.Sockets;
-import java.util.ArrayList;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -27,10 +29,15 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
   private final java.util.Set<Integer> sockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private volatile boolean closed;
+
+  /** The inode of the namespace the proxy's sockets live in. */
+  private final long hostNamespace;
+
   private Boolean ipv6Listenable;
 
   /** A proxy with {@code threads} event loops (at least 1) in namespace {@code host}. */
   public UserlandProxy(Netns host, int threads) {
+    this.hostNamespace = inode(host.path());
     int n = Math.max(1, threads);
     loops = new ProxyLoop[n];
     this.threads = new Thread[n];
@@ -115,46 +122,29 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
             + port.containerPort();
     switch (port.proto()) {
       case "tcp" -> {
-        // A start waits for this: the first loop opens and watches in one hop, the others watch
-        // at the same time, so a port costs two hand-overs between threads whatever the loops.
+        // A start waits for this: the socket is opened where it can be at once, and the loops
+        // watch it soon after, each on its own thread (a connection arriving before then waits in
+        // the backlog, and edge-triggered epoll reports it when the socket is added).
+        int fd = opening(() -> open(port, "Error starting userland proxy: "));
+        sockets.add(fd);
+        TcpListener listener = new TcpListener(fd, backend, name);
         int[] tokens = new int[loops.length];
-        TcpListener listener =
-            loops[0].call(
-                () -> {
-                  TcpListener l =
-                      new TcpListener(open(port, "Error starting userland proxy: "), backend, name);
-                  tokens[0] = l.watch(loops[0]);
-                  return l;
-                });
-        sockets.add(listener.fd);
-        List<CompletableFuture<Void>> watched = new ArrayList<>();
-        for (int i = 1; i < loops.length; i++) {
+        for (int i = 0; i < loops.length; i++) {
           ProxyLoop loop = loops[i];
           int at = i;
-          CompletableFuture<Void> done = new CompletableFuture<>();
-          loop.execute(
-              () -> {
-                try {
-                  tokens[at] = listener.watch(loop);
-                  done.complete(null);
-                } catch (RuntimeException e) {
-                  done.completeExceptionally(e);
-                }
-              });
-          watched.add(done);
+          loop.execute(() -> tokens[at] = listener.watch(loop));
         }
-        CompletableFuture.allOf(watched.toArray(CompletableFuture[]::new)).join();
-        int fd = listener.fd;
         return () -> {
           if (closed) {
             return;
           }
           for (int i = 0; i < loops.length; i++) {
             ProxyLoop loop = loops[i];
-            int token = tokens[i];
+            int at = i;
+            // Queued after the watch on the same loop, so the token is there to read.
             loop.call(
                 () -> {
-                  listener.unwatch(loop, token);
+                  listener.unwatch(loop, tokens[at]);
                   return null;
                 });
           }
@@ -165,14 +155,9 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
       case "udp" -> {
         ProxyLoop loop = loops[Math.floorMod(udpTurn.getAndIncrement(), loops.length)];
         UdpListener listener =
-            loop.call(
-                () -> {
-                  UdpListener l =
-                      new UdpListener(
-                          loop, open(port, "Error starting userland proxy: "), backend, name);
-                  l.start();
-                  return l;
-                });
+            new UdpListener(
+                loop, opening(() -> open(port, "Error starting userland proxy: ")), backend, name);
+        loop.execute(listener::start);
         return () -> {
           if (!closed) {
             loop.call(
@@ -202,9 +187,41 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
    */
   @Override
   public Handle hold(PublishedPort port) {
-    int fd = loops[0].call(() -> port.proto().equals("sctp") ? sctp(port, "") : open(port, ""));
+    int fd = opening(() -> port.proto().equals("sctp") ? sctp(port, "") : open(port, ""));
     sockets.add(fd);
     return () -> closeSocket(fd);
+  }
+
+  /**
+   * Runs {@code open} on the calling thread when it is in the proxy's namespace (jockerd's request
+   * threads are, in the host's), else on a loop's thread, which is: a socket stays in the namespace
+   * it was opened in. A start waits for this, and a hand-over to a loop costs it more than the
+   * socket itself.
+   */
+  private int opening(Callable<Integer> open) {
+    if (hostNamespace != 0 && namespaceOfThisThread() == hostNamespace) {
+      try {
+        return open.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return loops[0].call(open);
+  }
+
+  private static long namespaceOfThisThread() {
+    return inode(Path.of("/proc/thread-self/ns/net"));
+  }
+
+  /** The inode of a namespace file (nsfs), 0 when it cannot be read. */
+  private static long inode(Path ns) {
+    try {
+      return ((Number) Files.getAttribute(ns, "unix:ino")).longValue();
+    } catch (IOException | UnsupportedOperationException e) {
+      return 0;
+    }
   }
 
   private void closeSocket(int fd) {
@@ -236,7 +253,7 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
     return fd;
   }
 
-  /** Binds (and for TCP, listens on) the port's host address, in a loop's thread. */
+  /** Binds (and for TCP, listens on) the port's host address, in the proxy's namespace. */
   private static int open(PublishedPort port, String errorPrefix) {
     byte[] ip = hostIpBytes(port.hostIp());
     int family = ip.length == 4 ? Sockets.AF_INET : Sockets.AF_INET6;
