@@ -189,6 +189,8 @@ class ApiHandlerTest {
             c.hostsPath(),
             c.hostnamePath(),
             c.resolvConfPath(),
+            c.spec(),
+            c.restartCount(),
             exposed,
             engine.lastCreate.ports().portBindings(),
             false,

@@ -83,8 +83,8 @@ class DockerPortsReplayIT {
     Sandbox.Namespace internet = sandbox.internet();
     try (Jockerd d =
         new Jockerd(sandbox, dir)
-            .withFlags(PublishedPortsIT.EXEC_ROOT)
-            .withFlags("--userland-proxy=" + userlandProxy)
+            .withArgs(PublishedPortsIT.EXEC_ROOT)
+            .withArgs("--userland-proxy=" + userlandProxy)
             .start()) {
       d.ok("network", "create", "mynet");
       List<String> running = new ArrayList<>();

@@ -121,8 +121,8 @@ class PublishedPortsIT {
     Sandbox.Namespace internet = sandbox.internet();
     try (Jockerd d =
         new Jockerd(sandbox, dir)
-            .withFlags(EXEC_ROOT)
-            .withFlags("--userland-proxy=" + userlandProxy)
+            .withArgs(EXEC_ROOT)
+            .withArgs("--userland-proxy=" + userlandProxy)
             .start()) {
       String udpecho = udpEchoImage(d).toString();
       d.ok(
@@ -228,7 +228,7 @@ class PublishedPortsIT {
   void rulesAreDockersOnAUserNetworkAndOnDocker0AndComeBackAfterAFlush(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    try (Jockerd d = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).checkingRulesEvery(1).start()) {
+    try (Jockerd d = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).checkingRulesEvery(1).start()) {
       d.ok("network", "create", "--subnet", "172.28.0.0/16", "mynet");
       d.ok(
           "run",
@@ -298,7 +298,7 @@ class PublishedPortsIT {
   void aCrashBetweenAPortsAllocationAndItsRulesLeavesNothingBehind(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    Jockerd normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
+    Jockerd normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
     String baseline = rules(sandbox.host().run("iptables-save"));
     normal.ok(
         "create", "--name", "victim", "-p", "8080:80", "busybox", "httpd", "-f", "-p", "80", "-h",
@@ -308,11 +308,11 @@ class PublishedPortsIT {
     normal.stop();
     Jockerd crashing =
         new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:allocated")
-            .withFlags(EXEC_ROOT)
+            .withArgs(EXEC_ROOT)
             .startMayDie();
     crashing.jocker("start", "victim");
     assertEquals(137, crashing.awaitExit(30), "jockerd died between allocation and rules");
-    normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
+    normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
     assertEquals("created", status(normal, "victim"));
     assertEquals(baseline, rules(sandbox.host().run("iptables-save")), "no rule left");
     assertFalse(sandbox.host().run("ss", "-Hltnu").contains(":8080"), "no socket left");
@@ -326,11 +326,11 @@ class PublishedPortsIT {
     normal.stop();
     crashing =
         new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:programmed")
-            .withFlags(EXEC_ROOT)
+            .withArgs(EXEC_ROOT)
             .startMayDie();
     crashing.jocker("start", "victim");
     assertEquals(137, crashing.awaitExit(30), "jockerd died once the rules were in");
-    normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
+    normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
     assertEquals(
         "running",
         status(normal, "victim"),
@@ -342,7 +342,7 @@ class PublishedPortsIT {
     // And a plain kill -9 of a daemon whose container runs: the restarted one listens again,
     // keeps the rules and still holds the port against another container.
     normal.kill();
-    normal = new Jockerd(sandbox, dir).withFlags(EXEC_ROOT).start();
+    normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
     assertEquals(published, rules(sandbox.host().run("iptables-save")));
     assertReached(sandbox, normal);
     Jockerd.Result taken =

@@ -20,6 +20,11 @@ import java.time.Duration;
  * @param rulesCheckInterval how often to look for rules removed behind jocker's back and restore
  *     them (a firewall reload, {@code iptables -F}); zero never looks
  * @param hostNetns the namespace playing the host, or null for the caller's own
+ * @param cgroupParent the cgroup every container's goes under ({@code jocker}, as dockerd's {@code
+ *     --cgroup-parent} is {@code docker}), or null to run containers without cgroups
+ * @param liveRestore whether containers keep running while the daemon is down (jocker's default);
+ *     false does what dockerd does by default: they are stopped at its shutdown, and those a crash
+ *     left running at its next start
  * @param userlandProxy whether published ports are forwarded by the proxy inside jockerd (Docker's
  *     {@code --userland-proxy}, default true) or by NAT alone (hairpin mode, {@code
  *     route_localnet})
@@ -38,6 +43,8 @@ public record EngineConfig(
     Path netnsDir,
     Duration rulesCheckInterval,
     Path hostNetns,
+    String cgroupParent,
+    boolean liveRestore,
     boolean userlandProxy,
     String defaultBindIp) {
 
@@ -60,6 +67,8 @@ public record EngineConfig(
         Path.of("/run/netns"),
         Duration.ofSeconds(10),
         null,
+        "jocker",
+        true,
         true,
         "0.0.0.0");
   }
@@ -78,6 +87,8 @@ public record EngineConfig(
         netnsDir,
         rulesCheckInterval,
         netns,
+        cgroupParent,
+        liveRestore,
         userlandProxy,
         defaultBindIp);
   }
@@ -96,6 +107,48 @@ public record EngineConfig(
         netnsDir,
         interval,
         hostNetns,
+        cgroupParent,
+        liveRestore,
+        userlandProxy,
+        defaultBindIp);
+  }
+
+  /** The same configuration with another cgroup parent (null: no cgroups). */
+  public EngineConfig withCgroupParent(String parent) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        parent,
+        liveRestore,
+        userlandProxy,
+        defaultBindIp);
+  }
+
+  /** The same configuration with live restore on or off. */
+  public EngineConfig withLiveRestore(boolean on) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        cgroupParent,
+        on,
         userlandProxy,
         defaultBindIp);
   }
@@ -114,6 +167,8 @@ public record EngineConfig(
         netnsDir,
         rulesCheckInterval,
         hostNetns,
+        cgroupParent,
+        liveRestore,
         on,
         defaultBindIp);
   }

@@ -65,6 +65,15 @@ public final class Store implements AutoCloseable {
                 subject TEXT NOT NULL, payload TEXT NOT NULL, created TEXT NOT NULL);
               """),
           Store::sandboxesAndConfigDocuments,
+          // Schema 3: the rest of a container's state (its shim, restarts, OOM kill, start error,
+          // pause, manual stop) as one JSON document.
+          sql("ALTER TABLE containers ADD COLUMN run TEXT NOT NULL DEFAULT '{}'"),
+          // Schema 4: the options of networks whose configuration an orchestrator gives (CNI).
+          sql(
+              """
+              CREATE TABLE external_networks(network_id TEXT PRIMARY KEY, options TEXT NOT NULL);
+              """),
+          // Schema 5: published ports (PortRecord).
           sql(
               """
               CREATE TABLE ports(id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
@@ -441,10 +450,39 @@ public final class Store implements AutoCloseable {
           n.created().toString());
     }
 
-    /** Deletes a network row and every lease still recorded on it. */
+    /** Deletes a network row, its external options and every lease still recorded on it. */
     public void deleteNetwork(String id) {
       update("delete leases of network " + id, "DELETE FROM leases WHERE network_id = ?", id);
+      update(
+          "delete options of network " + id,
+          "DELETE FROM external_networks WHERE network_id = ?",
+          id);
       update("delete network " + id, "DELETE FROM networks WHERE id = ?", id);
+    }
+
+    /**
+     * Records the options of a network whose configuration comes from an orchestrator (CNI):
+     * whether its bridge holds the gateway, MASQUERADE, whether jocker made the bridge, its range.
+     */
+    public void putExternalNetwork(String networkId, Map<String, String> options) {
+      update(
+          "record options of network " + networkId,
+          "INSERT OR REPLACE INTO external_networks(network_id, options) VALUES(?, ?)",
+          networkId,
+          json(options));
+    }
+
+    /** The options of every external network, by network ID. */
+    public Map<String, Map<String, String>> externalNetworks() {
+      Map<String, Map<String, String>> out = new HashMap<>();
+      for (Map.Entry<String, Map<String, String>> row :
+          query(
+              "list external networks",
+              "SELECT network_id, options FROM external_networks",
+              rs -> Map.entry(rs.getString(1), stringMap(rs.getString(2))))) {
+        out.put(row.getKey(), row.getValue());
+      }
+      return out;
     }
 
     /** Every network, in creation order. */
@@ -458,7 +496,7 @@ public final class Store implements AutoCloseable {
       update(
           "create container " + c.name(),
           "INSERT INTO containers(id, name, created, config, status, pid, pid_start, exit_code,"
-              + " started_at, finished_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              + " started_at, finished_at, run) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           c.id(),
           c.name(),
           c.created().toString(),
@@ -468,22 +506,29 @@ public final class Store implements AutoCloseable {
           c.pidStart(),
           c.exitCode(),
           text(c.startedAt()),
-          text(c.finishedAt()));
+          text(c.finishedAt()),
+          json(c.run()));
     }
 
     /** Writes a container's state fields. */
     public void updateContainerState(ContainerRecord c) {
       update(
           "update container " + c.name(),
-          "UPDATE containers SET status=?, pid=?, pid_start=?, exit_code=?, started_at=?, finished_at=?"
-              + " WHERE id=?",
+          "UPDATE containers SET status=?, pid=?, pid_start=?, exit_code=?, started_at=?, finished_at=?,"
+              + " run=? WHERE id=?",
           c.status(),
           c.pid(),
           c.pidStart(),
           c.exitCode(),
           text(c.startedAt()),
           text(c.finishedAt()),
+          json(c.run()),
           c.id());
+    }
+
+    /** Renames a container (the unique index refuses a name in use). */
+    public void renameContainer(String id, String name) {
+      update("rename container " + id, "UPDATE containers SET name=? WHERE id=?", name, id);
     }
 
     /** Deletes a container row (its leases go through IPAM first). */
@@ -563,6 +608,11 @@ public final class Store implements AutoCloseable {
           e.address(),
           e.reserved() ? 1 : 0,
           json(e.options()));
+    }
+
+    /** Deletes one endpoint row, the sandbox staying. */
+    public void deleteEndpoint(String endpointId) {
+      update("delete endpoint " + endpointId, "DELETE FROM endpoints WHERE id=?", endpointId);
     }
 
     /** Every endpoint. */
@@ -751,11 +801,13 @@ public final class Store implements AutoCloseable {
 
   private static ContainerRecord container(ResultSet rs) throws SQLException {
     ContainerConfig config;
+    ContainerRecord.RunState run;
     try {
       config = JSON.readValue(rs.getString("config"), ContainerConfig.class);
+      run = JSON.readValue(rs.getString("run"), ContainerRecord.RunState.class);
     } catch (JsonProcessingException e) {
       throw new SQLException(
-          "container " + rs.getString("id") + " has an unreadable config: " + e.getMessage(), e);
+          "container " + rs.getString("id") + " has an unreadable record: " + e.getMessage(), e);
     }
     return new ContainerRecord(
         rs.getString("id"),
@@ -767,6 +819,7 @@ public final class Store implements AutoCloseable {
         rs.getLong("pid_start"),
         rs.getInt("exit_code"),
         instant(rs.getString("started_at")),
-        instant(rs.getString("finished_at")));
+        instant(rs.getString("finished_at")),
+        run);
   }
 }
