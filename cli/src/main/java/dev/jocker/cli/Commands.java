@@ -75,6 +75,7 @@ final class Commands {
       case "top" -> containers.top(args);
       case "stats" -> containers.stats(args);
       case "rename" -> containers.rename(args);
+      case "port" -> containers.port(args);
       case "pause" -> containers.pause("pause", args);
       case "unpause" -> containers.pause("unpause", args);
       case "cp" -> containers.cp(args);

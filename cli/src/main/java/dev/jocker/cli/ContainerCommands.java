@@ -3,6 +3,9 @@ package dev.jocker.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jocker.archive.Tar;
+import dev.jocker.portmap.HostBinding;
+import dev.jocker.portmap.PortSpecException;
+import dev.jocker.portmap.PortViews;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,8 +17,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The container commands, as Docker 20.10's client runs them. */
 final class ContainerCommands {
@@ -109,6 +114,9 @@ final class ContainerCommands {
       try {
         cli.post("/containers/" + id + "/start");
       } catch (Cli.DaemonError e) {
+        if (p.on("rm")) {
+          removeQuietly(id);
+        }
         throw runError(spec, e.text(), false, e.getMessage());
       }
       cli.out.println(id);
@@ -872,6 +880,48 @@ final class ContainerCommands {
     } catch (Cli.DaemonError e) {
       cli.err.println(e.text());
       throw new Cli.StatusError("Error: failed to rename container named " + old, 1);
+    }
+    return 0;
+  }
+
+  /**
+   * {@code port CONTAINER [PRIVATE_PORT[/PROTO]]}: the container's published ports, from its {@code
+   * NetworkSettings.Ports}, as Docker's 20.10 client prints them.
+   */
+  int port(List<String> args) throws IOException, Cli.StatusError, Cli.DaemonError {
+    Cli.Spec spec =
+        new Cli.Spec(
+            "port",
+            "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+            "List port mappings or a specific mapping for the container",
+            new Flags(),
+            Cli.Args.between(1, 2));
+    Flags.Parsed p = cli.parse(spec, args);
+    String container = p.args.get(0);
+    JsonNode ports =
+        cli.call("GET", "/containers/" + Cli.enc(container) + "/json", null)
+            .path("NetworkSettings")
+            .path("Ports");
+    Map<String, List<HostBinding>> map = new LinkedHashMap<>();
+    ports
+        .fields()
+        .forEachRemaining(
+            e -> {
+              List<HostBinding> bindings = null;
+              if (e.getValue().isArray()) {
+                bindings = new ArrayList<>();
+                for (JsonNode b : e.getValue()) {
+                  bindings.add(
+                      new HostBinding(b.path("HostIp").asText(), b.path("HostPort").asText()));
+                }
+              }
+              map.put(e.getKey(), bindings);
+            });
+    try {
+      PortViews.portCommand(container, map, p.args.size() == 2 ? p.args.get(1) : null)
+          .forEach(cli.out::println);
+    } catch (PortSpecException e) {
+      throw new Cli.StatusError(e.getMessage(), 1);
     }
     return 0;
   }

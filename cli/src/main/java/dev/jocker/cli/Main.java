@@ -52,6 +52,7 @@ public final class Main {
         kill        Kill one or more running containers
         logs        Fetch the logs of a container
         pause       Pause all processes within one or more containers
+        port        List port mappings or a specific mapping for the container
         ps          List containers
         pull        Check an image is present (jocker pulls from no registry)
         reconcile   Restore the bridge, rules and sysctls and remove leftovers

@@ -568,8 +568,9 @@ final class ObjectCommands {
     Cli.Spec spec =
         new Cli.Spec(
             "network trace",
-            "network trace CONTAINER DEST",
-            "Explain the path of a packet from a container to a destination, hop by hop",
+            "network trace CONTAINER DEST\n\tjocker network trace SOURCE HOST-ADDRESS:PORT[/udp]",
+            "Explain the path of a packet from a container to a destination, or from outside to a"
+                + " published port, hop by hop",
             new Flags(),
             Cli.Args.exactly(2));
     Flags.Parsed p = cli.parse(spec, args);

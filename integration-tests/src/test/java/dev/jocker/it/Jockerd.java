@@ -51,12 +51,10 @@ final class Jockerd implements AutoCloseable {
    * An exec root of this daemon's own on the sandbox's /run: jockerds of other test runs on the
    * same host read the same paths in /proc (a container's root, its launcher's arguments), and one
    * whose code counts any container under its exec root path as its own would kill this one's.
-   * Short, as a container's attach socket lives under it.
+   * Short, as a container's attach socket lives under it; the same for every daemon on the same
+   * directory, so that a restarted one finds its containers.
    */
-  private final String execRoot =
-      "/run/jk-"
-          + Integer.toHexString(
-              java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
+  private final String execRoot;
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
@@ -80,11 +78,15 @@ final class Jockerd implements AutoCloseable {
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
-    this.cgroupParent =
-        "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+    String tag = Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+    this.cgroupParent = "jocker-it-" + tag;
+    this.execRoot = "/run/jk-" + tag;
   }
 
-  /** Passes {@code args} (such as {@code --live-restore=false}) to the daemon. */
+  /**
+   * Passes {@code args} (such as {@code --live-restore=false} or {@code --userland-proxy=false}) to
+   * the daemon.
+   */
   Jockerd withArgs(String... args) {
     daemonArgs.addAll(List.of(args));
     return this;
