@@ -101,7 +101,7 @@ final class RunOptions {
     try {
       ports = PortSpecs.parse(p.all("publish"), p.all("expose"));
     } catch (PortSpecException e) {
-      throw Cli.flagError(spec, "invalid argument for -p/--expose: " + e.getMessage());
+      throw Cli.flagError(spec, "jocker: " + e.getMessage() + ".");
     }
     if (!ports.exposedPorts().isEmpty()) {
       ObjectNode exposed = body.putObject("ExposedPorts");

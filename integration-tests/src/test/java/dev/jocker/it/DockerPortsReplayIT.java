@@ -211,7 +211,7 @@ class DockerPortsReplayIT {
    */
   private static String daemonError(String stderr) {
     String line = stderr.strip().split("\n")[0];
-    line = line.replaceFirst("^docker: ", "");
+    line = line.replaceFirst("^(docker|jocker): ", "");
     line = line.replaceFirst("\\.$", "");
     return line.replaceAll("on endpoint \\S+ \\([0-9a-f]{64}\\)", "on endpoint NAME (ID)");
   }
