@@ -15,6 +15,7 @@ import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkListener;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.overlay.Overlay;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -50,7 +51,10 @@ public final class DefaultEngine implements Engine {
   private final LiveFacts facts;
   private final Supervisor supervisor;
 
-  private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
+  /** The overlay driver, when jockerd takes part in a cluster; else null. */
+  private final Overlay overlay;
+
+  private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns, ClusterOptions cluster) {
     this.config = config;
     BridgeConfig.of(
         config.bridge(),
@@ -84,6 +88,24 @@ public final class DefaultEngine implements Engine {
                 config.chainPrefix()),
             new Listener());
     addOns.forEach(network::addOn);
+    this.overlay =
+        cluster == null
+            ? null
+            : Overlay.start(
+                new Overlay.Options(
+                    cluster.store(),
+                    cluster.advertise(),
+                    cluster.ttl(),
+                    config.iptables(),
+                    config.ipForward(),
+                    config.chainPrefix(),
+                    config.netnsPrefix()),
+                store,
+                host,
+                config.hostNetns());
+    if (overlay != null) {
+      overlay.bind(network);
+    }
     this.containers = new ContainerService(config, store, index, network, images);
     this.reconciler = new Reconciler(network, containers, config.netnsDir());
     this.supervisor = new Supervisor(containers, reconciler);
@@ -104,8 +126,22 @@ public final class DefaultEngine implements Engine {
    * sandbox's start and release, the recovery of the next start included.
    */
   static DefaultEngine open(EngineConfig config, List<SandboxAddOn> addOns) {
+    return open(config, addOns, null);
+  }
+
+  /**
+   * Opens the engine as a member of a cluster ({@code cluster} null: on its own), which gives it
+   * the {@code overlay} driver. An unreachable cluster store does not stop it: it joins once the
+   * store answers.
+   */
+  public static DefaultEngine open(EngineConfig config, ClusterOptions cluster) {
+    return open(config, List.of(), cluster);
+  }
+
+  static DefaultEngine open(
+      EngineConfig config, List<SandboxAddOn> addOns, ClusterOptions cluster) {
     try {
-      return new DefaultEngine(config, addOns);
+      return new DefaultEngine(config, addOns, cluster);
     } catch (RuntimeException e) {
       throw Errors.of("open the engine", e, id -> id);
     }
@@ -297,6 +333,19 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public NetworkInfo createNetwork(
+      String name,
+      String driver,
+      String subnet,
+      String gateway,
+      String ipRange,
+      Map<String, String> options) {
+    return guard(
+        "create network " + name,
+        () -> networkInfo(network.createNetwork(driver, name, subnet, gateway, ipRange, options)));
+  }
+
+  @Override
   public void removeNetwork(String ref) {
     guard(
         "remove network " + ref,
@@ -316,12 +365,31 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
     }
+    network.sharedDriver(n).ifPresent(d -> options.putAll(d.options(n)));
     Map<String, NetworkInfo.Attached> attached = new LinkedHashMap<>();
     for (Map.Entry<String, EndpointRecord> e : network.endpointsOn(n.id()).entrySet()) {
       Optional<ContainerRecord> c = index.get(e.getKey());
       if (c.isPresent() && c.get().running()) {
         attached.put(
             e.getKey(), new NetworkInfo.Attached(c.get().name(), endpointInfo(n, e.getValue())));
+      }
+    }
+    if (overlay != null && Overlay.DRIVER.equals(n.driver())) {
+      // Docker lists the endpoints of other hosts too, keyed "ep-" + their endpoint ID.
+      for (dev.jocker.cluster.EndpointRecord e : overlay.remoteEndpoints(n.id())) {
+        attached.put(
+            "ep-" + e.id(),
+            new NetworkInfo.Attached(
+                e.name(),
+                new EndpointInfo(
+                    n.id(),
+                    n.name(),
+                    e.id(),
+                    e.mac(),
+                    e.address(),
+                    Integer.parseInt(n.subnet().split("/")[1]),
+                    n.gateway(),
+                    null)));
       }
     }
     return new NetworkInfo(
@@ -405,6 +473,9 @@ public final class DefaultEngine implements Engine {
   public void close() {
     exits.close();
     supervisor.close();
+    if (overlay != null) {
+      overlay.close();
+    }
     store.close();
     host.close();
   }
