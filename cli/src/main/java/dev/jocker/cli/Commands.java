@@ -724,7 +724,7 @@ final class Commands {
           Manage networks
 
           Commands:
-            create      Create a bridge network
+            create      Create a network (-d bridge, or -d overlay across hosts)
             inspect     Display detailed information on one or more networks
             ls          List networks
             rm          Remove one or more networks
@@ -884,6 +884,13 @@ final class Commands {
             .argName("string")
             .desc("Allocate container ip from a sub-range")
             .build());
+    o.addOption(
+        Option.builder("o")
+            .longOpt("opt")
+            .hasArg()
+            .argName("map")
+            .desc("Set driver specific options (overlay: " + VXLAN_ID + "=VNI)")
+            .build());
     CommandLine cl =
         parse(
             "network create",
@@ -891,7 +898,7 @@ final class Commands {
             args,
             false,
             "network create [OPTIONS] NETWORK",
-            "Create a bridge network");
+            "Create a network: bridge (this host), or overlay (every host of the cluster)");
     if (cl.getArgList().size() != 1) {
       throw new UsageException(
           "network create", "\"jocker network create\" requires exactly 1 argument.");
@@ -908,9 +915,20 @@ final class Commands {
         }
       }
     }
+    String[] opts = cl.getOptionValues("opt");
+    if (opts != null) {
+      ObjectNode options = body.putObject("Options");
+      for (String opt : opts) {
+        int eq = opt.indexOf('=');
+        options.put(eq < 0 ? opt : opt.substring(0, eq), eq < 0 ? "" : opt.substring(eq + 1));
+      }
+    }
     out.println(call("POST", "/networks/create", Json.bytes(body)).get("Id").asText());
     return 0;
   }
+
+  /** Docker's overlay option naming a network's VXLAN ID. */
+  private static final String VXLAN_ID = "com.docker.network.driver.overlay.vxlanid_list";
 
   private int reconcile(List<String> args) throws IOException, DaemonError {
     JsonNode r = call("POST", "/jocker/reconcile", null);
