@@ -47,6 +47,8 @@ final class Jockerd implements AutoCloseable {
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
+  private List<String> enter;
+  private final List<String> daemonArgs = new ArrayList<>();
 
   /**
    * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
@@ -67,6 +69,21 @@ final class Jockerd implements AutoCloseable {
    */
   Jockerd listeningOn(Path socket) {
     this.socket = socket;
+    return this;
+  }
+
+  /**
+   * Runs the daemon through {@code command} (such as {@code nsenter -t PID --net --mount --uts})
+   * instead of entering the sandbox's host network namespace alone.
+   */
+  Jockerd enteringWith(List<String> command) {
+    this.enter = List.copyOf(command);
+    return this;
+  }
+
+  /** Adds daemon options, such as {@code --cluster-store}. */
+  Jockerd withArgs(String... args) {
+    daemonArgs.addAll(List.of(args));
     return this;
   }
 
@@ -96,7 +113,9 @@ final class Jockerd implements AutoCloseable {
   }
 
   private List<String> argv() {
-    List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
+    List<String> argv =
+        new ArrayList<>(
+            enter != null ? enter : List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     argv.addAll(JOCKERD_ARGS);
     argv.addAll(jvmProperties);
@@ -112,6 +131,7 @@ final class Jockerd implements AutoCloseable {
             dataRoot.resolve("log").toString(),
             "--rules-check-interval",
             Integer.toString(rulesCheckSeconds)));
+    argv.addAll(daemonArgs);
     return argv;
   }
 
@@ -268,6 +288,9 @@ final class Jockerd implements AutoCloseable {
 
   /** SIGKILL, as a crash. */
   void kill() {
+    if (process == null) {
+      return;
+    }
     process.destroyForcibly();
     try {
       process.waitFor(30, TimeUnit.SECONDS);
