@@ -99,18 +99,18 @@ final class ClusterLab implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      List<String> args =
-          new ArrayList<>(
-              List.of(
-                  "--exec-root",
-                  "/run/jocker-" + name,
-                  "--cluster-store",
-                  STORE,
-                  "--cluster-advertise",
-                  "eth0:2376",
-                  "--cluster-store-opt",
-                  "discovery.ttl=" + TTL_SECONDS));
-      args.addAll(List.of(extraArgs));
+      // Options given first win: the daemon reads the first of a repeated option.
+      List<String> args = new ArrayList<>(List.of(extraArgs));
+      args.addAll(
+          List.of(
+              "--exec-root",
+              "/run/jocker-" + name,
+              "--cluster-store",
+              STORE,
+              "--cluster-advertise",
+              "eth0:2376",
+              "--cluster-store-opt",
+              "discovery.ttl=" + TTL_SECONDS));
       this.daemon =
           new Jockerd(sandbox, dir.resolve(name))
               .enteringWith(enter())

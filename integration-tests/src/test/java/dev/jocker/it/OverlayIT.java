@@ -9,10 +9,17 @@ import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,5 +219,214 @@ class OverlayIT {
           "c2 pings c3 again", Duration.ofSeconds(10), () -> pings(h2, "c2", addresses.get("c3")));
       assertEquals(2, h2.fdb(vxlan).size(), "host2 programs c1 and c3 again: " + h2.fdb(vxlan));
     }
+  }
+
+  @Test
+  void threeHostsStartFiftyContainersEachAtOnce(Sandbox sandbox) throws Exception {
+    try (ClusterLab lab = new ClusterLab(sandbox, dir).startEtcd()) {
+      List<ClusterLab.Host> hosts = List.of(lab.addHost(1), lab.addHost(2), lab.addHost(3));
+      hosts.forEach(h -> h.daemon.start());
+      // A /24 is cut in /28 blocks: each host claims four or more, racing the others for them.
+      String id =
+          hosts
+              .get(0)
+              .ok("network", "create", "-d", "overlay", "--subnet", "10.30.0.0/24", "ov")
+              .strip();
+      for (ClusterLab.Host h : hosts) {
+        await(
+            "the network on " + h.name,
+            Duration.ofSeconds(10),
+            () -> h.ok("network", "ls").contains(" ov "));
+      }
+      List<String> failures = Collections.synchronizedList(new ArrayList<>());
+      ExecutorService pool = Executors.newFixedThreadPool(15);
+      long started = System.nanoTime();
+      List<Future<?>> runs = new ArrayList<>();
+      for (ClusterLab.Host h : hosts) {
+        for (int i = 0; i < 50; i++) {
+          String name = h.name + "-" + i;
+          runs.add(
+              pool.submit(
+                  () -> {
+                    Jockerd.Result r =
+                        h.daemon.jocker(
+                            "run",
+                            "-d",
+                            "--name",
+                            name,
+                            "--network",
+                            "ov",
+                            "busybox",
+                            "sh",
+                            "-c",
+                            LOOP);
+                    if (r.exitCode() != 0) {
+                      failures.add(name + ": " + r.stderr().strip());
+                    }
+                  }));
+        }
+      }
+      for (Future<?> run : runs) {
+        run.get();
+      }
+      pool.shutdown();
+      System.out.printf(
+          "150 containers started on three hosts in %.1f s%n", (System.nanoTime() - started) / 1e9);
+      assertEquals(List.of(), failures);
+
+      // Every host lists all 150, each address once.
+      Map<String, String> addresses = new LinkedHashMap<>();
+      for (ClusterLab.Host h : hosts) {
+        await(
+            h.name + " lists 150 endpoints",
+            Duration.ofSeconds(15),
+            () -> inspect(h, "ov").get("Containers").size() == 150);
+      }
+      inspect(hosts.get(0), "ov")
+          .get("Containers")
+          .forEach(
+              c ->
+                  addresses.put(
+                      c.get("Name").asText(), c.get("IPv4Address").asText().split("/")[0]));
+      assertEquals(150, addresses.size());
+      assertEquals(150, new HashSet<>(addresses.values()).size(), "no address twice");
+      Map<String, String> blocks = lab.etcdKeys("/jocker/blocks/" + id + "/");
+      for (Map.Entry<String, String> a : addresses.entrySet()) {
+        int last = Integer.parseInt(a.getValue().substring(a.getValue().lastIndexOf('.') + 1));
+        String block = "/jocker/blocks/" + id + "/10.30.0." + (last & ~15) + "-28";
+        assertEquals(
+            a.getKey().substring(0, 5), blocks.get(block), a + " lies in a block of its host");
+      }
+
+      // A sample of 30 pairs, across hosts, reachable.
+      List<String> names = new ArrayList<>(addresses.keySet());
+      Random random = new Random(26);
+      for (int i = 0; i < 30; i++) {
+        String from = names.get(random.nextInt(names.size()));
+        String to = names.get(random.nextInt(names.size()));
+        if (from.equals(to)) {
+          i--;
+          continue;
+        }
+        ClusterLab.Host h = hosts.get(Integer.parseInt(from.substring(4, 5)) - 1);
+        assertTrue(
+            pings(h, from, addresses.get(to)), from + " pings " + to + " at " + addresses.get(to));
+      }
+    }
+  }
+
+  @Test
+  void faultsFailWithTheirReasonAndLeaveNothingHalfMade(Sandbox sandbox) throws Exception {
+    try (ClusterLab lab = new ClusterLab(sandbox, dir)) {
+      // The store is not there yet: jockerd starts anyway, an overlay create says why it fails.
+      ClusterLab.Host h1 = lab.addHost(1);
+      h1.daemon.start();
+      Jockerd.Result early = h1.daemon.jocker("network", "create", "-d", "overlay", "early");
+      assertEquals(1, early.exitCode());
+      assertTrue(
+          early
+              .stderr()
+              .startsWith(
+                  "Error response from daemon: host host1 has not joined the cluster at "
+                      + ClusterLab.STORE
+                      + " yet: "),
+          early.stderr());
+      assertTrue(early.stderr().strip().endsWith("; jockerd keeps trying every second"));
+      assertFalse(h1.ok("network", "ls").contains("early"), "nothing recorded");
+      assertFalse(h1.links().contains("br-"), "nothing made");
+
+      // The store comes: jockerd joins by itself, and the same create works.
+      lab.startEtcd();
+      await(
+          "host1 joins once etcd is up and creates the network",
+          Duration.ofSeconds(20),
+          () -> h1.daemon.jocker("network", "create", "-d", "overlay", "early").exitCode() == 0);
+      ClusterLab.Host h2 = lab.addHost(2);
+      h2.daemon.start();
+
+      // A VXLAN ID taken, a name taken, from another host.
+      h1.ok(
+          "network",
+          "create",
+          "-d",
+          "overlay",
+          "-o",
+          VNI + "=300",
+          "--subnet",
+          "10.40.0.0/24",
+          "ova");
+      assertEquals(
+          "Error response from daemon: network ovb: VNI 300 is already used by network ova; choose"
+              + " another or leave it out",
+          refused(h2, "network", "create", "-d", "overlay", "-o", VNI + "=300", "ovb"));
+      assertEquals(
+          "Error response from daemon: network with name ova already exists",
+          refused(h2, "network", "create", "-d", "overlay", "ova"));
+      assertEquals(
+          "Error response from daemon: option encrypted is not supported by the overlay driver"
+              + " (only "
+              + VNI
+              + ")",
+          refused(h2, "network", "create", "-d", "overlay", "-o", "encrypted=true", "ovc"));
+
+      // A network with a container on another host cannot be removed, as Docker refuses.
+      await(
+          "host2 sees ova", Duration.ofSeconds(10), () -> h2.ok("network", "ls").contains(" ova "));
+      h2.ok("run", "-d", "--name", "x2", "--network", "ova", "busybox", "sh", "-c", LOOP);
+      String aId = inspect(h1, "ova").get("Id").asText();
+      assertEquals(
+          "Error response from daemon: error while removing network: network ova id "
+              + aId
+              + " has active endpoints (on host2)",
+          refused(h1, "network", "rm", "ova"));
+      assertTrue(h1.ok("network", "ls").contains(" ova "), "still there");
+      assertTrue(pings(h2, "x2", "10.40.0.1"), "and in use");
+      h2.ok("rm", "-f", "x2");
+      h1.ok("network", "rm", "ova");
+      await(
+          "host2 forgets ova and removes its devices",
+          Duration.ofSeconds(10),
+          () ->
+              !h2.ok("network", "ls").contains(" ova ")
+                  && !h2.links().contains(aId.substring(0, 12)));
+
+      // The store goes away at a container's start: a clear error, nothing half-made; back, the
+      // same start works.
+      h1.ok("network", "create", "-d", "overlay", "--subnet", "10.50.0.0/24", "ovb");
+      h1.ok("create", "--name", "y1", "--network", "ovb", "busybox", "sh", "-c", LOOP);
+      lab.etcd().stop();
+      Jockerd.Result away = h1.daemon.jocker("start", "y1");
+      assertEquals(1, away.exitCode());
+      assertTrue(away.stderr().contains(ClusterLab.STORE), away.stderr());
+      assertTrue(h1.exec("ip", "netns", "list").stdout().isBlank(), "no namespace left");
+      assertFalse(h1.links().contains("veth"), "no veth left");
+      lab.etcd().restart();
+      await(
+          "y1 starts once the store is back",
+          Duration.ofSeconds(30),
+          () -> h1.daemon.jocker("start", "y1").exitCode() == 0);
+      assertTrue(pings(h1, "y1", "10.50.0.1"));
+
+      // An advertised address that is not this host's: jockerd refuses to start.
+      ClusterLab.Host h3 = lab.addHost(3, "--cluster-advertise", "192.0.2.77:2376");
+      Jockerd.Result notLocal = h3.daemon.runToExit();
+      assertEquals(1, notLocal.exitCode(), notLocal.stdout());
+      assertTrue(
+          notLocal
+              .stdout()
+              .contains(
+                  "--cluster-advertise 192.0.2.77:2376: 192.0.2.77 is not an address of this host"
+                      + " (its addresses: 192.0.2.3 on eth0); other hosts would send its VXLAN"
+                      + " traffic elsewhere"),
+          notLocal.stdout());
+    }
+  }
+
+  private static final String VNI = "com.docker.network.driver.overlay.vxlanid_list";
+
+  private static String refused(ClusterLab.Host h, String... args) {
+    Jockerd.Result r = h.daemon.jocker(args);
+    assertEquals(1, r.exitCode(), String.join(" ", args) + ": " + r.stdout());
+    return r.stderr().strip();
   }
 }
