@@ -175,6 +175,34 @@ class OverlayIT {
                 }
               });
 
+      // topology draws the hosts, their VTEPs and endpoints; trace explains the encapsulation.
+      String topology = h1.ok("network", "topology", "ov");
+      assertTrue(
+          topology.contains(vxlan + " (vxlan) · VNI 256 · UDP 4789 · local 192.0.2.1 dev eth0"),
+          topology);
+      assertTrue(
+          topology.contains("host1 (this host) · VTEP 192.0.2.1 · blocks 10.20.0.0/26"), topology);
+      assertTrue(
+          topology.contains(
+              "c2 · "
+                  + addresses.get("c2")
+                  + " · "
+                  + expected.get("c2").split(" ")[2]
+                  + " · fdb ✓ dst 192.0.2.2 · neigh ✓"),
+          topology);
+      assertTrue(topology.contains("─ host3 · VTEP 192.0.2.3 · blocks "), topology);
+      String trace = h1.ok("network", "trace", "c1", "c2");
+      assertTrue(
+          trace.startsWith(
+              "trace c1 → "
+                  + addresses.get("c2")
+                  + "\n"
+                  + addresses.get("c2")
+                  + " is c2 on host2: switched to "
+                  + vxlan
+                  + ", wrapped in VXLAN (VNI 256) and sent to VTEP 192.0.2.2.\n"),
+          trace);
+
       // host2 dies with its containers: no keep-alive, no goodbye.
       String c2 = addresses.get("c2");
       assertTrue(lab.etcdKeys("/jocker/blocks/" + id + "/").containsValue("host2"));

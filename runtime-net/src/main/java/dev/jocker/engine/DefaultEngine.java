@@ -54,6 +54,9 @@ public final class DefaultEngine implements Engine {
   /** The overlay driver, when jockerd takes part in a cluster; else null. */
   private final Overlay overlay;
 
+  /** What topology and trace read of overlay networks; null without a cluster. */
+  private final OverlayFacts overlayFacts;
+
   private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns, ClusterOptions cluster) {
     this.config = config;
     BridgeConfig.of(
@@ -112,6 +115,8 @@ public final class DefaultEngine implements Engine {
     this.exits = new ExitWatch(supervisor::exited);
     containers.watchExitsWith(exits);
     this.facts = new LiveFacts(config, host, namespaces, network, containers, reconciler);
+    this.overlayFacts =
+        overlay == null ? null : new OverlayFacts(overlay, host, network, containers, facts);
     recover();
     supervisor.start(config.rulesCheckInterval());
   }
@@ -446,12 +451,22 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public String topology(String net, String format) {
-    return guard("network topology " + net, () -> facts.topology(net, format));
+    return guard(
+        "network topology " + net,
+        () ->
+            overlayFacts != null && overlayFacts.covers(net)
+                ? overlayFacts.topology(net, format)
+                : facts.topology(net, format));
   }
 
   @Override
   public String trace(String container, String destination) {
-    return guard("network trace " + container, () -> facts.trace(container, destination));
+    return guard(
+        "network trace " + container,
+        () ->
+            overlayFacts != null && overlayFacts.coversContainer(container)
+                ? overlayFacts.trace(container, destination)
+                : facts.trace(container, destination));
   }
 
   @Override
