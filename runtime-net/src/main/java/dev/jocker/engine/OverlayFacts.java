@@ -21,6 +21,7 @@ import dev.jocker.store.NetworkRecord;
 import dev.jocker.topology.OverlayTopology;
 import dev.jocker.topology.OverlayTraceExplainer;
 import dev.jocker.topology.OverlayView;
+import dev.jocker.topology.Topology;
 import dev.jocker.topology.TopologyFormat;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -125,9 +126,27 @@ final class OverlayFacts {
     }
   }
 
-  /** The bridge part as for a bridge network, and the overlay's part. */
+  /**
+   * The bridge part as for a bridge network (without the VXLAN device, which is a port of the bridge
+   * but no container's), and the overlay's part.
+   */
   OverlayTopology topology(NetworkRecord n) {
-    return new OverlayTopology(facts.topology(n), view(n));
+    OverlayView view = view(n);
+    Topology bridge = facts.topology(n);
+    String vxlan = view.vxlan() == null ? null : view.vxlan().name();
+    Topology local =
+        new Topology(
+            bridge.network(),
+            bridge.uplink(),
+            bridge.bridge(),
+            bridge.containers().stream()
+                .filter(c -> c.name() != null || !c.hostVeth().equals(vxlan))
+                .toList(),
+            bridge.rules(),
+            bridge.ipForward(),
+            bridge.forwardPolicy(),
+            bridge.bridgeNfCallIptables());
+    return new OverlayTopology(local, view);
   }
 
   private OverlayView view(NetworkRecord n) {
