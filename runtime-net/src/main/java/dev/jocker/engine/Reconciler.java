@@ -114,8 +114,11 @@ final class Reconciler {
       }
       String id =
           containerOf(runDirs, p.cmdline()).orElse(containerOf(runDirs, p.root()).orElse(null));
-      if (id == null || containers.busy(id)) {
-        // A container being started or stopped has launcher processes on their way in or out.
+      if (id == null || containers.busy(id) || !containers.known(id)) {
+        // A container being started or stopped has launcher processes on their way in or out. An
+        // ID with no record here is another daemon's: /proc shows every process of the machine,
+        // and another jockerd (another host's namespaces, a test's) may use the same exec root
+        // path in a mount namespace of its own.
         continue;
       }
       if (!containers.live(id)) {
