@@ -127,8 +127,8 @@ final class OverlayFacts {
   }
 
   /**
-   * The bridge part as for a bridge network (without the VXLAN device, which is a port of the bridge
-   * but no container's), and the overlay's part.
+   * The bridge part as for a bridge network (without the VXLAN device, which is a port of the
+   * bridge but no container's), and the overlay's part.
    */
   OverlayTopology topology(NetworkRecord n) {
     OverlayView view = view(n);

@@ -281,6 +281,7 @@ public final class Overlay implements SharedNetworks, AutoCloseable {
       throw translate(e);
     }
     cluster.addresses().forget(network.id());
+    forgetRecord(network.id());
   }
 
   @Override
@@ -639,7 +640,7 @@ public final class Overlay implements SharedNetworks, AutoCloseable {
    */
   @Override
   public void close() {
-    worker.shutdownNow();
     cluster.close();
+    worker.shutdownNow();
   }
 }

@@ -197,6 +197,9 @@ final class OverlayDriver implements NetworkDriver {
 
   @Override
   public List<String> reattach(List<EndpointRecord> endpoints) {
+    // The periodic check lists every endpoint still recorded: a departure is only needed while its
+    // sandbox is.
+    departed.retainAll(endpoints.stream().map(EndpointRecord::id).toList());
     if (endpoints.isEmpty() && !inUse) {
       return List.of();
     }
