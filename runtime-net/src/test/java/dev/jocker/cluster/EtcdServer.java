@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 
 /**
  * Debian's etcd (package etcd-server) for one test: started inside a sandbox namespace, listening
- * for clients on an address there, its data in a temporary directory; stopped and deleted by {@link
- * #close}. It never listens outside the namespace.
+ * for clients on an address there, its data in a temporary directory (in memory where it can be);
+ * stopped and deleted by {@link #close}. It never listens outside the namespace.
  */
 public final class EtcdServer implements AutoCloseable {
   private final Sandbox sandbox;
@@ -31,13 +31,24 @@ public final class EtcdServer implements AutoCloseable {
   public static EtcdServer start(Sandbox sandbox, Sandbox.Namespace ns, String address) {
     try {
       EtcdServer server =
-          new EtcdServer(
-              sandbox, ns, Files.createTempDirectory("jocker-etcd"), "http://" + address + ":2379");
+          new EtcdServer(sandbox, ns, dataDirectory(), "http://" + address + ":2379");
       server.restart();
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A temporary directory on /dev/shm where there is one: etcd syncs its log to disk at every
+   * write, lease grants and keep-alives included, and under the load of parallel builds a host kept
+   * alive every 2 s lost its 6 s lease and then failed to get a new one within 5 s.
+   */
+  private static Path dataDirectory() throws IOException {
+    Path shm = Path.of("/dev/shm");
+    return Files.isDirectory(shm)
+        ? Files.createTempDirectory(shm, "jocker-etcd")
+        : Files.createTempDirectory("jocker-etcd");
   }
 
   /**
