@@ -184,6 +184,7 @@ final class ClusterLab implements AutoCloseable {
     @Override
     public void close() {
       killEverything();
+      daemon.removeCgroups();
       holder.destroyForcibly();
       try {
         holder.waitFor(10, TimeUnit.SECONDS);
