@@ -115,9 +115,14 @@ public final class NetworkController {
   /** Drivers whose networks live in a store shared with other hosts, by driver name. */
   private final Map<String, SharedNetworks> shared = new ConcurrentHashMap<>();
 
+  private final ExternalSandboxes external;
+
   /**
    * Loads networks, sandboxes and endpoints from the store, creating the pre-defined networks on
-   * first use; touches no kernel object ({@link #setUpNetworks} does, after recovery).
+   * first use; touches no kernel object ({@link #setUpNetworks} does, after recovery). Without a
+   * {@code config.bip()} it creates no network and checks none: a controller that only serves
+   * {@link #external} sandboxes (the CNI plugin's own process, which cannot know jockerd's
+   * options).
    */
   public NetworkController(
       Store store,
@@ -134,7 +139,22 @@ public final class NetworkController {
     this.firewall = firewall;
     this.bridges = bridges;
     this.listener = listener;
-    ensurePredefined();
+    this.external =
+        new ExternalSandboxes(
+            this,
+            store,
+            host,
+            firewall,
+            config.iptables(),
+            ipam,
+            networks,
+            drivers,
+            sandboxes,
+            networkLocks,
+            this::noteForwardPolicy);
+    if (config.bip() != null) {
+      ensurePredefined();
+    }
     store.inTransaction(
         tx -> {
           for (NetworkRecord n : tx.networks()) {
@@ -157,8 +177,14 @@ public final class NetworkController {
                 s.containerId(),
                 new Sandbox(s, endpoints.getOrDefault(s.containerId(), List.of())));
           }
+          external.load(tx);
           return null;
         });
+  }
+
+  /** The sandboxes whose namespace an orchestrator made (the CNI plugin's), and their networks. */
+  public ExternalSandboxes external() {
+    return external;
   }
 
   /** Registers an add-on; it takes part in every sandbox joined or released from now on. */
@@ -248,6 +274,7 @@ public final class NetworkController {
    * journal's unfinished network changes are recovered.
    */
   public void setUpNetworks() {
+    external.tearDownUnused();
     for (NetworkRecord n : sortedNetworks()) {
       NetworkDriver d = drivers.get(n.id());
       if (d != null) {
@@ -564,6 +591,12 @@ public final class NetworkController {
       throw new NetworkException(
           FORBIDDEN, n.name() + " is a pre-defined network and cannot be removed");
     }
+    if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      throw new NetworkException(
+          FORBIDDEN,
+          n.name()
+              + " is a CNI network: it goes with its last container, when the runtime DELs it");
+    }
     try (KeyedLocks.Held held = networkLocks.exclusive(n.id())) {
       if (!networks.containsKey(n.id())) {
         throw new NetworkException(NOT_FOUND, "No such network: " + ref);
@@ -615,6 +648,10 @@ public final class NetworkController {
    * succeeded), a remove is completed (the network was already gone for every caller).
    */
   public void recover(JournalEntry entry) {
+    if (ExternalSandboxes.owns(entry.kind())) {
+      external.recover(entry);
+      return;
+    }
     NetworkRecord n =
         store.inTransaction(tx -> tx.networks()).stream()
             .filter(r -> r.id().equals(entry.subject()))
@@ -651,6 +688,7 @@ public final class NetworkController {
       throw new NetworkException(
           INVALID, "--ip is only supported on bridge networks, not on network " + n.name());
     }
+    refuseExternal(n);
     try {
       allocate(tx, n.id(), ipv4, containerId);
     } catch (IpamException e) {
@@ -735,13 +773,16 @@ public final class NetworkController {
             INVALID,
             "network "
                 + n.name()
-                + (n.driver() != null && !List.of(BRIDGE, HOST, "null").contains(n.driver())
+                + (n.driver() != null
+                        && !List.of(BRIDGE, HOST, "null", ExternalSandboxes.DRIVER)
+                            .contains(n.driver())
                     ? " (driver "
                         + n.driver()
                         + ") is not available: jockerd runs without its"
                         + " --cluster-store"
                     : " has no endpoints to join"));
       }
+      refuseExternal(n);
       nets.add(n);
     }
     List<KeyedLocks.Held> locks = new ArrayList<>();
@@ -757,6 +798,14 @@ public final class NetworkController {
     } catch (RuntimeException e) {
       locks.forEach(KeyedLocks.Held::close);
       throw e;
+    }
+  }
+
+  private static void refuseExternal(NetworkRecord n) {
+    if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      throw new NetworkException(
+          INVALID,
+          "network " + n.name() + " is a CNI network: only its runtime attaches containers to it");
     }
   }
 
@@ -968,8 +1017,9 @@ public final class NetworkController {
       firewall.setForwardPolicy("DROP");
       fixed.add("set the FORWARD policy back to DROP (it was " + rules.forwardPolicy() + ")");
     }
+    List<Sandbox> own = sandboxes.values().stream().filter(s -> !s.external()).toList();
     for (SandboxAddOn addOn : addOns) {
-      addOn.heal(sandboxes.values()).forEach(c -> fixed.add(addOn.name() + ": " + c));
+      addOn.heal(own).forEach(c -> fixed.add(addOn.name() + ": " + c));
     }
     for (String change : fixed) {
       listener.healed(null, change);
@@ -983,7 +1033,7 @@ public final class NetworkController {
    * Remembers that jocker set the FORWARD policy to DROP (as Docker does when it is the one turning
    * forwarding on), so that the periodic check restores it if someone opens it again.
    */
-  private void noteForwardPolicy(List<String> changes) {
+  void noteForwardPolicy(List<String> changes) {
     if (changes.contains(NetworkDriver.FORWARD_POLICY_SET) && !ownsForwardPolicy()) {
       store.inTransaction(
           tx -> {
@@ -1022,7 +1072,9 @@ public final class NetworkController {
     }
     Map<Integer, String> deviceOf = new LinkedHashMap<>();
     Set<String> devices = new HashSet<>();
-    drivers.values().forEach(d -> devices.add(d.device()));
+    drivers.values().stream()
+        .filter(NetworkDriver::ownsEveryPort)
+        .forEach(d -> devices.add(d.device()));
     for (Link l : links) {
       if (devices.contains(l.name())) {
         deviceOf.put(l.index(), l.name());

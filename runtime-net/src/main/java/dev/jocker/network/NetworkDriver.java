@@ -57,4 +57,12 @@ public interface NetworkDriver {
   default Optional<AddressSpace> addresses() {
     return Optional.empty();
   }
+
+  /**
+   * Whether every veth on {@link #device} is jocker's, so that one no endpoint names is a leftover;
+   * not so for a bridge an orchestrator's configuration named and jocker found.
+   */
+  default boolean ownsEveryPort() {
+    return true;
+  }
 }
