@@ -75,8 +75,8 @@ final class Jockerd implements AutoCloseable {
   }
 
   /**
-   * Passes {@code args} (such as {@code --live-restore=false} or {@code --cluster-store}) to the
-   * daemon.
+   * Passes {@code args} (such as {@code --live-restore=false}, {@code --userland-proxy=false} or
+   * {@code --cluster-store}) to the daemon.
    */
   Jockerd withArgs(String... args) {
     daemonArgs.addAll(List.of(args));

@@ -12,6 +12,7 @@ import dev.jocker.container.ExecProcess;
 import dev.jocker.container.Images;
 import dev.jocker.container.Launcher;
 import dev.jocker.doctor.Finding;
+import dev.jocker.firewall.Conntrack;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.kernel.ExitWatch;
@@ -19,10 +20,16 @@ import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
+import dev.jocker.network.NetworkDriver;
 import dev.jocker.network.NetworkListener;
+import dev.jocker.network.PortPublishing;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
 import dev.jocker.overlay.Overlay;
+import dev.jocker.portmap.PortAllocator;
+import dev.jocker.portmap.PortMapper;
+import dev.jocker.portmap.PortViews;
+import dev.jocker.portmap.UserlandProxy;
 import dev.jocker.store.ContainerConfig;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
@@ -61,6 +68,14 @@ public final class DefaultEngine implements Engine {
   private final LiveFacts facts;
   private final Supervisor supervisor;
   private final CniBackend cni;
+  private final UserlandProxy proxy;
+  private final PortPublishing ports;
+
+  /**
+   * The userland proxy's event loops: one per core, at most this many (docker-proxy's throughput is
+   * reached with two; more only idle).
+   */
+  private static final int PROXY_THREADS = 4;
 
   /** The overlay driver, when jockerd takes part in a cluster; else null. */
   private final Overlay overlay;
@@ -82,6 +97,7 @@ public final class DefaultEngine implements Engine {
     this.images = new Images(config.dataRoot());
     this.host = config.hostNetns() == null ? Netns.current() : Netns.open(config.hostNetns());
     NetnsStore namespaces = new NetnsStore(config.netnsDir());
+    Firewall firewall = new Firewall(new Iptables(config.hostNetns()));
     this.network =
         new NetworkController(
             store,
@@ -93,14 +109,29 @@ public final class DefaultEngine implements Engine {
                 config.iptables()),
             host,
             namespaces,
-            new Firewall(new Iptables(config.hostNetns())),
+            firewall,
             BridgeDriver.factory(
                 host,
                 config.hostNetns(),
                 config.iptables(),
                 config.ipForward(),
-                config.chainPrefix()),
+                config.chainPrefix(),
+                config.userlandProxy()),
             new Listener());
+    this.proxy = new UserlandProxy(host, UserlandProxy.defaultThreads(PROXY_THREADS));
+    this.ports =
+        new PortPublishing(
+            store,
+            new PortMapper(
+                config.iptables() ? firewall : null,
+                config.chainPrefix(),
+                PortAllocator.ofLocalPortRange(host.sysctls().get("net.ipv4.ip_local_port_range")),
+                proxy,
+                config.userlandProxy(),
+                config.defaultBindIp()),
+            id -> network.driver(id).map(NetworkDriver::device).orElse(null),
+            config.iptables() ? new Conntrack(config.hostNetns()) : null);
+    network.addOn(ports);
     addOns.forEach(network::addOn);
     this.overlay =
         cluster == null
@@ -129,7 +160,8 @@ public final class DefaultEngine implements Engine {
     this.exits = new ExitWatch(supervisor::exited);
     containers.watchExitsWith(exits);
     containers.scheduleWith(supervisor::schedule);
-    this.facts = new LiveFacts(config, host, namespaces, network, containers, reconciler);
+    this.facts =
+        new LiveFacts(config, host, namespaces, network, containers, reconciler, ports::ports);
     this.overlayFacts =
         overlay == null ? null : new OverlayFacts(overlay, host, network, containers, facts);
     recover();
@@ -201,6 +233,7 @@ public final class DefaultEngine implements Engine {
       }
     }
     containers.readopt();
+    network.recovered();
     if (!config.liveRestore()) {
       // dockerd without live-restore: what a crash left running is stopped, as its shutdown
       // would have stopped it; the restart policies then decide.
@@ -593,6 +626,8 @@ public final class DefaultEngine implements Engine {
     if (overlay != null) {
       overlay.close();
     }
+    ports.close();
+    proxy.close();
     store.close();
     host.close();
   }
@@ -671,6 +706,12 @@ public final class DefaultEngine implements Engine {
             cc.pidsLimit(),
             cc.restartPolicyName(),
             cc.restartRetries()),
-        c.run().restartCount());
+        c.run().restartCount(),
+        cc.exposedPorts(),
+        Ports.bindings(cc),
+        cc.publishAllPorts(),
+        c.running()
+            ? PortViews.networkSettingsPorts(cc.exposedPorts(), ports.ports(c.id()))
+            : null);
   }
 }
