@@ -201,7 +201,38 @@ final class Commands {
             .longOpt("rm")
             .desc("Automatically remove the container when it exits")
             .build());
+    addNameOptions(o);
     return o;
+  }
+
+  /** {@code run}'s options for names: aliases, DNS, /etc/hosts, links, MAC and domain. */
+  private static void addNameOptions(Options o) {
+    for (String[] f :
+        new String[][] {
+          {"network-alias", "list", "Add network-scoped alias for the container"},
+          {"dns", "list", "Set custom DNS servers"},
+          {"dns-search", "list", "Set custom DNS search domains"},
+          {"dns-option", "list", "Set DNS options"},
+          {"add-host", "list", "Add a custom host-to-IP mapping (host:ip)"},
+          {"link", "list", "Add link to another container"},
+          {"mac-address", "string", "Container MAC address (e.g., 92:d0:c6:0a:29:33)"},
+          {"domainname", "string", "Container NIS domain name"}
+        }) {
+      o.addOption(Option.builder().longOpt(f[0]).hasArg().argName(f[1]).desc(f[2]).build());
+    }
+  }
+
+  /** The values of a repeated option, empty when not given. */
+  private static List<String> values(CommandLine cl, String option) {
+    String[] v = cl.getOptionValues(option);
+    return v == null ? List.of() : List.of(v);
+  }
+
+  private static void putList(ObjectNode node, String field, List<String> values) {
+    if (!values.isEmpty()) {
+      ArrayNode a = node.putArray(field);
+      values.forEach(a::add);
+    }
   }
 
   private String createContainer(String command, CommandLine cl)
@@ -223,19 +254,31 @@ final class Commands {
     if (cl.hasOption("hostname")) {
       body.put("Hostname", cl.getOptionValue("hostname"));
     }
+    if (cl.hasOption("domainname")) {
+      body.put("Domainname", cl.getOptionValue("domainname"));
+    }
+    if (cl.hasOption("mac-address")) {
+      body.put("MacAddress", cl.getOptionValue("mac-address"));
+    }
     body.put("Tty", cl.hasOption("t"));
     body.put("OpenStdin", cl.hasOption("i"));
     ObjectNode host = body.putObject("HostConfig");
     host.put("NetworkMode", cl.getOptionValue("network", "default"));
     // Attached, the CLI removes the container itself after reading its exit code.
     host.put("AutoRemove", cl.hasOption("rm") && cl.hasOption("d"));
-    if (cl.hasOption("ip")) {
+    putList(host, "Dns", values(cl, "dns"));
+    putList(host, "DnsSearch", values(cl, "dns-search"));
+    putList(host, "DnsOptions", values(cl, "dns-option"));
+    putList(host, "ExtraHosts", values(cl, "add-host"));
+    putList(host, "Links", values(cl, "link"));
+    if (cl.hasOption("ip") || cl.hasOption("network-alias")) {
       String network = cl.getOptionValue("network", "bridge");
-      body.putObject("NetworkingConfig")
-          .putObject("EndpointsConfig")
-          .putObject(network)
-          .putObject("IPAMConfig")
-          .put("IPv4Address", cl.getOptionValue("ip"));
+      ObjectNode endpoint =
+          body.putObject("NetworkingConfig").putObject("EndpointsConfig").putObject(network);
+      if (cl.hasOption("ip")) {
+        endpoint.putObject("IPAMConfig").put("IPv4Address", cl.getOptionValue("ip"));
+      }
+      putList(endpoint, "Aliases", values(cl, "network-alias"));
     }
     String query = cl.hasOption("name") ? "?name=" + enc(cl.getOptionValue("name")) : "";
     JsonNode created = call("POST", "/containers/create" + query, Json.bytes(body));
@@ -724,12 +767,15 @@ final class Commands {
           Manage networks
 
           Commands:
+            connect     Connect a container to a network
             create      Create a bridge network
+            disconnect  Disconnect a container from a network
             inspect     Display detailed information on one or more networks
             ls          List networks
+            prune       Remove all unused networks
             rm          Remove one or more networks
             topology    Draw the network as the kernel holds it (--format text|dot|mermaid)
-            trace       Explain the path of a packet: trace CONTAINER DEST
+            trace       Explain the path of a packet: trace CONTAINER DEST|NAME
 
           Run 'jocker network COMMAND --help' for more information on a command.
           """);
@@ -753,6 +799,15 @@ final class Commands {
       }
       case "create" -> {
         return networkCreate(rest);
+      }
+      case "connect" -> {
+        return networkConnect(rest);
+      }
+      case "disconnect" -> {
+        return networkDisconnect(rest);
+      }
+      case "prune" -> {
+        return networkPrune(rest);
       }
       case "rm", "remove" -> {
         if (rest.isEmpty()) {
@@ -854,6 +909,115 @@ final class Commands {
     return Doctor.healthy(findings) ? 0 : 1;
   }
 
+  private int networkConnect(List<String> args) throws IOException, UsageException, DaemonError {
+    Options o = new Options();
+    o.addOption(
+        Option.builder()
+            .longOpt("alias")
+            .hasArg()
+            .argName("strings")
+            .desc("Add network-scoped alias for the container")
+            .build());
+    o.addOption(
+        Option.builder().longOpt("ip").hasArg().argName("string").desc("IPv4 address").build());
+    CommandLine cl =
+        parse(
+            "network connect",
+            o,
+            args,
+            false,
+            "network connect [OPTIONS] NETWORK CONTAINER",
+            "Connect a container to a network");
+    if (cl.getArgList().size() != 2) {
+      throw new UsageException(
+          "network connect", "\"jocker network connect\" requires exactly 2 arguments.");
+    }
+    ObjectNode body = Json.object();
+    body.put("Container", cl.getArgList().get(1));
+    ObjectNode endpoint = body.putObject("EndpointConfig");
+    if (cl.hasOption("ip")) {
+      endpoint.putObject("IPAMConfig").put("IPv4Address", cl.getOptionValue("ip"));
+    }
+    putList(endpoint, "Aliases", values(cl, "alias"));
+    call("POST", "/networks/" + enc(cl.getArgList().get(0)) + "/connect", Json.bytes(body));
+    return 0;
+  }
+
+  private int networkDisconnect(List<String> args) throws IOException, UsageException, DaemonError {
+    Options o = new Options();
+    o.addOption("f", "force", false, "Force the container to disconnect from a network");
+    CommandLine cl =
+        parse(
+            "network disconnect",
+            o,
+            args,
+            false,
+            "network disconnect [OPTIONS] NETWORK CONTAINER",
+            "Disconnect a container from a network");
+    if (cl.getArgList().size() != 2) {
+      throw new UsageException(
+          "network disconnect", "\"jocker network disconnect\" requires exactly 2 arguments.");
+    }
+    ObjectNode body = Json.object();
+    body.put("Container", cl.getArgList().get(1));
+    body.put("Force", cl.hasOption("f"));
+    call("POST", "/networks/" + enc(cl.getArgList().get(0)) + "/disconnect", Json.bytes(body));
+    return 0;
+  }
+
+  /** {@code network prune}: Docker's output, the names of the networks it removed. */
+  private int networkPrune(List<String> args) throws IOException, UsageException, DaemonError {
+    Options o = new Options();
+    o.addOption("f", "force", false, "Do not prompt for confirmation");
+    o.addOption(
+        Option.builder()
+            .longOpt("filter")
+            .hasArg()
+            .argName("filter")
+            .desc("Provide filter values (e.g. 'until=<timestamp>')")
+            .build());
+    CommandLine cl =
+        parse(
+            "network prune",
+            o,
+            args,
+            false,
+            "network prune [OPTIONS]",
+            "Remove all unused networks");
+    if (!cl.getArgList().isEmpty()) {
+      throw new UsageException("network prune", "\"jocker network prune\" accepts no arguments.");
+    }
+    if (!cl.hasOption("f")) {
+      throw new UsageException(
+          "network prune",
+          "jocker asks no questions: use -f to remove every network no container runs on");
+    }
+    String query = "";
+    List<String> filters = values(cl, "filter");
+    if (!filters.isEmpty()) {
+      ObjectNode f = Json.object();
+      for (String filter : filters) {
+        int eq = filter.indexOf('=');
+        if (eq <= 0) {
+          throw new UsageException("network prune", "bad format of filter (expected name=value)");
+        }
+        ObjectNode values =
+            f.has(filter.substring(0, eq))
+                ? (ObjectNode) f.get(filter.substring(0, eq))
+                : f.putObject(filter.substring(0, eq));
+        values.put(filter.substring(eq + 1), true);
+      }
+      query = "?filters=" + enc(new String(Json.bytes(f), StandardCharsets.UTF_8));
+    }
+    JsonNode deleted = call("POST", "/networks/prune" + query, null).get("NetworksDeleted");
+    if (deleted != null && deleted.isArray() && !deleted.isEmpty()) {
+      out.println("Deleted Networks:");
+      deleted.forEach(n -> out.println(n.asText()));
+      out.println();
+    }
+    return 0;
+  }
+
   private int networkCreate(List<String> args) throws IOException, UsageException, DaemonError {
     Options o = new Options();
     o.addOption(
@@ -884,6 +1048,25 @@ final class Commands {
             .argName("string")
             .desc("Allocate container ip from a sub-range")
             .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("internal")
+            .desc("Restrict external access to the network")
+            .build());
+    o.addOption(
+        Option.builder("o")
+            .longOpt("opt")
+            .hasArg()
+            .argName("map")
+            .desc("Set driver specific options")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("label")
+            .hasArg()
+            .argName("list")
+            .desc("Set metadata on a network")
+            .build());
     CommandLine cl =
         parse(
             "network create",
@@ -899,6 +1082,18 @@ final class Commands {
     ObjectNode body = Json.object();
     body.put("Name", cl.getArgList().get(0));
     body.put("Driver", cl.getOptionValue("driver", "bridge"));
+    if (cl.hasOption("internal")) {
+      body.put("Internal", true);
+    }
+    for (String[] map : new String[][] {{"opt", "Options"}, {"label", "Labels"}}) {
+      if (cl.hasOption(map[0])) {
+        ObjectNode values = body.putObject(map[1]);
+        for (String kv : values(cl, map[0])) {
+          int eq = kv.indexOf('=');
+          values.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
+        }
+      }
+    }
     if (cl.hasOption("subnet") || cl.hasOption("gateway") || cl.hasOption("ip-range")) {
       ObjectNode config = body.putObject("IPAM").putArray("Config").addObject();
       for (String[] option :

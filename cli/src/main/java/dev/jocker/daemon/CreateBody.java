@@ -2,6 +2,7 @@ package dev.jocker.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jocker.engine.CreateRequest;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,6 @@ record CreateBody(
   /** Config fields jocker does not do yet, with the option that sets each. */
   private static final Map<String, String> CONFIG_REFUSED =
       options(
-          "Domainname", "--domainname",
           "User", "-u, --user",
           "ExposedPorts", "--expose",
           "Healthcheck", "--health-cmd",
@@ -40,7 +40,6 @@ record CreateBody(
           "WorkingDir", "-w, --workdir",
           "Entrypoint", "--entrypoint",
           "NetworkDisabled", "--network-disabled",
-          "MacAddress", "--mac-address",
           "OnBuild", "ONBUILD",
           "StopSignal", "--stop-signal",
           "StopTimeout", "--stop-timeout",
@@ -54,13 +53,8 @@ record CreateBody(
           "VolumesFrom", "--volumes-from",
           "CapAdd", "--cap-add",
           "CapDrop", "--cap-drop",
-          "Dns", "--dns",
-          "DnsOptions", "--dns-option",
-          "DnsSearch", "--dns-search",
-          "ExtraHosts", "--add-host",
           "GroupAdd", "--group-add",
           "Cgroup", "--cgroup",
-          "Links", "--link",
           "OomScoreAdj", "--oom-score-adj",
           "Privileged", "--privileged",
           "PublishAllPorts", "-P, --publish-all",
@@ -136,6 +130,8 @@ record CreateBody(
         throw unsupported(option, "Config." + f.getKey(), null);
       }
     }
+    String domainname = Bodies.string(body, "Domainname", "Domainname");
+    String mac = Bodies.string(body, "MacAddress", "MacAddress");
     String hostname = Bodies.string(body, "Hostname", "Hostname");
     if (!hostname.isEmpty() && (hostname.length() > 255 || !HOSTNAME.matcher(hostname).matches())) {
       throw new IllegalArgumentException(
@@ -159,7 +155,17 @@ record CreateBody(
     JsonNode host = Bodies.objectField(body, "HostConfig", "HostConfig");
     String network = "default";
     boolean autoRemove = false;
+    List<String> dns = List.of();
+    List<String> dnsOptions = List.of();
+    List<String> dnsSearch = List.of();
+    List<String> extraHosts = List.of();
+    List<String> links = new ArrayList<>();
     if (host != null) {
+      dns = Bodies.strings(host, "Dns", "HostConfig.Dns");
+      dnsOptions = Bodies.strings(host, "DnsOptions", "HostConfig.DnsOptions");
+      dnsSearch = Bodies.strings(host, "DnsSearch", "HostConfig.DnsSearch");
+      extraHosts = Bodies.strings(host, "ExtraHosts", "HostConfig.ExtraHosts");
+      links.addAll(Bodies.strings(host, "Links", "HostConfig.Links"));
       for (Iterator<Map.Entry<String, JsonNode>> it = host.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> f = it.next();
         String option = HOST_REFUSED.get(f.getKey());
@@ -218,6 +224,7 @@ record CreateBody(
       Bodies.strings(host, "ReadonlyPaths", "HostConfig.ReadonlyPaths");
     }
     String ip = null;
+    List<String> aliases = List.of();
     JsonNode networking = Bodies.objectField(body, "NetworkingConfig", "NetworkingConfig");
     if (networking != null) {
       JsonNode endpoints =
@@ -232,7 +239,10 @@ record CreateBody(
         String path = "NetworkingConfig.EndpointsConfig." + e.getKey();
         JsonNode endpoint = Bodies.objectField(endpoints, e.getKey(), path);
         if (endpoint != null) {
-          ip = endpoint(endpoint, path);
+          Endpoint settings = endpoint(endpoint, path);
+          ip = settings.ipv4();
+          aliases = settings.aliases();
+          settings.links().stream().filter(l -> !links.contains(l)).forEach(links::add);
         }
       }
     }
@@ -247,18 +257,37 @@ record CreateBody(
             hostname.isEmpty() ? null : hostname,
             tty,
             openStdin,
-            false);
+            false,
+            new CreateRequest.Networking(
+                aliases,
+                dns,
+                dnsSearch,
+                dnsOptions,
+                extraHosts,
+                links,
+                mac.isEmpty() ? null : mac,
+                domainname.isEmpty() ? null : domainname));
     return new CreateBody(
         request, labels, autoRemove, network.equals("default") ? "bridge" : network);
   }
 
-  /** One endpoint's settings: the IPv4 address is honoured, the rest refused. */
-  private static String endpoint(JsonNode endpoint, String path) {
+  /**
+   * One endpoint's settings.
+   *
+   * @param ipv4 {@code --ip}, or null
+   * @param aliases {@code --network-alias}
+   * @param links {@code --link} on a user-defined network
+   */
+  record Endpoint(String ipv4, List<String> aliases, List<String> links) {}
+
+  /**
+   * One endpoint's settings ({@code NetworkingConfig.EndpointsConfig.NET}, or a connect's {@code
+   * EndpointConfig}): the IPv4 address, aliases and links are honoured, the rest refused.
+   */
+  static Endpoint endpoint(JsonNode endpoint, String path) {
     Map<String, String> refused =
         options(
-            "Links", "--link",
-            "Aliases", "--network-alias",
-            "MacAddress", "--mac-address",
+            "MacAddress", "--mac-address (per network)",
             "DriverOpts", "--driver-opt",
             "IPv6Gateway", "--ip6",
             "GlobalIPv6Address", "--ip6");
@@ -267,9 +296,11 @@ record CreateBody(
         throw unsupported(r.getValue(), path + "." + r.getKey(), null);
       }
     }
+    List<String> aliases = Bodies.strings(endpoint, "Aliases", path + ".Aliases");
+    List<String> links = Bodies.strings(endpoint, "Links", path + ".Links");
     JsonNode ipam = Bodies.objectField(endpoint, "IPAMConfig", path + ".IPAMConfig");
     if (ipam == null) {
-      return null;
+      return new Endpoint(null, aliases, links);
     }
     if (!Bodies.zero(ipam.get("IPv6Address"))) {
       throw unsupported("--ip6", path + ".IPAMConfig.IPv6Address", null);
@@ -278,7 +309,7 @@ record CreateBody(
       throw unsupported("--link-local-ip", path + ".IPAMConfig.LinkLocalIPs", null);
     }
     String ip = Bodies.string(ipam, "IPv4Address", path + ".IPAMConfig.IPv4Address");
-    return ip.isEmpty() ? null : ip;
+    return new Endpoint(ip.isEmpty() ? null : ip, aliases, links);
   }
 
   /** A namespace mode: empty or one of {@code allowed}; anything else is refused. */

@@ -98,6 +98,20 @@ public record DaemonConfig(
             .build());
     o.addOption(
         Option.builder()
+            .longOpt("icc")
+            .hasArg()
+            .argName("bool")
+            .desc("Enable inter-container communication on the default bridge (default true)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("ip-masq")
+            .hasArg()
+            .argName("bool")
+            .desc("Enable IP masquerading for the default bridge (default true)")
+            .build());
+    o.addOption(
+        Option.builder()
             .longOpt("iptables-chain-prefix")
             .hasArg()
             .argName("name")
@@ -186,7 +200,9 @@ public record DaemonConfig(
             pick(cl, json, "iptables-chain-prefix", "iptables-chain-prefix", "DOCKER"),
             Path.of(pick(cl, json, "netns-dir", "netns-dir", "/run/netns")),
             Duration.ofSeconds(rulesCheck),
-            null);
+            null,
+            bool(pick(cl, json, "icc", "icc", "true"), "--icc"),
+            bool(pick(cl, json, "ip-masq", "ip-masq", "true"), "--ip-masq"));
     String level = pick(cl, json, "log-level", "log-level", "info");
     if (!List.of("debug", "info", "warn", "error").contains(level)) {
       throw new IllegalArgumentException(

@@ -5,6 +5,8 @@ import static dev.jocker.engine.EngineException.Kind.INVALID;
 import dev.jocker.bridge.BridgeConfig;
 import dev.jocker.bridge.BridgeDriver;
 import dev.jocker.container.Images;
+import dev.jocker.dns.EmbeddedDns;
+import dev.jocker.dns.ResolvConf;
 import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
@@ -13,8 +15,11 @@ import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkListener;
+import dev.jocker.network.NetworkSpec;
+import dev.jocker.network.ResolverAddOn;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.store.ContainerNetworking;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -49,6 +54,7 @@ public final class DefaultEngine implements Engine {
   private final Reconciler reconciler;
   private final LiveFacts facts;
   private final Supervisor supervisor;
+  private final ResolverAddOn resolver;
 
   private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
     this.config = config;
@@ -81,8 +87,17 @@ public final class DefaultEngine implements Engine {
                 config.hostNetns(),
                 config.iptables(),
                 config.ipForward(),
-                config.chainPrefix()),
+                config.chainPrefix(),
+                config.icc(),
+                config.ipMasquerade()),
             new Listener());
+    this.resolver =
+        new ResolverAddOn(
+            network,
+            store,
+            EmbeddedDns.Config.defaults().withHostNetns(config.hostNetns()),
+            ResolvConf.HOST_FILE);
+    network.addOn(resolver);
     addOns.forEach(network::addOn);
     this.containers = new ContainerService(config, store, index, network, images);
     this.reconciler = new Reconciler(network, containers, config.netnsDir());
@@ -125,6 +140,8 @@ public final class DefaultEngine implements Engine {
       }
     }
     containers.readopt();
+    // Every running container's resolver listens again before the API answers anything.
+    network.restoreAddOns();
     reconciler.reconcile();
   }
 
@@ -297,6 +314,36 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public NetworkInfo createNetwork(
+      String name,
+      String subnet,
+      String gateway,
+      String ipRange,
+      boolean internal,
+      Map<String, String> options) {
+    return guard(
+        "create network " + name,
+        () ->
+            networkInfo(
+                network.createNetwork(
+                    new NetworkSpec(name, subnet, gateway, ipRange, internal, options))));
+  }
+
+  @Override
+  public ContainerInfo connect(String container, String net, String ipv4, List<String> aliases) {
+    return guard(
+        "connect container " + container + " to network " + net,
+        () -> info(containers.connect(container, net, ipv4, aliases)));
+  }
+
+  @Override
+  public ContainerInfo disconnect(String container, String net, boolean force) {
+    return guard(
+        "disconnect container " + container + " from network " + net,
+        () -> info(containers.disconnect(container, net, force)));
+  }
+
+  @Override
   public void removeNetwork(String ref) {
     guard(
         "remove network " + ref,
@@ -307,11 +354,13 @@ public final class DefaultEngine implements Engine {
   }
 
   private NetworkInfo networkInfo(NetworkRecord n) {
-    Map<String, String> options = new LinkedHashMap<>();
+    Map<String, String> options = new LinkedHashMap<>(new java.util.TreeMap<>(n.options()));
     if (n.name().equals(NetworkController.BRIDGE)) {
       options.put("com.docker.network.bridge.default_bridge", "true");
-      options.put("com.docker.network.bridge.enable_icc", "true");
-      options.put("com.docker.network.bridge.enable_ip_masquerade", "true");
+      options.put("com.docker.network.bridge.enable_icc", Boolean.toString(config.icc()));
+      options.put(
+          "com.docker.network.bridge.enable_ip_masquerade",
+          Boolean.toString(config.ipMasquerade()));
       options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
@@ -333,7 +382,8 @@ public final class DefaultEngine implements Engine {
         n.ipRange(),
         n.gateway(),
         options,
-        attached);
+        attached,
+        n.internal());
   }
 
   @Override
@@ -405,6 +455,8 @@ public final class DefaultEngine implements Engine {
   public void close() {
     exits.close();
     supervisor.close();
+    // The resolvers' ports and rules stay: the next daemon binds the same ports again.
+    resolver.close();
     store.close();
     host.close();
   }
@@ -457,6 +509,68 @@ public final class DefaultEngine implements Engine {
         containers.containersDir().resolve(c.id()).resolve("container.log").toString(),
         dir.resolve("hosts").toString(),
         dir.resolve("hostname").toString(),
-        dir.resolve("resolv.conf").toString());
+        dir.resolve("resolv.conf").toString(),
+        networking(c, sandbox.orElse(null)));
+  }
+
+  /**
+   * Every network of a container as inspect shows it: its endpoint there while it runs, and the
+   * names it answers to on a user-defined network (its aliases, short ID and hostname, as Docker
+   * lists them once it has joined; before its first start, the aliases it was given).
+   */
+  private ContainerInfo.Networking networking(ContainerRecord c, Sandbox sandbox) {
+    ContainerNetworking n = c.config().effectiveNetworking();
+    List<ContainerInfo.Attachment> out = new java.util.ArrayList<>();
+    List<ContainerNetworking.Attachment> attachments = n.networks();
+    for (int i = 0; i < attachments.size(); i++) {
+      ContainerNetworking.Attachment a = attachments.get(i);
+      Optional<NetworkRecord> rec =
+          network.find(a.network()).filter(r -> r.name().equals(a.network()));
+      EndpointInfo endpoint =
+          sandbox == null || rec.isEmpty()
+              ? null
+              : sandbox.endpoints().stream()
+                  .filter(e -> e.networkId().equals(rec.get().id()))
+                  .findFirst()
+                  .map(e -> endpointInfo(rec.get(), e))
+                  .orElse(null);
+      List<String> aliases = null;
+      if (Networking.userDefined(a.network())) {
+        List<String> names = new java.util.ArrayList<>(a.aliases());
+        if (endpoint != null || c.startedAt() != null || i > 0) {
+          names.add(c.id().substring(0, 12));
+        }
+        if (endpoint != null
+            && !c.config().hostname().equals(c.name())
+            && !c.config().hostname().equals(c.id().substring(0, 12))
+            && !names.contains(c.config().hostname())) {
+          names.add(c.config().hostname());
+        }
+        aliases = names.isEmpty() ? null : names;
+      }
+      String networkId =
+          rec.isPresent() && (endpoint != null || c.startedAt() != null) ? rec.get().id() : "";
+      out.add(new ContainerInfo.Attachment(a.network(), networkId, a.ipv4(), aliases, endpoint));
+    }
+    List<String> links =
+        n.links().stream()
+            .map(
+                l ->
+                    "/"
+                        + l.substring(0, l.indexOf(':'))
+                        + ":/"
+                        + c.name()
+                        + "/"
+                        + l.substring(l.indexOf(':') + 1))
+            .toList();
+    return new ContainerInfo.Networking(
+        out,
+        n.dns(),
+        n.dnsSearch(),
+        n.dnsOptions(),
+        n.extraHosts(),
+        links,
+        n.macAddress(),
+        n.domainname());
   }
 }

@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param rulesCheckInterval how often to look for rules removed behind jocker's back and restore
  *     them (a firewall reload, {@code iptables -F}); zero never looks
  * @param hostNetns the namespace playing the host, or null for the caller's own
+ * @param icc whether containers on the default bridge reach each other ({@code --icc})
+ * @param ipMasquerade whether what leaves the default bridge is MASQUERADEd ({@code --ip-masq})
  */
 public record EngineConfig(
     Path dataRoot,
@@ -32,7 +34,9 @@ public record EngineConfig(
     String chainPrefix,
     Path netnsDir,
     Duration rulesCheckInterval,
-    Path hostNetns) {
+    Path hostNetns,
+    boolean icc,
+    boolean ipMasquerade) {
 
   /** The prefix of every container's namespace name, {@code jocker-} and the container's name. */
   public String netnsPrefix() {
@@ -52,7 +56,9 @@ public record EngineConfig(
         "DOCKER",
         Path.of("/run/netns"),
         Duration.ofSeconds(10),
-        null);
+        null,
+        true,
+        true);
   }
 
   /** The same configuration with another host namespace. */
@@ -68,7 +74,9 @@ public record EngineConfig(
         chainPrefix,
         netnsDir,
         rulesCheckInterval,
-        netns);
+        netns,
+        icc,
+        ipMasquerade);
   }
 
   /** The same configuration with another rules check interval (zero: never). */
@@ -84,6 +92,26 @@ public record EngineConfig(
         chainPrefix,
         netnsDir,
         interval,
-        hostNetns);
+        hostNetns,
+        icc,
+        ipMasquerade);
+  }
+
+  /** The same configuration with the default bridge's {@code --icc} and {@code --ip-masq}. */
+  public EngineConfig withDefaultBridge(boolean withIcc, boolean masquerade) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        withIcc,
+        masquerade);
   }
 }

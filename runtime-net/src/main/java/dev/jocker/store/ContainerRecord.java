@@ -50,6 +50,12 @@ public record ContainerRecord(
         id, name, created, config, newStatus, pid, pidStart, exitCode, startedAt, finishedAt);
   }
 
+  /** This record with another configuration (a network connect changes its networks). */
+  public ContainerRecord withConfig(ContainerConfig newConfig) {
+    return new ContainerRecord(
+        id, name, created, newConfig, status, pid, pidStart, exitCode, startedAt, finishedAt);
+  }
+
   /** This record as running with {@code pid}. */
   public ContainerRecord running(long newPid, long newPidStart, Instant at) {
     return new ContainerRecord(

@@ -64,7 +64,18 @@ public final class Store implements AutoCloseable {
               CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
                 subject TEXT NOT NULL, payload TEXT NOT NULL, created TEXT NOT NULL);
               """),
-          Store::sandboxesAndConfigDocuments);
+          Store::sandboxesAndConfigDocuments,
+          sql(
+              """
+              ALTER TABLE networks ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+              ALTER TABLE networks ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+              ALTER TABLE sandboxes ADD COLUMN next_interface INTEGER NOT NULL DEFAULT 0;
+              CREATE TABLE resolvers(container_id TEXT PRIMARY KEY, udp INTEGER NOT NULL,
+                tcp INTEGER NOT NULL);
+              """));
+
+  /** The schema version a database is at once migrated. */
+  static final int LATEST_SCHEMA = MIGRATIONS.size();
 
   private final Connection connection;
   private final Path file;
@@ -420,8 +431,8 @@ public final class Store implements AutoCloseable {
     public void insertNetwork(NetworkRecord n) {
       update(
           "create network " + n.name(),
-          "INSERT INTO networks(id, name, driver, subnet, ip_range, gateway, bridge, mtu, mac, created)"
-              + " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO networks(id, name, driver, subnet, ip_range, gateway, bridge, mtu, mac, created,"
+              + " internal, options) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           n.id(),
           n.name(),
           n.driver(),
@@ -431,7 +442,9 @@ public final class Store implements AutoCloseable {
           n.bridge(),
           n.mtu(),
           n.mac(),
-          n.created().toString());
+          n.created().toString(),
+          n.internal() ? 1 : 0,
+          json(n.options()));
     }
 
     /** Deletes a network row and every lease still recorded on it. */
@@ -577,6 +590,92 @@ public final class Store implements AutoCloseable {
                   stringMap(rs.getString(9))));
     }
 
+    /** Deletes one endpoint row (a network disconnect). */
+    public void deleteEndpoint(String id) {
+      update("delete endpoint " + id, "DELETE FROM endpoints WHERE id=?", id);
+    }
+
+    /**
+     * The number of the next interface a sandbox gives an endpoint ({@code eth0}, {@code eth1}…):
+     * never one it gave before in its life, as Docker numbers them, so a reconnect after a
+     * disconnect takes the next. Returns it and counts it as taken.
+     */
+    public int takeInterfaceNumber(String containerId) {
+      int recorded =
+          queryOne(
+                  "read the interface counter of " + containerId,
+                  "SELECT next_interface FROM sandboxes WHERE container_id=?",
+                  rs -> rs.getInt(1),
+                  containerId)
+              .orElseThrow(
+                  () -> new StoreException("container " + containerId + " has no sandbox", null));
+      int used = -1;
+      for (String ifname :
+          query(
+              "read the interfaces of " + containerId,
+              "SELECT ifname FROM endpoints WHERE container_id=?",
+              rs -> rs.getString(1),
+              containerId)) {
+        if (ifname.matches("eth[0-9]+")) {
+          used = Math.max(used, Integer.parseInt(ifname.substring(3)));
+        }
+      }
+      int next = Math.max(recorded, used + 1);
+      update(
+          "count the interfaces of " + containerId,
+          "UPDATE sandboxes SET next_interface=? WHERE container_id=?",
+          next + 1,
+          containerId);
+      return next;
+    }
+
+    /** Records that a new sandbox gave out interfaces up to {@code count - 1}. */
+    public void interfacesTaken(String containerId, int count) {
+      update(
+          "count the interfaces of " + containerId,
+          "UPDATE sandboxes SET next_interface=? WHERE container_id=?",
+          count,
+          containerId);
+    }
+
+    /**
+     * Replaces a container's create-time configuration (a network connect changes its networks).
+     */
+    public void updateContainerConfig(String id, ContainerConfig config) {
+      update(
+          "update the configuration of container " + id,
+          "UPDATE containers SET config=? WHERE id=?",
+          json(config),
+          id);
+    }
+
+    /** The ports of a container's embedded resolver, as {@code {udp, tcp}}, if recorded. */
+    public Optional<int[]> resolverPorts(String containerId) {
+      return queryOne(
+          "read the resolver ports of " + containerId,
+          "SELECT udp, tcp FROM resolvers WHERE container_id=?",
+          rs -> new int[] {rs.getInt(1), rs.getInt(2)},
+          containerId);
+    }
+
+    /** Records the ports of a container's embedded resolver, replacing any. */
+    public void putResolverPorts(String containerId, int udp, int tcp) {
+      update(
+          "record the resolver ports of " + containerId,
+          "INSERT OR REPLACE INTO resolvers(container_id, udp, tcp) VALUES(?, ?, ?)",
+          containerId,
+          udp,
+          tcp);
+    }
+
+    /** Forgets the ports of a container's embedded resolver. */
+    public void deleteResolverPorts(String containerId) {
+      update(
+          "forget the resolver ports of " + containerId,
+          "DELETE FROM resolvers WHERE container_id=?",
+          containerId);
+    }
+
     /** Writes a journal entry in this transaction, before the kernel is touched; returns its ID. */
     public long beginJournal(String kind, String subject, Map<String, String> payload) {
       update(
@@ -691,7 +790,9 @@ public final class Store implements AutoCloseable {
         rs.getString("bridge"),
         rs.getInt("mtu"),
         rs.getString("mac"),
-        Instant.parse(rs.getString("created")));
+        Instant.parse(rs.getString("created")),
+        rs.getInt("internal") != 0,
+        stringMap(rs.getString("options")));
   }
 
   private static ContainerRecord container(ResultSet rs) throws SQLException {
