@@ -1282,6 +1282,11 @@ final class ContainerService {
     return locks.busy(id);
   }
 
+  /** Whether container {@code id} has a record here. */
+  boolean knows(String id) {
+    return index.get(id).isPresent();
+  }
+
   /** Whether a container should hold a sandbox and processes now. */
   boolean live(String id) {
     return index.get(id).map(c -> c.running() || c.status().equals(STARTING)).orElse(false);

@@ -4,6 +4,7 @@ import dev.jocker.kernel.Processes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Orphans;
 import dev.jocker.network.Sandbox;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -116,6 +117,11 @@ final class Reconciler {
           containerOf(runDirs, p.cmdline()).orElse(containerOf(runDirs, p.root()).orElse(null));
       if (id == null || containers.busy(id)) {
         // A container being started or stopped has launcher processes on their way in or out.
+        continue;
+      }
+      if (!containers.knows(id) && !Files.isDirectory(containers.runDirs().resolve(id))) {
+        // Its root or command names an exec root path this daemon neither records nor has: another
+        // jockerd's container (the path reads the same from every mount namespace on the host).
         continue;
       }
       if (!containers.live(id)) {
