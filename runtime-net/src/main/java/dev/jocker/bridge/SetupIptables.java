@@ -19,6 +19,16 @@ final class SetupIptables implements SetupStep {
     if (!ctx.config().iptables()) {
       return null;
     }
+    // A bridge left by a daemon run with the other icc setting keeps that run's rule between its
+    // ports, which comes first: Docker's setIcc deletes it, and so does this step.
+    String br = ctx.config().name();
+    ctx.firewall()
+        .delete(
+            List.of(
+                Rule.of(
+                    "filter",
+                    "FORWARD",
+                    "-i " + br + " -o " + br + " -j " + (ctx.config().icc() ? "DROP" : "ACCEPT"))));
     List<Rule> added = ctx.firewall().ensure(BridgeNetworkRules.of(ctx.config().networkOptions()));
     return added.isEmpty() ? null : "restored " + added.size() + " iptables rules";
   }
