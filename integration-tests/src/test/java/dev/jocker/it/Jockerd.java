@@ -45,8 +45,20 @@ final class Jockerd implements AutoCloseable {
   private final Sandbox sandbox;
   private Process process;
 
+  /**
+   * An exec root of this daemon's own on the sandbox's /run: jockerds of other test runs on the
+   * same host read the same paths in /proc (a container's root, its launcher's arguments), and one
+   * whose code counts any container under its exec root path as its own would kill this one's.
+   * Short, as a container's attach socket lives under it.
+   */
+  private final String execRoot =
+      "/run/jk-"
+          + Integer.toHexString(
+              java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
+
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
+  private final List<String> daemonArgs = new ArrayList<>();
 
   /**
    * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
@@ -67,6 +79,12 @@ final class Jockerd implements AutoCloseable {
    */
   Jockerd listeningOn(Path socket) {
     this.socket = socket;
+    return this;
+  }
+
+  /** Passes more options to the daemon ({@code --icc=false}). */
+  Jockerd withDaemonArgs(String... args) {
+    daemonArgs.addAll(List.of(args));
     return this;
   }
 
@@ -106,17 +124,47 @@ final class Jockerd implements AutoCloseable {
             "daemon",
             "--data-root",
             dataRoot.toString(),
+            "--exec-root",
+            execRoot,
             "-H",
             "unix://" + socket,
             "--log-dir",
             dataRoot.resolve("log").toString(),
             "--rules-check-interval",
             Integer.toString(rulesCheckSeconds)));
+    argv.addAll(daemonArgs);
     return argv;
   }
 
   Jockerd start() {
     return start(false);
+  }
+
+  /**
+   * Starts the daemon and returns as soon as its socket exists, without a request: the engine has
+   * opened (and so recovered) by the time the API binds it.
+   */
+  Jockerd startUntilSocket() {
+    ProcessBuilder pb = new ProcessBuilder(argv()).redirectErrorStream(true);
+    pb.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(dataRoot.getParent().resolve("jockerd.log").toFile()));
+    try {
+      Files.createDirectories(dataRoot);
+      Files.deleteIfExists(socket);
+      process = pb.start();
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!Files.exists(socket)) {
+        if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+          throw new AssertionError("jockerd did not start: " + log());
+        }
+        Thread.sleep(5);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return this;
   }
 
   /**
