@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,34 @@ final class DaemonClient {
 
     String text() throws IOException {
       return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The connection's way back to the daemon, once the daemon took it over for a raw stream
+     * (attach, exec start): what is written reaches the container.
+     */
+    OutputStream output() {
+      // Not Channels.newOutputStream: its writes wait for the channel's blocking lock, which a
+      // read of the output in progress holds until data comes.
+      return new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+          while (buf.hasRemaining()) {
+            channel.write(buf);
+          }
+        }
+      };
+    }
+
+    /** Ends what the CLI sends (its stdin's end) and keeps reading. */
+    void closeOutput() throws IOException {
+      channel.shutdownOutput();
     }
 
     @Override

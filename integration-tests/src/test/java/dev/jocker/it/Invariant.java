@@ -1,6 +1,7 @@
 package dev.jocker.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jocker.cgroup.Cgroups;
 import dev.jocker.firewall.IptablesSave;
 import dev.jocker.testing.Sandbox;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.regex.Pattern;
  * iptables-save of the sandbox. Each violation is one line saying what is wrong with what.
  */
 final class Invariant {
-  private static final String RUN_DIRS = "/run/jocker/containers/";
 
   private Invariant() {}
 
@@ -79,8 +79,26 @@ final class Invariant {
     return object::fields;
   }
 
+  /**
+   * A running container's shim (jocker-launcher, its state directory as its last argument): it
+   * lives outside the container's namespaces by design.
+   */
+  private static boolean isShim(String cmdline, String runDirs) {
+    return cmdline.contains("jocker-launcher start " + runDirs);
+  }
+
+  /** The containers that have a cgroup under this daemon's parent; null without cgroups. */
+  private static List<String> cgroupIds(Jockerd d) {
+    try {
+      return Cgroups.detect(Cgroups.DEFAULT_ROOT, d.cgroupParent()).ids();
+    } catch (RuntimeException noCgroups) {
+      return null;
+    }
+  }
+
   /** Every violation found now; empty when the store and the kernel agree. */
   static List<String> violations(Sandbox sandbox, Jockerd d, String rulesBaseline) {
+    String runDirs = d.execRoot() + "/containers/";
     List<String> v = new ArrayList<>();
     List<Running> running = running(d);
     Set<String> ids = new HashSet<>();
@@ -112,7 +130,7 @@ final class Invariant {
           v.add("namespace file " + f[4] + " is mounted twice");
         }
       }
-      if (f.length > 4 && f[4].startsWith(RUN_DIRS)) {
+      if (f.length > 4 && f[4].startsWith(runDirs)) {
         v.add("a container mount leaked into the host's mount namespace: " + f[4]);
       }
     }
@@ -215,7 +233,10 @@ final class Invariant {
     for (long pid : pids()) {
       String cmdline = cmdline(pid);
       String root = link(Path.of("/proc/" + pid + "/root"));
-      String id = containerOf(cmdline) != null ? containerOf(cmdline) : containerOf(root);
+      String id =
+          containerOf(cmdline, runDirs) != null
+              ? containerOf(cmdline, runDirs)
+              : containerOf(root, runDirs);
       if (id == null || !mountsDevice(pid, runDevice)) {
         // Not a container process, or one of another test JVM's sandbox (its own /run).
         continue;
@@ -232,9 +253,17 @@ final class Invariant {
                 + (ids.contains(id)
                     ? "container " + id.substring(0, 12) + ", not running"
                     : "no container"));
-      } else if (want != null && want != namespaceOf(pid)) {
+      } else if (want != null && want != namespaceOf(pid) && !isShim(cmdline, runDirs)) {
         v.add("process " + pid + " (" + cmdline + ") runs outside its container's namespace");
       }
+    }
+
+    List<String> found = cgroupIds(d);
+    Set<String> cgroups = found == null ? null : new TreeSet<>(found);
+    Set<String> runningIds = new TreeSet<>();
+    running.forEach(r -> runningIds.add(r.id()));
+    if (cgroups != null && !cgroups.equals(runningIds)) {
+      v.add("cgroups of " + cgroups + ", but the running containers are " + runningIds);
     }
 
     String rules = IptablesSave.normalise(host.run("iptables-save"));
@@ -313,12 +342,12 @@ final class Invariant {
     }
   }
 
-  private static String containerOf(String text) {
-    int at = text.indexOf(RUN_DIRS);
+  private static String containerOf(String text, String runDirs) {
+    int at = text.indexOf(runDirs);
     if (at < 0) {
       return null;
     }
-    String rest = text.substring(at + RUN_DIRS.length());
+    String rest = text.substring(at + runDirs.length());
     int slash = rest.indexOf('/');
     String id = slash < 0 ? rest : rest.substring(0, slash);
     return id.length() == 64 ? id : null;

@@ -20,6 +20,11 @@ import java.time.Duration;
  * @param rulesCheckInterval how often to look for rules removed behind jocker's back and restore
  *     them (a firewall reload, {@code iptables -F}); zero never looks
  * @param hostNetns the namespace playing the host, or null for the caller's own
+ * @param cgroupParent the cgroup every container's goes under ({@code jocker}, as dockerd's {@code
+ *     --cgroup-parent} is {@code docker}), or null to run containers without cgroups
+ * @param liveRestore whether containers keep running while the daemon is down (jocker's default);
+ *     false does what dockerd does by default: they are stopped at its shutdown, and those a crash
+ *     left running at its next start
  * @param icc whether containers on the default bridge reach each other ({@code --icc})
  * @param ipMasquerade whether what leaves the default bridge is MASQUERADEd ({@code --ip-masq})
  */
@@ -35,6 +40,8 @@ public record EngineConfig(
     Path netnsDir,
     Duration rulesCheckInterval,
     Path hostNetns,
+    String cgroupParent,
+    boolean liveRestore,
     boolean icc,
     boolean ipMasquerade) {
 
@@ -57,6 +64,8 @@ public record EngineConfig(
         Path.of("/run/netns"),
         Duration.ofSeconds(10),
         null,
+        "jocker",
+        true,
         true,
         true);
   }
@@ -75,6 +84,8 @@ public record EngineConfig(
         netnsDir,
         rulesCheckInterval,
         netns,
+        cgroupParent,
+        liveRestore,
         icc,
         ipMasquerade);
   }
@@ -93,6 +104,8 @@ public record EngineConfig(
         netnsDir,
         interval,
         hostNetns,
+        cgroupParent,
+        liveRestore,
         icc,
         ipMasquerade);
   }
@@ -111,7 +124,49 @@ public record EngineConfig(
         netnsDir,
         rulesCheckInterval,
         hostNetns,
+        cgroupParent,
+        liveRestore,
         withIcc,
         masquerade);
+  }
+
+  /** The same configuration with another cgroup parent (null: no cgroups). */
+  public EngineConfig withCgroupParent(String parent) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        parent,
+        liveRestore,
+        icc,
+        ipMasquerade);
+  }
+
+  /** The same configuration with live restore on or off. */
+  public EngineConfig withLiveRestore(boolean on) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        cgroupParent,
+        on,
+        icc,
+        ipMasquerade);
   }
 }

@@ -20,17 +20,17 @@ class DiscoveryStoreTest {
 
   private static ContainerConfig config(ContainerNetworking networking) {
     return new ContainerConfig(
-        "busybox",
-        "sha256:x",
-        List.of("sh"),
-        List.of(),
-        "web",
-        "mynet",
-        null,
-        false,
-        false,
-        false,
-        networking);
+            "busybox",
+            "sha256:x",
+            List.of("sh"),
+            List.of(),
+            "web",
+            "mynet",
+            null,
+            false,
+            false,
+            false)
+        .withNetworking(networking);
   }
 
   @Test
