@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -270,10 +271,11 @@ class DiscoveryIT {
       String ns = "jocker-a1";
       List<long[]> failures = new ArrayList<>();
       long[] window = new long[2];
+      AtomicBoolean asking = new AtomicBoolean(true);
       Thread asker =
           new Thread(
               () -> {
-                while (!Thread.currentThread().isInterrupted()) {
+                while (asking.get()) {
                   long at = System.nanoTime();
                   Sandbox.Command.Result r =
                       Sandbox.Command.exec(
@@ -322,7 +324,7 @@ class DiscoveryIT {
                     "s1"));
       }
       TimeUnit.MILLISECONDS.sleep(1500);
-      asker.interrupt();
+      asking.set(false);
       asker.join();
       synchronized (failures) {
         for (long[] f : failures) {
