@@ -5,6 +5,8 @@ import static dev.jocker.engine.EngineException.Kind.INVALID;
 import dev.jocker.bridge.BridgeConfig;
 import dev.jocker.bridge.BridgeDriver;
 import dev.jocker.cgroup.Cgroups;
+import dev.jocker.cni.CniBackend;
+import dev.jocker.cni.ControllerBackend;
 import dev.jocker.container.Attachment;
 import dev.jocker.container.ExecProcess;
 import dev.jocker.container.Images;
@@ -17,6 +19,7 @@ import dev.jocker.firewall.Iptables;
 import dev.jocker.kernel.ExitWatch;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
+import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkListener;
 import dev.jocker.network.NetworkSpec;
@@ -62,6 +65,7 @@ public final class DefaultEngine implements Engine {
   private final LiveFacts facts;
   private final Supervisor supervisor;
   private final ResolverAddOn resolver;
+  private final CniBackend cni;
 
   private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
     this.config = config;
@@ -106,6 +110,7 @@ public final class DefaultEngine implements Engine {
             ResolvConf.HOST_FILE);
     network.addOn(resolver);
     addOns.forEach(network::addOn);
+    this.cni = new ControllerBackend(network.external());
     this.containers =
         new ContainerService(
             config, store, index, network, images, Launcher.create(cgroups(config)));
@@ -443,13 +448,22 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
+    } else if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      options.put("com.docker.network.bridge.name", n.bridge());
+      options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
     }
     Map<String, NetworkInfo.Attached> attached = new LinkedHashMap<>();
     for (Map.Entry<String, EndpointRecord> e : network.endpointsOn(n.id()).entrySet()) {
       Optional<ContainerRecord> c = index.get(e.getKey());
+      Optional<Sandbox> external = network.sandbox(e.getKey()).filter(Sandbox::external);
       if (c.isPresent() && c.get().running()) {
         attached.put(
             e.getKey(), new NetworkInfo.Attached(c.get().name(), endpointInfo(n, e.getValue())));
+      } else if (external.isPresent()) {
+        attached.put(
+            e.getKey(),
+            new NetworkInfo.Attached(
+                ExternalSandboxes.nameOf(external.get()), endpointInfo(n, e.getValue())));
       }
     }
     return new NetworkInfo(
@@ -498,6 +512,11 @@ public final class DefaultEngine implements Engine {
   @Override
   public List<String> reconcile() {
     return guard("reconcile", reconciler::reconcile);
+  }
+
+  @Override
+  public CniBackend cniBackend() {
+    return cni;
   }
 
   @Override

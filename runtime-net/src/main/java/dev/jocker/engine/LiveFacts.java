@@ -17,8 +17,11 @@ import dev.jocker.kernel.Link;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.kernel.Route;
+import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Orphans;
+import dev.jocker.network.Sandbox;
+import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.NetworkRecord;
 import dev.jocker.topology.BridgeView;
@@ -29,6 +32,7 @@ import dev.jocker.topology.TopologyFormat;
 import dev.jocker.topology.TraceExplainer;
 import dev.jocker.topology.UplinkView;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,7 +116,7 @@ final class LiveFacts {
                     d ->
                         d.hostVeth()
                             + " of container "
-                            + containers.nameOf(d.containerId())
+                            + nameOf(d.containerId())
                             + " (network "
                             + d.network()
                             + ") "
@@ -121,6 +125,15 @@ final class LiveFacts {
             reconciler.orphanProcesses().stream().map(Reconciler.OrphanProcess::toString).toList(),
             network.sandboxes().stream().mapToInt(s -> s.endpoints().size()).sum(),
             neighbourLimit()));
+  }
+
+  /** A container's name: jockerd's, or the one an orchestrator gave its external sandbox. */
+  private String nameOf(String containerId) {
+    return network
+        .sandbox(containerId)
+        .filter(Sandbox::external)
+        .map(ExternalSandboxes::nameOf)
+        .orElseGet(() -> containers.nameOf(containerId));
   }
 
   /** {@code gc_thresh3}, global and so only visible from the initial namespace; else 0. */
@@ -160,11 +173,19 @@ final class LiveFacts {
 
   /** {@code network trace}: the path of a packet from a running container, hop by hop. */
   String trace(String container, String destination) {
-    var c = containers.resolve(container);
     try {
       Ipv4.parse(destination);
     } catch (IpamException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
+    }
+    ContainerRecord c;
+    try {
+      c = containers.resolve(container);
+    } catch (EngineException notOurs) {
+      // An orchestrator's container (through the CNI plugin), traced from its first endpoint.
+      Sandbox s = network.external().sandbox(container).orElseThrow(() -> notOurs);
+      NetworkRecord n = network.network(s.endpoints().get(0).networkId());
+      return TraceExplainer.explain(topology(n), ExternalSandboxes.nameOf(s), destination).render();
     }
     Optional<EndpointRecord> endpoint =
         network.sandbox(c.id()).flatMap(s -> s.endpoints().stream().findFirst());
@@ -231,15 +252,17 @@ final class LiveFacts {
     List<String> seenVeths = new ArrayList<>();
     for (Map.Entry<String, EndpointRecord> entry : network.endpointsOn(net.id()).entrySet()) {
       EndpointRecord e = entry.getValue();
-      String netns = network.sandbox(entry.getKey()).map(s -> s.netns()).orElse(null);
-      String name = containers.nameOf(entry.getKey());
+      Optional<Sandbox> sandbox = network.sandbox(entry.getKey());
+      String netns = sandbox.map(s -> s.netns()).orElse(null);
+      String name = nameOf(entry.getKey());
       Link veth =
           links.stream().filter(l -> l.name().equals(e.hostVeth())).findFirst().orElse(null);
       int peerIndex = 0;
       int peerOfPeer = 0;
       String peerMac = e.mac();
-      if (netns != null && namespaces.exists(netns)) {
-        try (Netns ns = namespaces.open(netns)) {
+      Path nsPath = sandbox.map(network::netnsPath).orElse(null);
+      if (nsPath != null && Files.exists(nsPath)) {
+        try (Netns ns = Netns.open(nsPath)) {
           Optional<Link> peer = ns.links().find(e.ifname());
           if (peer.isPresent()) {
             peerIndex = peer.get().index();

@@ -80,6 +80,10 @@ final class Reconciler {
     Map<Long, String> sandboxOf = new HashMap<>();
     Map<String, Long> inodeOf = new HashMap<>();
     for (Sandbox s : network.sandboxes()) {
+      if (s.external()) {
+        // An orchestrator's container: its processes are the orchestrator's to run and end.
+        continue;
+      }
       Optional<Long> inode = Processes.namespaceInode(network.netnsPath(s));
       inode.ifPresent(
           i -> {

@@ -118,9 +118,14 @@ public final class NetworkController {
 
   private final List<SandboxAddOn> addOns = new CopyOnWriteArrayList<>();
 
+  private final ExternalSandboxes external;
+
   /**
    * Loads networks, sandboxes and endpoints from the store, creating the pre-defined networks on
-   * first use; touches no kernel object ({@link #setUpNetworks} does, after recovery).
+   * first use; touches no kernel object ({@link #setUpNetworks} does, after recovery). Without a
+   * {@code config.bip()} it creates no network and checks none: a controller that only serves
+   * {@link #external} sandboxes (the CNI plugin's own process, which cannot know jockerd's
+   * options).
    */
   public NetworkController(
       Store store,
@@ -137,7 +142,22 @@ public final class NetworkController {
     this.firewall = firewall;
     this.bridges = bridges;
     this.listener = listener;
-    ensurePredefined();
+    this.external =
+        new ExternalSandboxes(
+            this,
+            store,
+            host,
+            firewall,
+            config.iptables(),
+            ipam,
+            networks,
+            drivers,
+            sandboxes,
+            networkLocks,
+            this::noteForwardPolicy);
+    if (config.bip() != null) {
+      ensurePredefined();
+    }
     store.inTransaction(
         tx -> {
           for (NetworkRecord n : tx.networks()) {
@@ -156,8 +176,14 @@ public final class NetworkController {
                 s.containerId(),
                 new Sandbox(s, endpoints.getOrDefault(s.containerId(), List.of())));
           }
+          external.load(tx);
           return null;
         });
+  }
+
+  /** The sandboxes whose namespace an orchestrator made (the CNI plugin's), and their networks. */
+  public ExternalSandboxes external() {
+    return external;
   }
 
   /** Registers an add-on; it takes part in every sandbox joined or released from now on. */
@@ -223,6 +249,7 @@ public final class NetworkController {
    * journal's unfinished network changes are recovered.
    */
   public void setUpNetworks() {
+    external.tearDownUnused();
     for (NetworkRecord n : sortedNetworks()) {
       NetworkDriver d = drivers.get(n.id());
       if (d != null) {
@@ -443,6 +470,12 @@ public final class NetworkController {
       throw new NetworkException(
           FORBIDDEN, n.name() + " is a pre-defined network and cannot be removed");
     }
+    if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      throw new NetworkException(
+          FORBIDDEN,
+          n.name()
+              + " is a CNI network: it goes with its last container, when the runtime DELs it");
+    }
     try (KeyedLocks.Held held = networkLocks.exclusive(n.id())) {
       if (!networks.containsKey(n.id())) {
         throw new NetworkException(NOT_FOUND, "No such network: " + ref);
@@ -493,6 +526,10 @@ public final class NetworkController {
       recoverEndpoint(entry);
       return;
     }
+    if (ExternalSandboxes.owns(entry.kind())) {
+      external.recover(entry);
+      return;
+    }
     NetworkRecord n =
         store.inTransaction(tx -> tx.networks()).stream()
             .filter(r -> r.id().equals(entry.subject()))
@@ -529,6 +566,7 @@ public final class NetworkController {
       throw new NetworkException(
           INVALID, "--ip is only supported on bridge networks, not on network " + n.name());
     }
+    refuseExternal(n);
     try {
       ipam.allocate(tx, n.id(), ipv4, containerId);
     } catch (IpamException e) {
@@ -620,6 +658,7 @@ public final class NetworkController {
       if (!hasEndpoints(n)) {
         throw new NetworkException(INVALID, "network " + n.name() + " has no endpoints to join");
       }
+      refuseExternal(n);
       nets.add(n);
     }
     List<KeyedLocks.Held> locks = new ArrayList<>();
@@ -635,6 +674,14 @@ public final class NetworkController {
     } catch (RuntimeException e) {
       locks.forEach(KeyedLocks.Held::close);
       throw e;
+    }
+  }
+
+  private static void refuseExternal(NetworkRecord n) {
+    if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      throw new NetworkException(
+          INVALID,
+          "network " + n.name() + " is a CNI network: only its runtime attaches containers to it");
     }
   }
 
@@ -1069,7 +1116,8 @@ public final class NetworkController {
    */
   public void restoreAddOns() {
     for (Sandbox s : sandboxes.values()) {
-      if (!namespaces.exists(s.netns())) {
+      // A CNI sandbox's namespace is its runtime's: add-ons never joined it.
+      if (s.external() || !namespaces.exists(s.netns())) {
         continue;
       }
       try (Netns ns = namespaces.open(s.netns())) {
@@ -1129,8 +1177,9 @@ public final class NetworkController {
       firewall.setForwardPolicy("DROP");
       fixed.add("set the FORWARD policy back to DROP (it was " + rules.forwardPolicy() + ")");
     }
+    List<Sandbox> own = sandboxes.values().stream().filter(s -> !s.external()).toList();
     for (SandboxAddOn addOn : addOns) {
-      addOn.heal(sandboxes.values()).forEach(c -> fixed.add(addOn.name() + ": " + c));
+      addOn.heal(own).forEach(c -> fixed.add(addOn.name() + ": " + c));
     }
     for (String change : fixed) {
       listener.healed(null, change);
@@ -1144,7 +1193,7 @@ public final class NetworkController {
    * Remembers that jocker set the FORWARD policy to DROP (as Docker does when it is the one turning
    * forwarding on), so that the periodic check restores it if someone opens it again.
    */
-  private void noteForwardPolicy(List<String> changes) {
+  void noteForwardPolicy(List<String> changes) {
     if (changes.contains(NetworkDriver.FORWARD_POLICY_SET) && !ownsForwardPolicy()) {
       store.inTransaction(
           tx -> {
@@ -1183,7 +1232,9 @@ public final class NetworkController {
     }
     Map<Integer, String> deviceOf = new LinkedHashMap<>();
     Set<String> devices = new HashSet<>();
-    drivers.values().forEach(d -> devices.add(d.device()));
+    drivers.values().stream()
+        .filter(NetworkDriver::ownsEveryPort)
+        .forEach(d -> devices.add(d.device()));
     for (Link l : links) {
       if (devices.contains(l.name())) {
         deviceOf.put(l.index(), l.name());

@@ -68,7 +68,12 @@ public final class Store implements AutoCloseable {
           // Schema 3: the rest of a container's state (its shim, restarts, OOM kill, start error,
           // pause, manual stop) as one JSON document.
           sql("ALTER TABLE containers ADD COLUMN run TEXT NOT NULL DEFAULT '{}'"),
-          // Schema 4: network options, a sandbox's next interface number, the resolvers' ports.
+          // Schema 4: the options of networks whose configuration an orchestrator gives (CNI).
+          sql(
+              """
+              CREATE TABLE external_networks(network_id TEXT PRIMARY KEY, options TEXT NOT NULL);
+              """),
+          // Schema 5: network options, a sandbox's next interface number, the resolvers' ports.
           sql(
               """
               ALTER TABLE networks ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
@@ -451,10 +456,39 @@ public final class Store implements AutoCloseable {
           json(n.options()));
     }
 
-    /** Deletes a network row and every lease still recorded on it. */
+    /** Deletes a network row, its external options and every lease still recorded on it. */
     public void deleteNetwork(String id) {
       update("delete leases of network " + id, "DELETE FROM leases WHERE network_id = ?", id);
+      update(
+          "delete options of network " + id,
+          "DELETE FROM external_networks WHERE network_id = ?",
+          id);
       update("delete network " + id, "DELETE FROM networks WHERE id = ?", id);
+    }
+
+    /**
+     * Records the options of a network whose configuration comes from an orchestrator (CNI):
+     * whether its bridge holds the gateway, MASQUERADE, whether jocker made the bridge, its range.
+     */
+    public void putExternalNetwork(String networkId, Map<String, String> options) {
+      update(
+          "record options of network " + networkId,
+          "INSERT OR REPLACE INTO external_networks(network_id, options) VALUES(?, ?)",
+          networkId,
+          json(options));
+    }
+
+    /** The options of every external network, by network ID. */
+    public Map<String, Map<String, String>> externalNetworks() {
+      Map<String, Map<String, String>> out = new HashMap<>();
+      for (Map.Entry<String, Map<String, String>> row :
+          query(
+              "list external networks",
+              "SELECT network_id, options FROM external_networks",
+              rs -> Map.entry(rs.getString(1), stringMap(rs.getString(2))))) {
+        out.put(row.getKey(), row.getValue());
+      }
+      return out;
     }
 
     /** Every network, in creation order. */
@@ -582,6 +616,11 @@ public final class Store implements AutoCloseable {
           json(e.options()));
     }
 
+    /** Deletes one endpoint row, the sandbox staying. */
+    public void deleteEndpoint(String endpointId) {
+      update("delete endpoint " + endpointId, "DELETE FROM endpoints WHERE id=?", endpointId);
+    }
+
     /** Every endpoint. */
     public List<EndpointRecord> endpoints() {
       return query(
@@ -599,11 +638,6 @@ public final class Store implements AutoCloseable {
                   rs.getString(7),
                   rs.getInt(8) != 0,
                   stringMap(rs.getString(9))));
-    }
-
-    /** Deletes one endpoint row (a network disconnect). */
-    public void deleteEndpoint(String id) {
-      update("delete endpoint " + id, "DELETE FROM endpoints WHERE id=?", id);
     }
 
     /**
