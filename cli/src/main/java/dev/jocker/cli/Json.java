@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jocker.portmap.PortSummary;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,17 @@ final class Json {
 
   /** What {@code ps} prints of one entry of {@code GET /containers/json}. */
   record Container(
-      String id, String image, String command, long created, String status, String name) {}
+      String id,
+      String image,
+      String command,
+      long created,
+      String status,
+      String name,
+      List<PortSummary> ports) {
+    Container(String id, String image, String command, long created, String status, String name) {
+      this(id, image, command, created, status, name, List.of());
+    }
+  }
 
   /**
    * The entries of {@code GET /containers/json}, read field by field: with a thousand containers, a
@@ -63,6 +74,7 @@ final class Json {
         long created = 0;
         String status = "";
         String name = "";
+        List<PortSummary> ports = List.of();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String field = p.currentName();
           JsonToken value = p.nextToken();
@@ -73,13 +85,46 @@ final class Json {
             case "Created" -> created = p.getLongValue();
             case "Status" -> status = p.getText();
             case "Names" -> name = firstName(p, value);
+            case "Ports" -> ports = ports(p, value);
             default -> p.skipChildren();
           }
         }
-        list.add(new Container(id, image, command, created, status, name));
+        list.add(new Container(id, image, command, created, status, name, ports));
       }
     }
     return list;
+  }
+
+  /** Docker's {@code Ports} of a container: {@code IP}, {@code PrivatePort}, ... of each. */
+  private static List<PortSummary> ports(JsonParser p, JsonToken value) throws IOException {
+    List<PortSummary> out = new ArrayList<>();
+    if (value != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return out;
+    }
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      String ip = "";
+      int privatePort = 0;
+      int publicPort = 0;
+      String type = "";
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "IP" -> ip = p.getText();
+          case "PrivatePort" -> privatePort = p.getIntValue();
+          case "PublicPort" -> publicPort = p.getIntValue();
+          case "Type" -> type = p.getText();
+          default -> p.skipChildren();
+        }
+      }
+      out.add(new PortSummary(ip, privatePort, publicPort, type));
+    }
+    return out;
   }
 
   /** The first of Docker's {@code Names}, without its leading slash. */

@@ -1,7 +1,6 @@
 package dev.jocker.bridge;
 
 import dev.jocker.firewall.BridgeNetworkOptions;
-import dev.jocker.firewall.BridgeNetworkRules;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.firewall.Rule;
@@ -15,6 +14,8 @@ import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NotFoundException;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkDriver;
+import dev.jocker.portmap.HairpinNat;
+import dev.jocker.portmap.PortRules;
 import dev.jocker.store.EndpointRecord;
 import java.net.Inet4Address;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public final class BridgeDriver implements NetworkDriver {
   private final Netns host;
   private final Firewall firewall;
   private final MacAddress bridgeMac;
+  private final boolean userlandProxy;
   private volatile int cachedBridgeIndex;
   private final List<SetupStep> steps =
       List.of(
@@ -50,6 +52,7 @@ public final class BridgeDriver implements NetworkDriver {
           new SetupIpv4(),
           new SetupSysctls(),
           new SetupBridgeNetfilter(),
+          new SetupLocalRouting(),
           new SetupForwarding(),
           new SetupIptables(),
           new SetupUp(),
@@ -60,10 +63,22 @@ public final class BridgeDriver implements NetworkDriver {
    * (null when it is the caller's own).
    */
   public BridgeDriver(BridgeConfig config, Netns host, Path hostPath, MacAddress bridgeMac) {
+    this(config, host, hostPath, bridgeMac, true);
+  }
+
+  /**
+   * A driver as {@link #BridgeDriver(BridgeConfig, Netns, Path, MacAddress)}, for a daemon whose
+   * published ports go through the userland proxy or, with {@code userlandProxy} false, through NAT
+   * alone: then the bridge's rules are Docker's for that mode, the bridge has {@code
+   * route_localnet=1} and every port of it hairpin mode.
+   */
+  public BridgeDriver(
+      BridgeConfig config, Netns host, Path hostPath, MacAddress bridgeMac, boolean userlandProxy) {
     this.config = config;
     this.host = host;
     this.firewall = new Firewall(new Iptables(hostPath));
     this.bridgeMac = bridgeMac;
+    this.userlandProxy = userlandProxy;
   }
 
   /**
@@ -72,12 +87,13 @@ public final class BridgeDriver implements NetworkDriver {
    */
   public static NetworkDriver.Factory factory(
       Netns host, Path hostPath, boolean iptables, boolean ipForward, String chainPrefix) {
-    return factory(host, hostPath, iptables, ipForward, chainPrefix, true, true);
+    return factory(host, hostPath, iptables, ipForward, chainPrefix, true, true, true);
   }
 
   /**
-   * As {@link #factory(Netns, Path, boolean, boolean, String)}, with the daemon's {@code --icc} and
-   * {@code --ip-masq} for the default bridge; every other network takes its own options.
+   * As {@link #factory(Netns, Path, boolean, boolean, String)}, for the daemon's proxy mode and
+   * with its {@code --icc} and {@code --ip-masq} for the default bridge; every other network takes
+   * its own options.
    */
   public static NetworkDriver.Factory factory(
       Netns host,
@@ -85,6 +101,7 @@ public final class BridgeDriver implements NetworkDriver {
       boolean iptables,
       boolean ipForward,
       String chainPrefix,
+      boolean userlandProxy,
       boolean defaultBridgeIcc,
       boolean defaultBridgeIpMasquerade) {
     return n -> {
@@ -103,7 +120,7 @@ public final class BridgeDriver implements NetworkDriver {
             BridgeNetworkOptions.of(n.bridge(), n.subnet(), chainPrefix, n.internal(), n.options());
         config = config.withNetworkOptions(o.internal(), o.icc(), o.ipMasquerade());
       }
-      return new BridgeDriver(config, host, hostPath, MacAddress.parse(n.mac()));
+      return new BridgeDriver(config, host, hostPath, MacAddress.parse(n.mac()), userlandProxy);
     };
   }
 
@@ -117,7 +134,8 @@ public final class BridgeDriver implements NetworkDriver {
   public List<String> setup() {
     // A reconcile may have recreated the bridge under a new index.
     cachedBridgeIndex = 0;
-    BridgeContext ctx = new BridgeContext(config, host, bridgeMac, firewall);
+    BridgeContext ctx =
+        new BridgeContext(config, host, bridgeMac, firewall, rules(), userlandProxy);
     List<String> changes = new ArrayList<>();
     for (SetupStep step : steps) {
       String change;
@@ -137,9 +155,12 @@ public final class BridgeDriver implements NetworkDriver {
     return changes;
   }
 
-  /** The rules this driver owns: its network's, as its options select them. */
+  /**
+   * The rules this driver owns: its network's, as its options select them, for the daemon's proxy
+   * mode.
+   */
   public RuleSet rules() {
-    return BridgeNetworkRules.of(config.networkOptions());
+    return PortRules.bridgeRules(config.networkOptions(), userlandProxy);
   }
 
   /**
@@ -189,6 +210,11 @@ public final class BridgeDriver implements NetworkDriver {
     if (config.ipForward() && !"1".equals(host.sysctls().get("net.ipv4.ip_forward"))) {
       problems.add("net.ipv4.ip_forward is 0");
     }
+    if (!userlandProxy
+        && bridge.isPresent()
+        && !"1".equals(host.sysctls().get("net.ipv4.conf." + config.name() + ".route_localnet"))) {
+      problems.add("net.ipv4.conf." + config.name() + ".route_localnet is 0");
+    }
     if (config.iptables()) {
       int missing = rules.missing(rules()).size();
       if (missing > 0) {
@@ -231,6 +257,11 @@ public final class BridgeDriver implements NetworkDriver {
     // either way, and that work is most of each step's time.
     enslave(hostVeth);
     Crashpoints.reach("attach:master");
+    if (!userlandProxy) {
+      // Docker's setHairpinMode: a container reaching its own published port by NAT gets the
+      // packet back through the port it left by.
+      HairpinNat.enableOnPort(host, hostEnd.index(), hostVeth);
+    }
     host.links().setUp(hostVeth);
     // Docker's order: the address before the peer comes up, the route once it is up. The address
     // then goes in before the carrier change, whose processing holds the RTNL lock for a time that
@@ -317,6 +348,9 @@ public final class BridgeDriver implements NetworkDriver {
       Link link = links.get(veth);
       if (bridge != null && link != null && link.masterIndex() != bridge.index()) {
         host.links().setMaster(veth, bridge.index());
+        if (!userlandProxy) {
+          HairpinNat.enableOnPort(host, link.index(), veth);
+        }
         host.links().setUp(veth);
         moved.add(veth);
       }

@@ -1,12 +1,11 @@
 package dev.jocker.bridge;
 
-import dev.jocker.firewall.BridgeNetworkRules;
 import dev.jocker.firewall.Rule;
 import java.util.List;
 
 /**
- * Installs the bridge's rules as its options select them ({@code --internal}, icc, MASQUERADE;
- * Docker's default-bridge rules otherwise), adding only what is missing.
+ * Installs the bridge's rules as its options select them ({@code --internal}, icc, MASQUERADE) for
+ * the daemon's proxy mode, adding only what is missing.
  */
 final class SetupIptables implements SetupStep {
   @Override
@@ -29,7 +28,7 @@ final class SetupIptables implements SetupStep {
                     "filter",
                     "FORWARD",
                     "-i " + br + " -o " + br + " -j " + (ctx.config().icc() ? "DROP" : "ACCEPT"))));
-    List<Rule> added = ctx.firewall().ensure(BridgeNetworkRules.of(ctx.config().networkOptions()));
+    List<Rule> added = ctx.firewall().ensure(ctx.rules());
     return added.isEmpty() ? null : "restored " + added.size() + " iptables rules";
   }
 }

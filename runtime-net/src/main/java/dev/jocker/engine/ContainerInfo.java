@@ -1,7 +1,11 @@
 package dev.jocker.engine;
 
+import dev.jocker.portmap.HostBinding;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A container as {@code docker inspect} and {@code docker ps} need it.
@@ -28,6 +32,11 @@ import java.util.List;
  * @param resolvConfPath the file bind-mounted as /etc/resolv.conf
  * @param spec the rest of its create-time configuration (Config and HostConfig)
  * @param restartCount restarts by its restart policy since a user last started it
+ * @param exposedPorts {@code Config.ExposedPorts}, e.g. {@code 80/tcp}, in key order
+ * @param portBindings {@code HostConfig.PortBindings}, as created
+ * @param publishAllPorts {@code HostConfig.PublishAllPorts}
+ * @param ports {@code NetworkSettings.Ports}: every exposed port with the host bindings taken for
+ *     it (null for one that is not published) while the container runs, empty otherwise
  * @param networking every network it is connected to, and its name options
  */
 public record ContainerInfo(
@@ -53,9 +62,25 @@ public record ContainerInfo(
     String resolvConfPath,
     Spec spec,
     int restartCount,
+    List<String> exposedPorts,
+    SortedMap<String, List<HostBinding>> portBindings,
+    boolean publishAllPorts,
+    SortedMap<String, List<HostBinding>> ports,
     Networking networking) {
+  public ContainerInfo {
+    exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
+    portBindings =
+        Collections.unmodifiableSortedMap(
+            portBindings == null ? new TreeMap<>() : new TreeMap<>(portBindings));
+    ports =
+        Collections.unmodifiableSortedMap(ports == null ? new TreeMap<>() : new TreeMap<>(ports));
+    networking = networking == null ? Networking.of(endpoint) : networking;
+  }
 
-  /** A container without networks beyond {@link #endpoint} and without name options. */
+  /**
+   * A container that exposes and publishes no port, without networks beyond {@link #endpoint} and
+   * without name options.
+   */
   public ContainerInfo(
       String id,
       String name,
@@ -102,19 +127,11 @@ public record ContainerInfo(
         resolvConfPath,
         spec,
         restartCount,
-        new Networking(
-            endpoint == null
-                ? List.of()
-                : List.of(
-                    new Attachment(
-                        endpoint.networkName(), endpoint.networkId(), null, null, endpoint)),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            List.of(),
-            null,
-            null));
+        List.of(),
+        null,
+        false,
+        null,
+        null);
   }
 
   /**
@@ -137,7 +154,24 @@ public record ContainerInfo(
       List<String> extraHosts,
       List<String> links,
       String macAddress,
-      String domainname) {}
+      String domainname) {
+    /** Its one endpoint's network (none for null), without name options. */
+    static Networking of(EndpointInfo endpoint) {
+      return new Networking(
+          endpoint == null
+              ? List.of()
+              : List.of(
+                  new Attachment(
+                      endpoint.networkName(), endpoint.networkId(), null, null, endpoint)),
+          List.of(),
+          List.of(),
+          List.of(),
+          List.of(),
+          List.of(),
+          null,
+          null);
+    }
+  }
 
   /**
    * One network of a container.

@@ -259,6 +259,7 @@ final class ContainerService {
             hostGateway());
     ContainerConfig withHostname =
         withHostname(containerConfig, hostname).withNetworking(networking);
+    ContainerConfig configWithPorts = Ports.withPorts(withHostname, request);
     // One transaction from the name check to the reservation: the insert relies on what the checks
     // read, and a transaction of its own per check cost more than the checks.
     ContainerRecord record =
@@ -270,7 +271,7 @@ final class ContainerService {
               } else {
                 checkNewName(tx, name, "");
               }
-              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), withHostname);
+              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), configWithPorts);
               tx.insertContainer(c);
               if (ip != null) {
                 network.reserve(tx, id, mode, ip);
@@ -371,6 +372,9 @@ final class ContainerService {
           pids,
           policy.name(),
           policy.maximumRetryCount(),
+          List.of(),
+          Map.of(),
+          false,
           null);
     } catch (InvalidConfigException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
@@ -403,6 +407,9 @@ final class ContainerService {
         c.pidsLimit(),
         c.restartPolicy(),
         c.restartRetries(),
+        c.exposedPorts(),
+        c.portBindings(),
+        c.publishAllPorts(),
         c.networking());
   }
 
@@ -563,6 +570,7 @@ final class ContainerService {
         first = a.attachment();
       }
       Crashpoints.reach("start:spawned");
+      network.ready(c.id());
       ContainerRecord running = running(c, started, journal);
       handOut(waiting, first, spec);
       return running;
@@ -2072,11 +2080,6 @@ final class ContainerService {
   /** Whether an operation on container {@code id} holds or waits for its lock. */
   boolean busy(String id) {
     return locks.busy(id);
-  }
-
-  /** Whether container {@code id} has a record here. */
-  boolean knows(String id) {
-    return index.get(id).isPresent();
   }
 
   /** Whether a container should hold a sandbox and processes now. */

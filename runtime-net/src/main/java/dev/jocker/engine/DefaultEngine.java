@@ -14,6 +14,7 @@ import dev.jocker.container.Launcher;
 import dev.jocker.dns.EmbeddedDns;
 import dev.jocker.dns.ResolvConf;
 import dev.jocker.doctor.Finding;
+import dev.jocker.firewall.Conntrack;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.kernel.ExitWatch;
@@ -21,11 +22,17 @@ import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
+import dev.jocker.network.NetworkDriver;
 import dev.jocker.network.NetworkListener;
 import dev.jocker.network.NetworkSpec;
+import dev.jocker.network.PortPublishing;
 import dev.jocker.network.ResolverAddOn;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.portmap.PortAllocator;
+import dev.jocker.portmap.PortMapper;
+import dev.jocker.portmap.PortViews;
+import dev.jocker.portmap.UserlandProxy;
 import dev.jocker.store.ContainerConfig;
 import dev.jocker.store.ContainerNetworking;
 import dev.jocker.store.ContainerRecord;
@@ -66,6 +73,14 @@ public final class DefaultEngine implements Engine {
   private final Supervisor supervisor;
   private final ResolverAddOn resolver;
   private final CniBackend cni;
+  private final UserlandProxy proxy;
+  private final PortPublishing ports;
+
+  /**
+   * The userland proxy's event loops: one per core, at most this many (docker-proxy's throughput is
+   * reached with two; more only idle).
+   */
+  private static final int PROXY_THREADS = 4;
 
   private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
     this.config = config;
@@ -81,6 +96,7 @@ public final class DefaultEngine implements Engine {
     this.images = new Images(config.dataRoot());
     this.host = config.hostNetns() == null ? Netns.current() : Netns.open(config.hostNetns());
     NetnsStore namespaces = new NetnsStore(config.netnsDir());
+    Firewall firewall = new Firewall(new Iptables(config.hostNetns()));
     this.network =
         new NetworkController(
             store,
@@ -92,16 +108,31 @@ public final class DefaultEngine implements Engine {
                 config.iptables()),
             host,
             namespaces,
-            new Firewall(new Iptables(config.hostNetns())),
+            firewall,
             BridgeDriver.factory(
                 host,
                 config.hostNetns(),
                 config.iptables(),
                 config.ipForward(),
                 config.chainPrefix(),
+                config.userlandProxy(),
                 config.icc(),
                 config.ipMasquerade()),
             new Listener());
+    this.proxy = new UserlandProxy(host, UserlandProxy.defaultThreads(PROXY_THREADS));
+    this.ports =
+        new PortPublishing(
+            store,
+            new PortMapper(
+                config.iptables() ? firewall : null,
+                config.chainPrefix(),
+                PortAllocator.ofLocalPortRange(host.sysctls().get("net.ipv4.ip_local_port_range")),
+                proxy,
+                config.userlandProxy(),
+                config.defaultBindIp()),
+            id -> network.driver(id).map(NetworkDriver::device).orElse(null),
+            config.iptables() ? new Conntrack(config.hostNetns()) : null);
+    network.addOn(ports);
     this.resolver =
         new ResolverAddOn(
             network,
@@ -119,7 +150,8 @@ public final class DefaultEngine implements Engine {
     this.exits = new ExitWatch(supervisor::exited);
     containers.watchExitsWith(exits);
     containers.scheduleWith(supervisor::schedule);
-    this.facts = new LiveFacts(config, host, namespaces, network, containers, reconciler);
+    this.facts =
+        new LiveFacts(config, host, namespaces, network, containers, reconciler, ports::ports);
     recover();
     supervisor.start(config.rulesCheckInterval());
   }
@@ -175,6 +207,7 @@ public final class DefaultEngine implements Engine {
       }
     }
     containers.readopt();
+    network.recovered();
     if (!config.liveRestore()) {
       // dockerd without live-restore: what a crash left running is stopped, as its shutdown
       // would have stopped it; the restart policies then decide.
@@ -557,6 +590,8 @@ public final class DefaultEngine implements Engine {
     }
     exits.close();
     supervisor.close();
+    ports.close();
+    proxy.close();
     // The resolvers' ports and rules stay: the next daemon binds the same ports again.
     resolver.close();
     store.close();
@@ -638,6 +673,10 @@ public final class DefaultEngine implements Engine {
             cc.restartPolicyName(),
             cc.restartRetries()),
         c.run().restartCount(),
+        cc.exposedPorts(),
+        Ports.bindings(cc),
+        cc.publishAllPorts(),
+        c.running() ? PortViews.networkSettingsPorts(cc.exposedPorts(), ports.ports(c.id())) : null,
         networking(c, sandbox.orElse(null)));
   }
 

@@ -25,6 +25,11 @@ import java.time.Duration;
  * @param liveRestore whether containers keep running while the daemon is down (jocker's default);
  *     false does what dockerd does by default: they are stopped at its shutdown, and those a crash
  *     left running at its next start
+ * @param userlandProxy whether published ports are forwarded by the proxy inside jockerd (Docker's
+ *     {@code --userland-proxy}, default true) or by NAT alone (hairpin mode, {@code
+ *     route_localnet})
+ * @param defaultBindIp the host address a published port binds when it names none (dockerd's {@code
+ *     --ip}, {@code 0.0.0.0})
  * @param icc whether containers on the default bridge reach each other ({@code --icc})
  * @param ipMasquerade whether what leaves the default bridge is MASQUERADEd ({@code --ip-masq})
  */
@@ -42,6 +47,8 @@ public record EngineConfig(
     Path hostNetns,
     String cgroupParent,
     boolean liveRestore,
+    boolean userlandProxy,
+    String defaultBindIp,
     boolean icc,
     boolean ipMasquerade) {
 
@@ -67,6 +74,8 @@ public record EngineConfig(
         "jocker",
         true,
         true,
+        "0.0.0.0",
+        true,
         true);
   }
 
@@ -86,6 +95,8 @@ public record EngineConfig(
         netns,
         cgroupParent,
         liveRestore,
+        userlandProxy,
+        defaultBindIp,
         icc,
         ipMasquerade);
   }
@@ -106,6 +117,8 @@ public record EngineConfig(
         hostNetns,
         cgroupParent,
         liveRestore,
+        userlandProxy,
+        defaultBindIp,
         icc,
         ipMasquerade);
   }
@@ -126,6 +139,8 @@ public record EngineConfig(
         hostNetns,
         cgroupParent,
         liveRestore,
+        userlandProxy,
+        defaultBindIp,
         withIcc,
         masquerade);
   }
@@ -146,6 +161,8 @@ public record EngineConfig(
         hostNetns,
         parent,
         liveRestore,
+        userlandProxy,
+        defaultBindIp,
         icc,
         ipMasquerade);
   }
@@ -166,6 +183,30 @@ public record EngineConfig(
         hostNetns,
         cgroupParent,
         on,
+        userlandProxy,
+        defaultBindIp,
+        icc,
+        ipMasquerade);
+  }
+
+  /** The same configuration with the userland proxy on or off ({@code --userland-proxy}). */
+  public EngineConfig withUserlandProxy(boolean on) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        cgroupParent,
+        liveRestore,
+        on,
+        defaultBindIp,
         icc,
         ipMasquerade);
   }

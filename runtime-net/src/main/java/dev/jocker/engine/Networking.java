@@ -143,9 +143,18 @@ final class Networking {
               a.network(),
               a.ipv4(),
               a.network().equals(config.networkMode()) ? n.macAddress() : null,
-              endpointOptions(a.aliases())));
+              a.network().equals(config.networkMode())
+                  ? withPorts(endpointOptions(a.aliases()), c)
+                  : endpointOptions(a.aliases())));
     }
     return new SandboxRequest(c.id(), netns, endpoints, sandboxOptions(c));
+  }
+
+  /** The options of the endpoint on the container's network mode: its published ports too. */
+  private static Map<String, String> withPorts(Map<String, String> options, ContainerRecord c) {
+    Map<String, String> all = new LinkedHashMap<>(options);
+    all.putAll(Ports.endpointOptions(c));
+    return all;
   }
 
   /** An endpoint's options: its aliases for the resolver. */

@@ -721,6 +721,9 @@ public final class NetworkController {
             tx.interfacesTaken(containerId, nets.size());
             alsoInTx.accept(tx);
             Sandbox sandbox = new Sandbox(s, endpoints);
+            for (SandboxAddOn addOn : addOns) {
+              runAddOn(addOn, sandbox, () -> addOn.planned(tx, sandbox));
+            }
             tx.onCommit(() -> sandboxes.put(containerId, sandbox));
             return sandbox;
           });
@@ -790,15 +793,48 @@ public final class NetworkController {
         drivers.get(e.networkId()).join(ns, e, e == gateway);
       }
       for (SandboxAddOn addOn : addOns) {
-        try {
-          addOn.joined(sandbox, ns);
-        } catch (RuntimeException e) {
-          throw new NetworkException(
-              INTERNAL, addOn.name() + " of container " + sandbox.containerId() + ": " + e, e);
-        }
+        runAddOn(addOn, sandbox, () -> addOn.joined(sandbox, ns));
       }
     }
     listener.sandboxJoined(sandbox);
+  }
+
+  /**
+   * Lets every add-on finish what it began in the background for a realized sandbox, once the
+   * container's process is launched; a failure fails the start, whose caller releases the sandbox.
+   */
+  public void ready(String containerId) {
+    Sandbox sandbox = sandboxes.get(containerId);
+    if (sandbox == null) {
+      return;
+    }
+    for (SandboxAddOn addOn : addOns) {
+      runAddOn(addOn, sandbox, () -> addOn.ready(sandbox));
+    }
+  }
+
+  /**
+   * Once recovery at daemon start is done (every sandbox left is a running container's): lets each
+   * add-on take back what it keeps for them and drop the rest; reports what changed.
+   */
+  public void recovered() {
+    for (SandboxAddOn addOn : addOns) {
+      for (String change : addOn.recovered(sandboxes.values())) {
+        listener.healed(null, addOn.name() + ": " + change);
+      }
+    }
+  }
+
+  /** Runs one add-on's step: its own refusals as they are, anything else named after it. */
+  private static void runAddOn(SandboxAddOn addOn, Sandbox sandbox, Runnable step) {
+    try {
+      step.run();
+    } catch (NetworkException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new NetworkException(
+          INTERNAL, addOn.name() + " of container " + sandbox.containerId() + ": " + e, e);
+    }
   }
 
   /**

@@ -73,7 +73,15 @@ public final class Store implements AutoCloseable {
               """
               CREATE TABLE external_networks(network_id TEXT PRIMARY KEY, options TEXT NOT NULL);
               """),
-          // Schema 5: network options, a sandbox's next interface number, the resolvers' ports.
+          // Schema 5: published ports (PortRecord).
+          sql(
+              """
+              CREATE TABLE ports(id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
+                bridge TEXT NOT NULL, userland_proxy INTEGER NOT NULL, proto TEXT NOT NULL,
+                host_ip TEXT NOT NULL, host_port INTEGER NOT NULL, container_ip TEXT NOT NULL,
+                container_port INTEGER NOT NULL, UNIQUE(host_ip, proto, host_port));
+              """),
+          // Schema 6: network options, a sandbox's next interface number, the resolvers' ports.
           sql(
               """
               ALTER TABLE networks ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
@@ -719,6 +727,54 @@ public final class Store implements AutoCloseable {
           "forget the resolver ports of " + containerId,
           "DELETE FROM resolvers WHERE container_id=?",
           containerId);
+    }
+
+    /**
+     * Records a published host port; a second record of the same address, protocol and port fails
+     * (one port, one owner).
+     */
+    public void insertPort(PortRecord p) {
+      update(
+          "record port " + p.hostIp() + ":" + p.hostPort() + "/" + p.proto(),
+          "INSERT INTO ports(owner, bridge, userland_proxy, proto, host_ip, host_port, container_ip,"
+              + " container_port) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+          p.owner(),
+          p.bridge(),
+          p.userlandProxy() ? 1 : 0,
+          p.proto(),
+          p.hostIp(),
+          p.hostPort(),
+          p.containerIp(),
+          p.containerPort());
+    }
+
+    /** Forgets a published host port of its owner. */
+    public void deletePort(PortRecord p) {
+      update(
+          "forget port " + p.hostIp() + ":" + p.hostPort() + "/" + p.proto(),
+          "DELETE FROM ports WHERE host_ip=? AND proto=? AND host_port=? AND owner=?",
+          p.hostIp(),
+          p.proto(),
+          p.hostPort(),
+          p.owner());
+    }
+
+    /** Every published host port, in the order they were taken. */
+    public List<PortRecord> ports() {
+      return query(
+          "list ports",
+          "SELECT owner, bridge, userland_proxy, proto, host_ip, host_port, container_ip,"
+              + " container_port FROM ports ORDER BY id",
+          rs ->
+              new PortRecord(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getInt(3) != 0,
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  rs.getString(7),
+                  rs.getInt(8)));
     }
 
     /** Writes a journal entry in this transaction, before the kernel is touched; returns its ID. */

@@ -155,8 +155,7 @@ class EngineIT {
         null,
         null,
         resources,
-        restart,
-        null);
+        restart);
   }
 
   @Test

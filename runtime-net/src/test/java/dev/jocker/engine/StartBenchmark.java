@@ -91,7 +91,6 @@ public final class StartBenchmark {
                     null,
                     security,
                     resources,
-                    null,
                     null));
         long t0 = System.nanoTime();
         engine.start(c.id());

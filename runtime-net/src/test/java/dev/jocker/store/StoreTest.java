@@ -89,4 +89,41 @@ class StoreTest {
     StoreException e = assertThrows(StoreException.class, () -> Store.open(db));
     assertEquals(true, e.getMessage().contains("newer jocker"), e.getMessage());
   }
+
+  @Test
+  void aHostPortHasOneOwnerAndItsRecordCommitsWithTheTransaction() {
+    PortRecord web =
+        new PortRecord("c1", "docker0", true, "tcp", "0.0.0.0", 8080, "172.17.0.2", 80);
+    PortRecord web6 = new PortRecord("c1", "docker0", true, "tcp", "::", 8080, "172.17.0.2", 80);
+    try (Store store = Store.open(dir.resolve("jocker.db"))) {
+      store.inTransaction(
+          tx -> {
+            tx.insertPort(web);
+            tx.insertPort(web6);
+            return null;
+          });
+      PortRecord other =
+          new PortRecord("c2", "docker0", true, "tcp", "0.0.0.0", 8080, "172.17.0.3", 80);
+      StoreException taken =
+          assertThrows(
+              StoreException.class,
+              () ->
+                  store.inTransaction(
+                      tx -> {
+                        tx.insertPort(
+                            new PortRecord(
+                                "c2", "docker0", true, "udp", "0.0.0.0", 8080, "172.17.0.3", 80));
+                        tx.insertPort(other);
+                        return null;
+                      }));
+      assertTrue(taken.getMessage().contains("record port 0.0.0.0:8080/tcp"), taken.getMessage());
+      assertEquals(List.of(web, web6), store.inTransaction(tx -> tx.ports()), "nothing of c2");
+      store.inTransaction(
+          tx -> {
+            tx.deletePort(web);
+            return null;
+          });
+      assertEquals(List.of(web6), store.inTransaction(tx -> tx.ports()));
+    }
+  }
 }
