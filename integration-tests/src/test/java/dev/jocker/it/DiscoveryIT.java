@@ -461,7 +461,7 @@ class DiscoveryIT {
     }
 
     // The daemon's --icc=false for docker0: the DROP between its ports, as Docker appends it.
-    try (Jockerd d = new Jockerd(sandbox, dir).withDaemonArgs("--icc=false").start()) {
+    try (Jockerd d = new Jockerd(sandbox, dir).withArgs("--icc=false").start()) {
       run(d, "ia", "--network", "bridge");
       run(d, "ib", "--network", "bridge");
       assertNotEquals(0, exec(d, "ia", "ping", "-c1", "-W2", "172.17.0.3").exitCode());

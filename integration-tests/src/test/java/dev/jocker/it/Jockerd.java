@@ -51,12 +51,10 @@ final class Jockerd implements AutoCloseable {
    * An exec root of this daemon's own on the sandbox's /run: jockerds of other test runs on the
    * same host read the same paths in /proc (a container's root, its launcher's arguments), and one
    * whose code counts any container under its exec root path as its own would kill this one's.
-   * Short, as a container's attach socket lives under it.
+   * Short, as a container's attach socket lives under it; the same for every daemon on the same
+   * state directory, so that a restarted one finds its containers.
    */
-  private final String execRoot =
-      "/run/jk-"
-          + Integer.toHexString(
-              java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
+  private final String execRoot;
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
@@ -79,6 +77,8 @@ final class Jockerd implements AutoCloseable {
     this.jvmProperties = List.of(jvmProperties);
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
+    this.execRoot =
+        "/run/jk-" + Integer.toHexString(0x10000 | (dataRoot.toString().hashCode() & 0xfffff));
     this.socket = dir.resolve("jocker.sock");
     this.cgroupParent =
         "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
@@ -106,15 +106,13 @@ final class Jockerd implements AutoCloseable {
     return this;
   }
 
-  /** The daemon's exec root (its containers' run directories are under {@code containers/}). */
+  /**
+   * The daemon's exec root (its containers' run directories are under {@code containers/}): one
+   * given with {@link #withArgs}, or its own.
+   */
   String execRoot() {
-    return execRoot;
-  }
-
-  /** Passes more options to the daemon ({@code --icc=false}). */
-  Jockerd withDaemonArgs(String... args) {
-    daemonArgs.addAll(List.of(args));
-    return this;
+    int at = daemonArgs.indexOf("--exec-root");
+    return at >= 0 && at + 1 < daemonArgs.size() ? daemonArgs.get(at + 1) : execRoot;
   }
 
   /** Turns the periodic firewall check on, every {@code seconds}. */
@@ -154,7 +152,7 @@ final class Jockerd implements AutoCloseable {
             "--data-root",
             dataRoot.toString(),
             "--exec-root",
-            execRoot,
+            execRoot(),
             "-H",
             "unix://" + socket,
             "--log-dir",
@@ -163,7 +161,14 @@ final class Jockerd implements AutoCloseable {
             Integer.toString(rulesCheckSeconds),
             "--cgroup-parent",
             cgroupParent));
-    argv.addAll(daemonArgs);
+    for (int i = 0; i < daemonArgs.size(); i++) {
+      if (daemonArgs.get(i).equals("--exec-root")) {
+        // Given once above.
+        i++;
+      } else {
+        argv.add(daemonArgs.get(i));
+      }
+    }
     return argv;
   }
 
