@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +41,11 @@ final class DaemonClient {
       this.channel = channel;
     }
 
+    /** The connection itself: for a hijacked stream, where the client's input goes. */
+    SocketChannel channel() {
+      return channel;
+    }
+
     /** The body as a stream (de-chunked). */
     InputStream body() {
       return body;
@@ -54,34 +58,6 @@ final class DaemonClient {
 
     String text() throws IOException {
       return new String(bytes(), StandardCharsets.UTF_8);
-    }
-
-    /**
-     * The connection's way back to the daemon, once the daemon took it over for a raw stream
-     * (attach, exec start): what is written reaches the container.
-     */
-    OutputStream output() {
-      // Not Channels.newOutputStream: its writes wait for the channel's blocking lock, which a
-      // read of the output in progress holds until data comes.
-      return new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-          while (buf.hasRemaining()) {
-            channel.write(buf);
-          }
-        }
-      };
-    }
-
-    /** Ends what the CLI sends (its stdin's end) and keeps reading. */
-    void closeOutput() throws IOException {
-      channel.shutdownOutput();
     }
 
     @Override
@@ -102,6 +78,27 @@ final class DaemonClient {
 
   /** Sends a request; the caller closes the response. */
   Response send(String method, String path, byte[] body) throws IOException {
+    return send(method, path, body, false, "application/json");
+  }
+
+  /** Sends a body of another type ({@code application/x-tar} for {@code cp}). */
+  Response send(String method, String path, byte[] body, String contentType) throws IOException {
+    return send(method, path, body, false, contentType);
+  }
+
+  /**
+   * Sends a request that takes the connection over ({@code attach}, {@code exec start}), as
+   * Docker's client does: {@code Connection: Upgrade} and {@code Upgrade: tcp}. On {@code 101} (or
+   * a {@code 200} from a daemon that does not upgrade) the response's {@link Response#body} is the
+   * raw stream until the daemon closes it, and {@link Response#channel} writes to the process.
+   */
+  Response hijack(String method, String path, byte[] body) throws IOException {
+    return send(method, path, body, true, "application/json");
+  }
+
+  private Response send(
+      String method, String path, byte[] body, boolean upgrade, String contentType)
+      throws IOException {
     SocketChannel channel;
     try {
       channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
@@ -109,16 +106,15 @@ final class DaemonClient {
       throw new Unreachable(
           "Cannot connect to the jocker daemon at unix://"
               + socket
-              + ". Is the jocker daemon running?"
-              + " Start it with: sudo jockerd & (or: sudo jocker daemon &)");
+              + ". Is the jocker daemon running?");
     }
     OutputStream out = Channels.newOutputStream(channel);
     StringBuilder head = new StringBuilder();
     head.append(method).append(' ').append("/v1.41").append(path).append(" HTTP/1.1\r\n");
     head.append("Host: jocker\r\nUser-Agent: jocker-cli/").append(Version.VERSION).append("\r\n");
-    head.append("Connection: close\r\n");
+    head.append(upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "Connection: close\r\n");
     if (body != null) {
-      head.append("Content-Type: application/json\r\n");
+      head.append("Content-Type: ").append(contentType).append("\r\n");
     }
     head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
     out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
@@ -143,7 +139,9 @@ final class DaemonClient {
       }
     }
     InputStream content;
-    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+    if (upgrade && (status == 101 || status == 200)) {
+      content = in;
+    } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       content = new Chunked(in);
     } else if (headers.containsKey("content-length")) {
       content = new Limited(in, Long.parseLong(headers.get("content-length")));

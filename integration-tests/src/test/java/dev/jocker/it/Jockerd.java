@@ -52,7 +52,7 @@ final class Jockerd implements AutoCloseable {
    * same host read the same paths in /proc (a container's root, its launcher's arguments), and one
    * whose code counts any container under its exec root path as its own would kill this one's.
    * Short, as a container's attach socket lives under it; the same for every daemon on the same
-   * state directory, so that a restarted one finds its containers.
+   * directory, so that a restarted one finds its containers.
    */
   private final String execRoot;
 
@@ -77,11 +77,10 @@ final class Jockerd implements AutoCloseable {
     this.jvmProperties = List.of(jvmProperties);
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
-    this.execRoot =
-        "/run/jk-" + Integer.toHexString(0x10000 | (dataRoot.toString().hashCode() & 0xfffff));
     this.socket = dir.resolve("jocker.sock");
-    this.cgroupParent =
-        "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+    String tag = Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+    this.cgroupParent = "jocker-it-" + tag;
+    this.execRoot = "/run/jk-" + tag;
   }
 
   /**
