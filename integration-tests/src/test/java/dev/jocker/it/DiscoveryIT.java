@@ -556,7 +556,7 @@ class DiscoveryIT {
       assertEquals(
           "Error response from daemon: network-scoped alias is supported only for containers in"
               + " user defined networks",
-          alias.stderr().strip());
+          daemonError(alias.stderr()));
     }
   }
 }
