@@ -146,6 +146,12 @@ final class Commands {
       case "network create" -> {
         return objects.createNetwork(rest);
       }
+      case "network connect" -> {
+        return objects.connect(rest);
+      }
+      case "network disconnect" -> {
+        return objects.disconnect(rest);
+      }
       case "network rm", "network remove" -> {
         return objects.removeNetworks(rest);
       }
@@ -213,7 +219,9 @@ final class Commands {
               """;
           case "network" ->
               """
+                connect     Connect a container to a network
                 create      Create a network
+                disconnect  Disconnect a container from a network
                 inspect     Display detailed information on one or more networks
                 ls          List networks
                 prune       Remove all unused networks

@@ -505,6 +505,56 @@ final class ObjectCommands {
     return 0;
   }
 
+  int connect(List<String> args) throws IOException, Cli.StatusError, Cli.DaemonError {
+    Cli.Spec spec =
+        new Cli.Spec(
+            "network connect",
+            "network connect [OPTIONS] NETWORK CONTAINER",
+            "Connect a container to a network",
+            new Flags()
+                .list(null, "alias", "strings", "Add network-scoped alias for the container")
+                .list(null, "driver-opt", "strings", "driver options for the network")
+                .string(null, "ip", "string", null, "IPv4 address (e.g., 172.30.100.104)")
+                .string(null, "ip6", "string", null, "IPv6 address (e.g., 2001:db8::33)")
+                .list(null, "link", "list", "Add link to another container")
+                .list(
+                    null, "link-local-ip", "strings", "Add a link-local address for the container"),
+            Cli.Args.exactly(2));
+    Flags.Parsed p = cli.parse(spec, args);
+    ObjectNode body = Json.object();
+    body.put("Container", p.args.get(1));
+    ObjectNode endpoint = body.putObject("EndpointConfig");
+    ObjectNode ipam = endpoint.putObject("IPAMConfig");
+    ipam.put("IPv4Address", p.get("ip", ""));
+    ipam.put("IPv6Address", p.get("ip6", ""));
+    strings(ipam.putArray("LinkLocalIPs"), p.all("link-local-ip"));
+    strings(endpoint.putArray("Links"), p.all("link"));
+    strings(endpoint.putArray("Aliases"), p.all("alias"));
+    endpoint.set("DriverOpts", map(p.all("driver-opt")));
+    cli.call("POST", "/networks/" + Cli.enc(p.args.get(0)) + "/connect", Json.bytes(body));
+    return 0;
+  }
+
+  int disconnect(List<String> args) throws IOException, Cli.StatusError, Cli.DaemonError {
+    Cli.Spec spec =
+        new Cli.Spec(
+            "network disconnect",
+            "network disconnect [OPTIONS] NETWORK CONTAINER",
+            "Disconnect a container from a network",
+            new Flags().bool("f", "force", "Force the container to disconnect from a network"),
+            Cli.Args.exactly(2));
+    Flags.Parsed p = cli.parse(spec, args);
+    ObjectNode body = Json.object();
+    body.put("Container", p.args.get(1));
+    body.put("Force", p.on("force"));
+    cli.call("POST", "/networks/" + Cli.enc(p.args.get(0)) + "/disconnect", Json.bytes(body));
+    return 0;
+  }
+
+  private static void strings(ArrayNode to, List<String> values) {
+    values.forEach(to::add);
+  }
+
   int pruneNetworks(List<String> args) throws IOException, Cli.StatusError, Cli.DaemonError {
     Cli.Spec spec =
         new Cli.Spec(

@@ -203,10 +203,8 @@ final class ApiHandler extends Handler.Abstract {
     post("/networks/create", this::createNetwork);
     post("/networks/prune", this::pruneNetworks);
     get("/networks/([^/]+)", c -> send(c, 200, network(engine.network(c.group(1)))));
-    post("/networks/([^/]+)/connect", c -> notYet(c, "network connect", "service discovery (#23)"));
-    post(
-        "/networks/([^/]+)/disconnect",
-        c -> notYet(c, "network disconnect", "service discovery (#23)"));
+    post("/networks/([^/]+)/connect", this::connect);
+    post("/networks/([^/]+)/disconnect", this::disconnect);
     route("DELETE", "/networks/([^/]+)", this::removeNetwork);
     get("/images/json", this::images);
     post("/images/create", this::pullImage);
@@ -1467,7 +1465,10 @@ final class ApiHandler extends Handler.Abstract {
     send(c, 200, out);
   }
 
-  /** Docker's {@code POST /networks/create}: Name, Driver, Labels and IPAM.Config[0]. */
+  /**
+   * Docker's {@code POST /networks/create}: Name, Driver, Internal, Options, Labels and
+   * IPAM.Config[0].
+   */
   private void createNetwork(Call c) throws IOException, TooLarge {
     JsonNode body = Bodies.object(jsonBody(c), "the network configuration");
     String name = Bodies.string(body, "Name", "Name");
@@ -1485,27 +1486,27 @@ final class ApiHandler extends Handler.Abstract {
           "driver " + driver + " is not supported: use bridge, or overlay");
     }
     boolean overlay = driver.equals("overlay");
-    // The overlay driver's options (its VXLAN ID) go to the engine, which checks them.
-    Map<String, String> driverOptions =
-        overlay ? Bodies.stringMap(body, "Options", "Options") : Map.of();
+    boolean internal = Bodies.bool(body, "Internal", "Internal");
+    if (overlay && internal) {
+      throw new IllegalArgumentException(
+          "--internal (Internal) is not supported by jocker's overlay");
+    }
+    // Each driver's options (the bridge's name, MTU, icc and masquerade; the overlay's VXLAN ID) go
+    // to the engine, which checks them.
+    Map<String, String> options = Bodies.stringMap(body, "Options", "Options");
     for (String[] refused :
         new String[][] {
-          {"Internal", "--internal"},
           {"Ingress", "--ingress"},
           {"EnableIPv6", "--ipv6"},
           {"ConfigOnly", "--config-only"},
           {"ConfigFrom", "--config-from"},
-          {"Scope", "--scope"},
-          {"Options", "-o, --opt"}
+          {"Scope", "--scope"}
         }) {
       JsonNode v = body.get(refused[0]);
       if (refused[0].equals("Scope")
           && v != null
           && v.isTextual()
           && v.asText().equals(overlay ? "global" : "local")) {
-        continue;
-      }
-      if (overlay && refused[0].equals("Options")) {
         continue;
       }
       if (!Bodies.zero(v)) {
@@ -1552,11 +1553,71 @@ final class ApiHandler extends Handler.Abstract {
     }
     NetworkInfo n =
         overlay
-            ? engine.createNetwork(name, driver, subnet, gateway, ipRange, driverOptions)
-            : engine.createNetwork(name, subnet, gateway, ipRange);
+            ? engine.createNetwork(name, driver, subnet, gateway, ipRange, options)
+            : engine.createNetwork(name, subnet, gateway, ipRange, internal, options);
     meta.network(n.id(), new ApiMeta.Network(labels, subnet != null, attachable));
     events.network("create", n.id(), n.name(), Map.of());
     send(c, 201, mapOf("Id", n.id(), "Warning", ""));
+  }
+
+  /**
+   * Docker's {@code POST /networks/{id}/connect}: Container, and of EndpointConfig the IPv4 address
+   * and the aliases (Links and the rest refused, as Docker 20.10 honours them only at create).
+   */
+  private void connect(Call c) throws IOException, TooLarge {
+    JsonNode body = Bodies.object(jsonBody(c), "the connect request");
+    String container = Bodies.string(body, "Container", "Container");
+    if (container.isEmpty()) {
+      throw new IllegalArgumentException("no container given to connect");
+    }
+    String ip = null;
+    List<String> aliases = List.of();
+    JsonNode endpoint = Bodies.objectField(body, "EndpointConfig", "EndpointConfig");
+    if (endpoint != null) {
+      CreateBody.Endpoint e = CreateBody.endpoint(endpoint, "EndpointConfig");
+      ip = e.ipv4();
+      aliases = e.aliases();
+      if (!e.links().isEmpty()) {
+        throw new IllegalArgumentException(
+            "--link (EndpointConfig.Links) is not supported by jocker on network connect");
+      }
+    }
+    NetworkInfo n = engine.network(c.group(1));
+    if (ip != null) {
+      ApiMeta.Network m = meta.network(n.id());
+      if (!List.of("bridge", "host", "none").contains(n.name()) && m != null && !m.userSubnet()) {
+        throw new IllegalArgumentException(
+            "user specified IP address is supported only when connecting to networks with user"
+                + " configured subnets");
+      }
+    }
+    ContainerInfo info = engine.connect(container, n.id(), ip, aliases);
+    events.network("connect", n.id(), n.name(), Map.of("container", info.id()));
+    empty(c, 200);
+  }
+
+  /** Docker's {@code POST /networks/{id}/disconnect}: Container and Force. */
+  private void disconnect(Call c) throws IOException, TooLarge {
+    JsonNode body = Bodies.object(jsonBody(c), "the disconnect request");
+    String container = Bodies.string(body, "Container", "Container");
+    if (container.isEmpty()) {
+      throw new IllegalArgumentException("no container given to disconnect");
+    }
+    boolean force = Bodies.bool(body, "Force", "Force");
+    String ref = c.group(1);
+    NetworkInfo n = null;
+    try {
+      n = engine.network(ref);
+    } catch (EngineException e) {
+      if (!force || e.kind() != EngineException.Kind.NOT_FOUND) {
+        throw e;
+      }
+    }
+    ContainerInfo info = engine.disconnect(container, n == null ? ref : n.id(), force);
+    if (n != null) {
+      events.network("disconnect", n.id(), n.name(), Map.of("container", info.id()));
+    }
+    empty(c, 200);
   }
 
   private static String emptyToNull(String s) {

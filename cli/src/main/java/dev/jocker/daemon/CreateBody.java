@@ -38,11 +38,9 @@ record CreateBody(
   /** Config fields jocker does not do yet, with the option that sets each. */
   private static final Map<String, String> CONFIG_REFUSED =
       options(
-          "Domainname", "--domainname",
           "Healthcheck", "--health-cmd",
           "Volumes", "-v, --volume",
           "NetworkDisabled", "--network-disabled",
-          "MacAddress", "--mac-address",
           "OnBuild", "ONBUILD",
           "StopSignal", "--stop-signal",
           "StopTimeout", "--stop-timeout",
@@ -53,13 +51,8 @@ record CreateBody(
           "Binds", "-v, --volume",
           "VolumeDriver", "--volume-driver",
           "VolumesFrom", "--volumes-from",
-          "Dns", "--dns",
-          "DnsOptions", "--dns-option",
-          "DnsSearch", "--dns-search",
-          "ExtraHosts", "--add-host",
           "GroupAdd", "--group-add",
           "Cgroup", "--cgroup",
-          "Links", "--link",
           "OomScoreAdj", "--oom-score-adj",
           "ReadonlyRootfs", "--read-only",
           "StorageOpt", "--storage-opt",
@@ -130,6 +123,8 @@ record CreateBody(
         throw unsupported(option, "Config." + f.getKey(), null);
       }
     }
+    String domainname = Bodies.string(body, "Domainname", "Domainname");
+    String mac = Bodies.string(body, "MacAddress", "MacAddress");
     String hostname = Bodies.string(body, "Hostname", "Hostname");
     if (!hostname.isEmpty() && (hostname.length() > 255 || !HOSTNAME.matcher(hostname).matches())) {
       throw new IllegalArgumentException(
@@ -165,10 +160,20 @@ record CreateBody(
     JsonNode host = Bodies.objectField(body, "HostConfig", "HostConfig");
     String network = "default";
     boolean autoRemove = false;
+    List<String> dns = List.of();
+    List<String> dnsOptions = List.of();
+    List<String> dnsSearch = List.of();
+    List<String> extraHosts = List.of();
+    List<String> links = new ArrayList<>();
     CreateRequest.Security security = CreateRequest.Security.DEFAULT;
     CreateRequest.Resources resources = CreateRequest.Resources.NONE;
     CreateRequest.Restart restart = CreateRequest.Restart.NO;
     if (host != null) {
+      dns = Bodies.strings(host, "Dns", "HostConfig.Dns");
+      dnsOptions = Bodies.strings(host, "DnsOptions", "HostConfig.DnsOptions");
+      dnsSearch = Bodies.strings(host, "DnsSearch", "HostConfig.DnsSearch");
+      extraHosts = Bodies.strings(host, "ExtraHosts", "HostConfig.ExtraHosts");
+      links.addAll(Bodies.strings(host, "Links", "HostConfig.Links"));
       for (Iterator<Map.Entry<String, JsonNode>> it = host.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> f = it.next();
         String option = HOST_REFUSED.get(f.getKey());
@@ -249,6 +254,7 @@ record CreateBody(
       throw new IllegalArgumentException("can't create 'AutoRemove' container with restart policy");
     }
     String ip = null;
+    List<String> aliases = List.of();
     JsonNode networking = Bodies.objectField(body, "NetworkingConfig", "NetworkingConfig");
     if (networking != null) {
       JsonNode endpoints =
@@ -263,7 +269,10 @@ record CreateBody(
         String path = "NetworkingConfig.EndpointsConfig." + e.getKey();
         JsonNode endpoint = Bodies.objectField(endpoints, e.getKey(), path);
         if (endpoint != null) {
-          ip = endpoint(endpoint, path);
+          Endpoint settings = endpoint(endpoint, path);
+          ip = settings.ipv4();
+          aliases = settings.aliases();
+          settings.links().stream().filter(l -> !links.contains(l)).forEach(links::add);
         }
       }
     }
@@ -285,7 +294,16 @@ record CreateBody(
             resources,
             restart,
             new PortConfig(exposed, portBindings),
-            publishAll);
+            publishAll,
+            new CreateRequest.Networking(
+                aliases,
+                dns,
+                dnsSearch,
+                dnsOptions,
+                extraHosts,
+                links,
+                mac.isEmpty() ? null : mac,
+                domainname.isEmpty() ? null : domainname));
     return new CreateBody(
         request, labels, autoRemove, network.equals("default") ? "bridge" : network);
   }
@@ -338,13 +356,23 @@ record CreateBody(
     return out;
   }
 
-  /** One endpoint's settings: the IPv4 address is honoured, the rest refused. */
-  private static String endpoint(JsonNode endpoint, String path) {
+  /**
+   * One endpoint's settings.
+   *
+   * @param ipv4 {@code --ip}, or null
+   * @param aliases {@code --network-alias}
+   * @param links {@code --link} on a user-defined network
+   */
+  record Endpoint(String ipv4, List<String> aliases, List<String> links) {}
+
+  /**
+   * One endpoint's settings ({@code NetworkingConfig.EndpointsConfig.NET}, or a connect's {@code
+   * EndpointConfig}): the IPv4 address, aliases and links are honoured, the rest refused.
+   */
+  static Endpoint endpoint(JsonNode endpoint, String path) {
     Map<String, String> refused =
         options(
-            "Links", "--link",
-            "Aliases", "--network-alias",
-            "MacAddress", "--mac-address",
+            "MacAddress", "--mac-address (per network)",
             "DriverOpts", "--driver-opt",
             "IPv6Gateway", "--ip6",
             "GlobalIPv6Address", "--ip6");
@@ -353,9 +381,11 @@ record CreateBody(
         throw unsupported(r.getValue(), path + "." + r.getKey(), null);
       }
     }
+    List<String> aliases = Bodies.strings(endpoint, "Aliases", path + ".Aliases");
+    List<String> links = Bodies.strings(endpoint, "Links", path + ".Links");
     JsonNode ipam = Bodies.objectField(endpoint, "IPAMConfig", path + ".IPAMConfig");
     if (ipam == null) {
-      return null;
+      return new Endpoint(null, aliases, links);
     }
     if (!Bodies.zero(ipam.get("IPv6Address"))) {
       throw unsupported("--ip6", path + ".IPAMConfig.IPv6Address", null);
@@ -364,7 +394,7 @@ record CreateBody(
       throw unsupported("--link-local-ip", path + ".IPAMConfig.LinkLocalIPs", null);
     }
     String ip = Bodies.string(ipam, "IPv4Address", path + ".IPAMConfig.IPv4Address");
-    return ip.isEmpty() ? null : ip;
+    return new Endpoint(ip.isEmpty() ? null : ip, aliases, links);
   }
 
   /** A namespace mode: empty or one of {@code allowed}; anything else is refused. */

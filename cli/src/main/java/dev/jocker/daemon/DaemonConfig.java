@@ -108,6 +108,20 @@ public record DaemonConfig(
             .build());
     o.addOption(
         Option.builder()
+            .longOpt("icc")
+            .hasArg()
+            .argName("bool")
+            .desc("Enable inter-container communication on the default bridge (default true)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("ip-masq")
+            .hasArg()
+            .argName("bool")
+            .desc("Enable IP masquerading for the default bridge (default true)")
+            .build());
+    o.addOption(
+        Option.builder()
             .longOpt("userland-proxy")
             .hasArg()
             .argName("bool")
@@ -265,7 +279,9 @@ public record DaemonConfig(
                     : pick(cl, json, "live-restore", "live-restore", "true"),
                 "--live-restore"),
             bool(pick(cl, json, "userland-proxy", "userland-proxy", "true"), "--userland-proxy"),
-            bindIp);
+            bindIp,
+            bool(pick(cl, json, "icc", "icc", "true"), "--icc"),
+            bool(pick(cl, json, "ip-masq", "ip-masq", "true"), "--ip-masq"));
     String level = pick(cl, json, "log-level", "log-level", "info");
     if (!List.of("debug", "info", "warn", "error").contains(level)) {
       throw new IllegalArgumentException(

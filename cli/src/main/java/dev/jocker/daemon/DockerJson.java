@@ -137,6 +137,7 @@ final class DockerJson {
     m.put("RestartCount", c.restartCount());
     m.put("Driver", "overlay");
     m.put("Platform", "linux");
+    ContainerInfo.Networking net = c.networking();
     Map<String, Object> hostConfig = new LinkedHashMap<>();
     ContainerInfo.Spec spec = c.spec();
     hostConfig.put("LogConfig", mapOf("Type", "json-file", "Config", Map.of()));
@@ -149,6 +150,11 @@ final class DockerJson {
     hostConfig.put("CapAdd", spec.capAdd().isEmpty() ? null : spec.capAdd());
     hostConfig.put("CapDrop", spec.capDrop().isEmpty() ? null : spec.capDrop());
     hostConfig.put("CgroupnsMode", "host");
+    hostConfig.put("Dns", net.dns());
+    hostConfig.put("DnsOptions", net.dnsOptions());
+    hostConfig.put("DnsSearch", net.dnsSearch());
+    hostConfig.put("ExtraHosts", net.extraHosts().isEmpty() ? null : net.extraHosts());
+    hostConfig.put("Links", net.links().isEmpty() ? null : net.links());
     hostConfig.put("IpcMode", "private");
     hostConfig.put("PidMode", "");
     hostConfig.put("Privileged", spec.privileged());
@@ -172,7 +178,7 @@ final class DockerJson {
     m.put("HostConfig", hostConfig);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("Hostname", c.hostname());
-    config.put("Domainname", "");
+    config.put("Domainname", net.domainname() == null ? "" : net.domainname());
     config.put("User", spec.user());
     if (!c.exposedPorts().isEmpty()) {
       Map<String, Object> exposed = new LinkedHashMap<>();
@@ -187,6 +193,9 @@ final class DockerJson {
     config.put("WorkingDir", spec.workingDir());
     config.put("Entrypoint", spec.entrypoint());
     config.put("Labels", Map.of());
+    if (net.macAddress() != null) {
+      config.put("MacAddress", net.macAddress());
+    }
     m.put("Config", config);
     Map<String, Object> ns = new LinkedHashMap<>();
     ns.put("Bridge", "");
@@ -194,7 +203,14 @@ final class DockerJson {
     ns.put("HairpinMode", false);
     ns.put("Ports", bindings(c.ports()));
     ns.put("SandboxKey", c.sandboxKey() == null ? "" : c.sandboxKey());
-    EndpointInfo e = c.endpoint();
+    // Docker fills these from the default bridge's endpoint only.
+    EndpointInfo e =
+        net.networks().stream()
+            .filter(a -> a.network().equals("bridge"))
+            .map(ContainerInfo.Attachment::endpoint)
+            .filter(x -> x != null)
+            .findFirst()
+            .orElse(null);
     ns.put("EndpointID", e == null ? "" : e.endpointId());
     ns.put("Gateway", e == null ? "" : e.gateway());
     ns.put("GlobalIPv6Address", "");
@@ -299,24 +315,38 @@ final class DockerJson {
         mapOf("periods", 0, "throttled_periods", 0, "throttled_time", 0));
   }
 
+  /**
+   * {@code NetworkSettings.Networks}: each network the container is connected to, by name, in the
+   * order connected; a network connected after the create has an {@code IPAMConfig} and {@code
+   * DriverOpts} object even when empty, as Docker shows them.
+   */
   private static Map<String, Object> networks(ContainerInfo c) {
     Map<String, Object> out = new LinkedHashMap<>();
-    EndpointInfo e = c.endpoint();
-    Map<String, Object> n = new LinkedHashMap<>();
-    n.put("IPAMConfig", null);
-    n.put("Links", null);
-    n.put("Aliases", null);
-    n.put("NetworkID", e == null ? "" : e.networkId());
-    n.put("EndpointID", e == null ? "" : e.endpointId());
-    n.put("Gateway", e == null ? "" : e.gateway());
-    n.put("IPAddress", e == null ? "" : e.ipv4Address());
-    n.put("IPPrefixLen", e == null ? 0 : e.prefixLength());
-    n.put("IPv6Gateway", "");
-    n.put("GlobalIPv6Address", "");
-    n.put("GlobalIPv6PrefixLen", 0);
-    n.put("MacAddress", e == null ? "" : e.macAddress());
-    n.put("DriverOpts", null);
-    out.put(c.networkMode(), n);
+    List<ContainerInfo.Attachment> attachments = c.networking().networks();
+    for (int i = 0; i < attachments.size(); i++) {
+      ContainerInfo.Attachment a = attachments.get(i);
+      EndpointInfo e = a.endpoint();
+      boolean connected = i > 0;
+      Map<String, Object> n = new LinkedHashMap<>();
+      n.put(
+          "IPAMConfig",
+          a.ipamAddress() != null
+              ? Map.of("IPv4Address", a.ipamAddress())
+              : connected ? Map.of() : null);
+      n.put("Links", null);
+      n.put("Aliases", a.aliases());
+      n.put("NetworkID", e == null ? a.networkId() : e.networkId());
+      n.put("EndpointID", e == null ? "" : e.endpointId());
+      n.put("Gateway", e == null ? "" : e.gateway());
+      n.put("IPAddress", e == null ? "" : e.ipv4Address());
+      n.put("IPPrefixLen", e == null ? 0 : e.prefixLength());
+      n.put("IPv6Gateway", "");
+      n.put("GlobalIPv6Address", "");
+      n.put("GlobalIPv6PrefixLen", 0);
+      n.put("MacAddress", e == null ? "" : e.macAddress());
+      n.put("DriverOpts", connected ? Map.of() : null);
+      out.put(a.network(), n);
+    }
     return out;
   }
 
@@ -345,7 +375,7 @@ final class DockerJson {
     ipam.put("Options", Map.of());
     ipam.put("Config", config);
     m.put("IPAM", ipam);
-    m.put("Internal", false);
+    m.put("Internal", n.internal());
     m.put("Attachable", false);
     m.put("Ingress", false);
     m.put("ConfigFrom", Map.of("Network", ""));

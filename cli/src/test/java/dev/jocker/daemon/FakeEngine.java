@@ -262,6 +262,34 @@ final class FakeEngine implements Engine {
   }
 
   @Override
+  public NetworkInfo createNetwork(
+      String name,
+      String subnet,
+      String gateway,
+      String ipRange,
+      boolean internal,
+      java.util.Map<String, String> options) {
+    NetworkInfo n = createNetwork(name, subnet, gateway, ipRange);
+    lastNetworkOptions = options;
+    return n;
+  }
+
+  java.util.Map<String, String> lastNetworkOptions;
+
+  @Override
+  public ContainerInfo connect(
+      String container, String network, String ipv4, List<String> aliases) {
+    actions.add("network connect");
+    return container(container);
+  }
+
+  @Override
+  public ContainerInfo disconnect(String container, String network, boolean force) {
+    actions.add("network disconnect");
+    return container(container);
+  }
+
+  @Override
   public void removeNetwork(String ref) {
     actions.add("network remove");
     if (ref.equals("bridge")) {

@@ -15,7 +15,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The invariant of the engine, checked from outside as a user would: every kernel object jocker
@@ -26,8 +29,23 @@ import java.util.TreeSet;
 final class Invariant {
   private Invariant() {}
 
-  /** A running container as the API shows it. */
-  record Running(String id, String name, long pid, String ip, String netns) {}
+  /**
+   * A running container as the API shows it: {@code addresses} by network name (every network of
+   * {@code NetworkSettings.Networks} with an address), {@code userNetwork} whether one of them is
+   * user-defined (so its namespace must hold a listening resolver).
+   */
+  record Running(
+      String id,
+      String name,
+      long pid,
+      Map<String, String> addresses,
+      boolean userNetwork,
+      String netns) {
+    /** Its addresses, sorted. */
+    List<String> ips() {
+      return addresses.values().stream().sorted().toList();
+    }
+  }
 
   /** The containers the API says are running. */
   static List<Running> running(Jockerd d) {
@@ -35,15 +53,29 @@ final class Invariant {
     for (JsonNode c : d.api("GET", "/containers/json", null).json()) {
       JsonNode i = d.api("GET", "/containers/" + c.get("Id").asText() + "/json", null).json();
       String key = i.path("NetworkSettings").path("SandboxKey").asText("");
+      Map<String, String> addresses = new TreeMap<>();
+      boolean user = false;
+      for (Map.Entry<String, JsonNode> n : iterable(i.path("NetworkSettings").path("Networks"))) {
+        String ip = n.getValue().path("IPAddress").asText("");
+        if (!ip.isEmpty()) {
+          addresses.put(n.getKey(), ip);
+          user |= !n.getKey().equals("bridge");
+        }
+      }
       out.add(
           new Running(
               i.get("Id").asText(),
               i.get("Name").asText().substring(1),
               i.path("State").path("Pid").asLong(),
-              i.path("NetworkSettings").path("IPAddress").asText(""),
+              addresses,
+              user,
               key.isEmpty() ? null : Path.of(key).getFileName().toString()));
     }
     return out;
+  }
+
+  private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode object) {
+    return object::fields;
   }
 
   /**
@@ -136,30 +168,48 @@ final class Invariant {
           global.add(line.split(" +")[3].split("/")[0]);
         }
       }
-      if (!r.ip().isEmpty()) {
-        if (!global.equals(List.of(r.ip()))) {
-          v.add(r.name() + " has addresses " + global + " in its namespace, its record " + r.ip());
+      global.sort(null);
+      if (!r.ips().isEmpty()) {
+        if (!global.equals(r.ips())) {
+          v.add(r.name() + " has addresses " + global + " in its namespace, its record " + r.ips());
         }
-        String before = addressOwner.put(r.ip(), r.name());
-        if (before != null) {
-          v.add(r.ip() + " belongs to both " + before + " and " + r.name());
+        for (String ip : r.ips()) {
+          String before = addressOwner.put(ip, r.name());
+          if (before != null) {
+            v.add(ip + " belongs to both " + before + " and " + r.name());
+          }
         }
-        String eth0 =
-            Sandbox.Command.exec(List.of("ip", "-n", r.netns(), "-o", "link", "show", "eth0"))
-                .stdout();
-        int at = eth0.indexOf("@if");
-        String veth =
-            at < 0 ? null : vethByIndex.get(Integer.parseInt(eth0.substring(at + 3).split(":")[0]));
-        if (veth == null) {
-          v.add(r.name() + "'s eth0 has no veth peer on the host: " + eth0.strip());
-        } else {
-          ownedVeths.add(veth);
-          if (masterOf.get(veth) == null) {
-            v.add(r.name() + "'s " + veth + " is on no bridge");
+        for (String line :
+            Sandbox.Command.exec(
+                    List.of("ip", "-n", r.netns(), "-o", "link", "show", "type", "veth"))
+                .stdout()
+                .split("\n")) {
+          if (line.isBlank()) {
+            continue;
+          }
+          String ifname = line.split(": ")[1].replaceFirst("@.*", "");
+          int at = line.indexOf("@if");
+          String veth =
+              at < 0
+                  ? null
+                  : vethByIndex.get(Integer.parseInt(line.substring(at + 3).split(":")[0]));
+          if (veth == null) {
+            v.add(r.name() + "'s " + ifname + " has no veth peer on the host: " + line.strip());
+          } else {
+            ownedVeths.add(veth);
+            if (masterOf.get(veth) == null) {
+              v.add(r.name() + "'s " + veth + " is on no bridge");
+            }
           }
         }
       } else if (!global.isEmpty()) {
         v.add(r.name() + " has no address on record but " + global + " in its namespace");
+      }
+      if (r.userNetwork()) {
+        String problem = resolverProblem(r.netns());
+        if (problem != null) {
+          v.add(r.name() + "'s resolver " + problem);
+        }
       }
       String pids = Sandbox.Command.exec(List.of("ip", "netns", "pids", r.netns())).stdout();
       if (!pids.lines().map(String::strip).toList().contains(Long.toString(r.pid()))) {
@@ -220,11 +270,46 @@ final class Invariant {
       v.add("iptables-save differs from its baseline:\n" + rules);
     }
     for (Running r : running) {
-      if (!r.ip().isEmpty() && host.exec("ping", "-c", "1", "-W", "2", r.ip()).exitCode() != 0) {
-        v.add(r.name() + " (" + r.ip() + ") does not answer a ping from the host");
+      for (String ip : r.ips()) {
+        if (host.exec("ping", "-c", "1", "-W", "2", ip).exitCode() != 0) {
+          v.add(r.name() + " (" + ip + ") does not answer a ping from the host");
+        }
       }
     }
     return v;
+  }
+
+  /**
+   * What is wrong with the embedded resolver in namespace {@code netns}, or null: Docker's DNAT of
+   * 127.0.0.11:53 must lead to a UDP and a TCP socket listening there.
+   */
+  static String resolverProblem(String netns) {
+    String save =
+        Sandbox.Command.exec(List.of("ip", "netns", "exec", netns, "iptables-save", "-t", "nat"))
+            .stdout();
+    String sockets =
+        Sandbox.Command.exec(List.of("ip", "netns", "exec", netns, "ss", "-Hlntu")).stdout();
+    for (String proto : List.of("udp", "tcp")) {
+      Matcher m =
+          Pattern.compile(
+                  "-A DOCKER_OUTPUT -d 127.0.0.11/32 -p "
+                      + proto
+                      + " -m "
+                      + proto
+                      + " --dport 53 -j DNAT --to-destination 127.0.0.11:(\\d+)")
+              .matcher(save);
+      if (!m.find()) {
+        return "has no " + proto + " DNAT rule in " + netns + ":\n" + save;
+      }
+      boolean listening =
+          sockets
+              .lines()
+              .anyMatch(l -> l.startsWith(proto) && l.contains("127.0.0.11:" + m.group(1) + " "));
+      if (!listening) {
+        return "does not listen on " + proto + " 127.0.0.11:" + m.group(1) + " in " + netns;
+      }
+    }
+    return null;
   }
 
   /** The device ({@code major:minor}) of the tmpfs mounted on /run in this sandbox. */

@@ -115,6 +115,15 @@ final class Jockerd implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The daemon's exec root (its containers' run directories are under {@code containers/}): one
+   * given with {@link #withArgs}, or its own.
+   */
+  String execRoot() {
+    int at = daemonArgs.indexOf("--exec-root");
+    return at >= 0 && at + 1 < daemonArgs.size() ? daemonArgs.get(at + 1) : execRoot;
+  }
+
   /** Turns the periodic firewall check on, every {@code seconds}. */
   Jockerd checkingRulesEvery(int seconds) {
     this.rulesCheckSeconds = seconds;
@@ -154,7 +163,7 @@ final class Jockerd implements AutoCloseable {
             "--data-root",
             dataRoot.toString(),
             "--exec-root",
-            execRoot,
+            execRoot(),
             "-H",
             "unix://" + socket,
             "--log-dir",
@@ -163,12 +172,46 @@ final class Jockerd implements AutoCloseable {
             Integer.toString(rulesCheckSeconds),
             "--cgroup-parent",
             cgroupParent));
-    argv.addAll(daemonArgs);
+    for (int i = 0; i < daemonArgs.size(); i++) {
+      if (daemonArgs.get(i).equals("--exec-root")) {
+        // Given once above.
+        i++;
+      } else {
+        argv.add(daemonArgs.get(i));
+      }
+    }
     return argv;
   }
 
   Jockerd start() {
     return start(false);
+  }
+
+  /**
+   * Starts the daemon and returns as soon as its socket exists, without a request: the engine has
+   * opened (and so recovered) by the time the API binds it.
+   */
+  Jockerd startUntilSocket() {
+    ProcessBuilder pb = new ProcessBuilder(argv()).redirectErrorStream(true);
+    pb.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(dataRoot.getParent().resolve("jockerd.log").toFile()));
+    try {
+      Files.createDirectories(dataRoot);
+      Files.deleteIfExists(socket);
+      process = pb.start();
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!Files.exists(socket)) {
+        if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+          throw new AssertionError("jockerd did not start: " + log());
+        }
+        Thread.sleep(5);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return this;
   }
 
   /**
@@ -215,11 +258,6 @@ final class Jockerd implements AutoCloseable {
 
   long pid() {
     return process.pid();
-  }
-
-  /** The daemon's exec root (its containers' run directories are under {@code containers/}). */
-  String execRoot() {
-    return execRoot;
   }
 
   /** The daemon's socket, for other clients (the docker CLI, docker-java). */

@@ -1,5 +1,6 @@
 package dev.jocker.bridge;
 
+import dev.jocker.firewall.BridgeNetworkOptions;
 import dev.jocker.ipam.Ipv4;
 import dev.jocker.ipam.Subnet;
 
@@ -13,6 +14,11 @@ import dev.jocker.ipam.Subnet;
  * @param iptables whether to install the firewall rules
  * @param ipForward whether to enable {@code net.ipv4.ip_forward}
  * @param chainPrefix iptables chain prefix, {@code DOCKER}
+ * @param internal {@code --internal}: no way out of the subnet
+ * @param icc whether containers on the bridge reach each other ({@code enable_icc}, or the daemon's
+ *     {@code --icc} for docker0)
+ * @param ipMasquerade whether traffic leaving the bridge is MASQUERADEd ({@code
+ *     enable_ip_masquerade}, or the daemon's {@code --ip-masq} for docker0)
  */
 public record BridgeConfig(
     String name,
@@ -21,7 +27,10 @@ public record BridgeConfig(
     int mtu,
     boolean iptables,
     boolean ipForward,
-    String chainPrefix) {
+    String chainPrefix,
+    boolean internal,
+    boolean icc,
+    boolean ipMasquerade) {
 
   /** Docker's defaults. */
   public static BridgeConfig defaults() {
@@ -48,6 +57,28 @@ public record BridgeConfig(
     if (mtu < 68 || mtu > 65535) {
       throw new IllegalArgumentException("--mtu " + mtu + ": must be between 68 and 65535");
     }
-    return new BridgeConfig(name, address, subnet, mtu, iptables, ipForward, chainPrefix);
+    return new BridgeConfig(
+        name, address, subnet, mtu, iptables, ipForward, chainPrefix, false, true, true);
+  }
+
+  /** This bridge with a network's {@code --internal}, icc and MASQUERADE options. */
+  public BridgeConfig withNetworkOptions(boolean isInternal, boolean withIcc, boolean masquerade) {
+    return new BridgeConfig(
+        name,
+        address,
+        subnet,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        isInternal,
+        withIcc,
+        masquerade);
+  }
+
+  /** What selects this bridge's rules. */
+  public BridgeNetworkOptions networkOptions() {
+    return new BridgeNetworkOptions(
+        name, subnet.toString(), chainPrefix, internal, icc, ipMasquerade);
   }
 }

@@ -1,5 +1,6 @@
 package dev.jocker.bridge;
 
+import dev.jocker.firewall.BridgeNetworkOptions;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.firewall.Rule;
@@ -11,6 +12,7 @@ import dev.jocker.kernel.Link;
 import dev.jocker.kernel.MacAddress;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NotFoundException;
+import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkDriver;
 import dev.jocker.portmap.HairpinNat;
 import dev.jocker.portmap.PortRules;
@@ -49,6 +51,7 @@ public final class BridgeDriver implements NetworkDriver {
           new SetupDevice(),
           new SetupIpv4(),
           new SetupSysctls(),
+          new SetupBridgeNetfilter(),
           new SetupLocalRouting(),
           new SetupForwarding(),
           new SetupIptables(),
@@ -84,30 +87,41 @@ public final class BridgeDriver implements NetworkDriver {
    */
   public static NetworkDriver.Factory factory(
       Netns host, Path hostPath, boolean iptables, boolean ipForward, String chainPrefix) {
-    return factory(host, hostPath, iptables, ipForward, chainPrefix, true);
+    return factory(host, hostPath, iptables, ipForward, chainPrefix, true, true, true);
   }
 
-  /** {@link #factory(Netns, Path, boolean, boolean, String)} for the daemon's proxy mode. */
+  /**
+   * As {@link #factory(Netns, Path, boolean, boolean, String)}, for the daemon's proxy mode and
+   * with its {@code --icc} and {@code --ip-masq} for the default bridge; every other network takes
+   * its own options.
+   */
   public static NetworkDriver.Factory factory(
       Netns host,
       Path hostPath,
       boolean iptables,
       boolean ipForward,
       String chainPrefix,
-      boolean userlandProxy) {
-    return n ->
-        new BridgeDriver(
-            BridgeConfig.of(
-                n.bridge(),
-                n.gateway() + "/" + Subnet.parse(n.subnet()).prefixLength(),
-                n.mtu(),
-                iptables,
-                ipForward,
-                chainPrefix),
-            host,
-            hostPath,
-            MacAddress.parse(n.mac()),
-            userlandProxy);
+      boolean userlandProxy,
+      boolean defaultBridgeIcc,
+      boolean defaultBridgeIpMasquerade) {
+    return n -> {
+      BridgeConfig config =
+          BridgeConfig.of(
+              n.bridge(),
+              n.gateway() + "/" + Subnet.parse(n.subnet()).prefixLength(),
+              n.mtu(),
+              iptables,
+              ipForward,
+              chainPrefix);
+      if (n.name().equals(NetworkController.BRIDGE)) {
+        config = config.withNetworkOptions(false, defaultBridgeIcc, defaultBridgeIpMasquerade);
+      } else {
+        BridgeNetworkOptions o =
+            BridgeNetworkOptions.of(n.bridge(), n.subnet(), chainPrefix, n.internal(), n.options());
+        config = config.withNetworkOptions(o.internal(), o.icc(), o.ipMasquerade());
+      }
+      return new BridgeDriver(config, host, hostPath, MacAddress.parse(n.mac()), userlandProxy);
+    };
   }
 
   /** The bridge's configuration. */
@@ -141,10 +155,12 @@ public final class BridgeDriver implements NetworkDriver {
     return changes;
   }
 
-  /** The bridge's own rules this driver owns: Docker's for the daemon's proxy mode. */
+  /**
+   * The rules this driver owns: its network's, as its options select them, for the daemon's proxy
+   * mode.
+   */
   public RuleSet rules() {
-    return PortRules.bridgeRules(
-        config.name(), config.subnet().toString(), config.chainPrefix(), userlandProxy);
+    return PortRules.bridgeRules(config.networkOptions(), userlandProxy);
   }
 
   /**
@@ -225,8 +241,13 @@ public final class BridgeDriver implements NetworkDriver {
    * default route via the bridge.
    */
   public Endpoint join(Netns ns, String hostVeth, String ifname, int address, boolean gateway) {
+    return join(ns, hostVeth, ifname, address, MacAddress.forIpv4(Ipv4.toInet(address)), gateway);
+  }
+
+  /** As {@link #join(Netns, String, String, int, boolean)} with the container end's {@code mac}. */
+  public Endpoint join(
+      Netns ns, String hostVeth, String ifname, int address, MacAddress mac, boolean gateway) {
     Inet4Address ip = Ipv4.toInet(address);
-    MacAddress mac = MacAddress.forIpv4(ip);
     int prefix = config.subnet().prefixLength();
     // The host end's IFLA_LINK is the peer's index inside: no lookup needed for the address.
     Link hostEnd = host.links().addVethPair(hostVeth, ifname, ns, mac, config.mtu());
@@ -279,7 +300,13 @@ public final class BridgeDriver implements NetworkDriver {
 
   @Override
   public void join(Netns sandbox, EndpointRecord endpoint, boolean gateway) {
-    join(sandbox, endpoint.hostVeth(), endpoint.ifname(), Ipv4.parse(endpoint.address()), gateway);
+    join(
+        sandbox,
+        endpoint.hostVeth(),
+        endpoint.ifname(),
+        Ipv4.parse(endpoint.address()),
+        MacAddress.parse(endpoint.mac()),
+        gateway);
   }
 
   @Override

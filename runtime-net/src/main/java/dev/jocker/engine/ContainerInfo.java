@@ -37,6 +37,7 @@ import java.util.TreeMap;
  * @param publishAllPorts {@code HostConfig.PublishAllPorts}
  * @param ports {@code NetworkSettings.Ports}: every exposed port with the host bindings taken for
  *     it (null for one that is not published) while the container runs, empty otherwise
+ * @param networking every network it is connected to, and its name options
  */
 public record ContainerInfo(
     String id,
@@ -64,7 +65,8 @@ public record ContainerInfo(
     List<String> exposedPorts,
     SortedMap<String, List<HostBinding>> portBindings,
     boolean publishAllPorts,
-    SortedMap<String, List<HostBinding>> ports) {
+    SortedMap<String, List<HostBinding>> ports,
+    Networking networking) {
   public ContainerInfo {
     exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
     portBindings =
@@ -72,9 +74,13 @@ public record ContainerInfo(
             portBindings == null ? new TreeMap<>() : new TreeMap<>(portBindings));
     ports =
         Collections.unmodifiableSortedMap(ports == null ? new TreeMap<>() : new TreeMap<>(ports));
+    networking = networking == null ? Networking.of(endpoint) : networking;
   }
 
-  /** A container that exposes and publishes no port. */
+  /**
+   * A container that exposes and publishes no port, without networks beyond {@link #endpoint} and
+   * without name options.
+   */
   public ContainerInfo(
       String id,
       String name,
@@ -124,8 +130,65 @@ public record ContainerInfo(
         List.of(),
         null,
         false,
+        null,
         null);
   }
+
+  /**
+   * A container's networks and name options, as inspect shows them.
+   *
+   * @param networks every network it is connected to, in the order connected
+   * @param dns {@code --dns}
+   * @param dnsSearch {@code --dns-search}
+   * @param dnsOptions {@code --dns-option}
+   * @param extraHosts {@code --add-host}
+   * @param links {@code --link}, as Docker shows them ({@code /CHILD:/PARENT/ALIAS})
+   * @param macAddress {@code --mac-address}, or null
+   * @param domainname {@code --domainname}, or null
+   */
+  public record Networking(
+      List<Attachment> networks,
+      List<String> dns,
+      List<String> dnsSearch,
+      List<String> dnsOptions,
+      List<String> extraHosts,
+      List<String> links,
+      String macAddress,
+      String domainname) {
+    /** Its one endpoint's network (none for null), without name options. */
+    static Networking of(EndpointInfo endpoint) {
+      return new Networking(
+          endpoint == null
+              ? List.of()
+              : List.of(
+                  new Attachment(
+                      endpoint.networkName(), endpoint.networkId(), null, null, endpoint)),
+          List.of(),
+          List.of(),
+          List.of(),
+          List.of(),
+          List.of(),
+          null,
+          null);
+    }
+  }
+
+  /**
+   * One network of a container.
+   *
+   * @param network the network's name
+   * @param networkId its ID, or empty when the container never joined it
+   * @param ipamAddress the address asked for ({@code --ip}), or null
+   * @param aliases the names it answers to there (its aliases, short ID and hostname on a user
+   *     network), or null for none
+   * @param endpoint its endpoint while it runs, or null
+   */
+  public record Attachment(
+      String network,
+      String networkId,
+      String ipamAddress,
+      List<String> aliases,
+      EndpointInfo endpoint) {}
 
   /** The first 12 characters of the ID, as {@code docker ps} shows it. */
   public String shortId() {

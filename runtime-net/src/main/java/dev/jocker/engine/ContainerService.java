@@ -27,6 +27,7 @@ import dev.jocker.container.Resources;
 import dev.jocker.container.RestartPolicy;
 import dev.jocker.container.StartException;
 import dev.jocker.container.Started;
+import dev.jocker.dns.LinkEnv;
 import dev.jocker.kernel.ExitWatch;
 import dev.jocker.kernel.Pidfd;
 import dev.jocker.kernel.Processes;
@@ -34,6 +35,7 @@ import dev.jocker.network.NetworkController;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxRequest;
 import dev.jocker.store.ContainerConfig;
+import dev.jocker.store.ContainerNetworking;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -240,13 +242,23 @@ final class ContainerService {
     String ip = request.ipv4() == null || request.ipv4().isEmpty() ? null : request.ipv4();
     ContainerConfig containerConfig = checked(request, image, mode, ip);
     String id = ContainerNames.newId();
+    boolean hostnameGiven = request.hostname() != null && !request.hostname().isEmpty();
     String hostname =
-        request.hostname() != null && !request.hostname().isEmpty()
+        hostnameGiven
             ? request.hostname()
             : mode.equals(NetworkController.HOST)
                 ? ContainerFiles.hostHostname()
                 : id.substring(0, 12);
-    ContainerConfig withHostname = withHostname(containerConfig, hostname);
+    ContainerNetworking networking =
+        Networking.forCreate(
+            mode,
+            ip,
+            hostnameGiven ? hostname : null,
+            request.networking(),
+            links(request.networking().links()),
+            hostGateway());
+    ContainerConfig withHostname =
+        withHostname(containerConfig, hostname).withNetworking(networking);
     ContainerConfig configWithPorts = Ports.withPorts(withHostname, request);
     // One transaction from the name check to the reservation: the insert relies on what the checks
     // read, and a transaction of its own per check cost more than the checks.
@@ -270,6 +282,39 @@ final class ContainerService {
     Events.info("container created", record.name(), mode, "address", ip == null ? "at start" : ip);
     emit("create", record);
     return record;
+  }
+
+  /**
+   * {@code --link CONTAINER[:ALIAS]} as the record keeps them, {@code NAME:ALIAS}; the container
+   * must exist (Docker's text when it does not).
+   */
+  private List<String> links(List<String> links) {
+    List<String> out = new ArrayList<>();
+    for (String link : links) {
+      int colon = link.indexOf(':');
+      String target = colon < 0 ? link : link.substring(0, colon);
+      String alias = colon < 0 ? target : link.substring(colon + 1);
+      if (target.startsWith("/")) {
+        target = target.substring(1);
+      }
+      if (alias.startsWith("/")) {
+        alias = alias.substring(alias.lastIndexOf('/') + 1);
+      }
+      Optional<ContainerRecord> child = index.resolve(target);
+      if (child.isEmpty() || target.isEmpty() || alias.isEmpty()) {
+        throw new EngineException(
+            EngineException.Kind.NOT_FOUND,
+            "could not get container for " + target + ": No such container: " + target);
+      }
+      Networking.checkAliases(List.of(alias));
+      out.add(child.get().name() + ":" + alias);
+    }
+    return out;
+  }
+
+  /** What {@code --add-host NAME:host-gateway} stands for: the default bridge's address. */
+  private String hostGateway() {
+    return config.bip().substring(0, config.bip().indexOf('/'));
   }
 
   /** Docker's create-time checks; the configuration to record (without its hostname yet). */
@@ -329,7 +374,8 @@ final class ContainerService {
           policy.maximumRetryCount(),
           List.of(),
           Map.of(),
-          false);
+          false,
+          null);
     } catch (InvalidConfigException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
     }
@@ -363,7 +409,8 @@ final class ContainerService {
         c.restartRetries(),
         c.exposedPorts(),
         c.portBindings(),
-        c.publishAllPorts());
+        c.publishAllPorts(),
+        c.networking());
   }
 
   /** Docker's Config.Env: the user's variables, then the image's that the user does not set. */
@@ -609,19 +656,15 @@ final class ContainerService {
     }
   }
 
-  /** What the container's start asks of the network side; null for the host's network. */
+  /**
+   * What the container's start asks of the network side (an endpoint per network it is connected
+   * to, its names for the resolver); null for the host's network.
+   */
   private SandboxRequest sandboxRequest(ContainerRecord c) {
-    String mode = c.config().networkMode();
-    if (mode.equals(NetworkController.HOST)) {
+    if (c.config().networkMode().equals(NetworkController.HOST)) {
       return null;
     }
-    List<SandboxRequest.EndpointRequest> endpoints =
-        mode.equals(NetworkController.NONE)
-            ? List.of()
-            : List.of(
-                new SandboxRequest.EndpointRequest(
-                    mode, c.config().ipv4Address(), Ports.endpointOptions(c)));
-    return new SandboxRequest(c.id(), config.netnsPrefix() + c.name(), endpoints, Map.of());
+    return Networking.sandboxRequest(c, config.netnsPrefix() + c.name());
   }
 
   /** Records a started process as the container's: state, journal entry finished, watched. */
@@ -766,7 +809,7 @@ final class ContainerService {
         netns,
         cc.hostname(),
         cc.argv(),
-        cc.env(),
+        withLinkEnv(cc.env(), c),
         cc.user() == null ? "" : cc.user(),
         cc.workingDir() == null ? "" : cc.workingDir(),
         cc.tty(),
@@ -788,6 +831,78 @@ final class ContainerService {
   }
 
   /**
+   * The environment with the variables of each {@code --link} on the default bridge, where Docker
+   * puts them: after PATH, HOSTNAME and TERM, before the container's own.
+   */
+  private List<String> withLinkEnv(List<String> env, ContainerRecord c) {
+    List<EtcFiles.LinkedChild> children = linkedChildren(c);
+    if (children.isEmpty()) {
+      return env;
+    }
+    int head = 0;
+    while (head < env.size()
+        && (env.get(head).startsWith("PATH=")
+            || env.get(head).startsWith("HOSTNAME=")
+            || env.get(head).startsWith("TERM="))) {
+      head++;
+    }
+    List<String> out = new ArrayList<>(env.subList(0, head));
+    for (EtcFiles.LinkedChild child : children) {
+      out.addAll(LinkEnv.of(c.name(), child.alias(), child.address(), child.env(), List.of()));
+    }
+    out.addAll(env.subList(head, env.size()));
+    return out;
+  }
+
+  /**
+   * The containers {@code c}'s links point at, when {@code c} is on the default bridge (elsewhere a
+   * link is a name its resolver answers): each must run there, as Docker requires.
+   */
+  private List<EtcFiles.LinkedChild> linkedChildren(ContainerRecord c) {
+    List<String> links = c.config().effectiveNetworking().links();
+    NetworkRecord bridge = network.network(NetworkController.BRIDGE);
+    boolean onBridge =
+        network.sandbox(c.id()).stream()
+            .flatMap(s -> s.endpoints().stream())
+            .anyMatch(e -> e.networkId().equals(bridge.id()));
+    if (links.isEmpty() || !onBridge) {
+      return List.of();
+    }
+    List<EtcFiles.LinkedChild> out = new ArrayList<>();
+    for (String link : links) {
+      int colon = link.indexOf(':');
+      String name = link.substring(0, colon);
+      String alias = link.substring(colon + 1);
+      ContainerRecord child = index.resolve(name).orElse(null);
+      String address =
+          child == null
+              ? null
+              : network.sandbox(child.id()).stream()
+                  .flatMap(s -> s.endpoints().stream())
+                  .filter(e -> e.networkId().equals(bridge.id()))
+                  .map(EndpointRecord::address)
+                  .findFirst()
+                  .orElse(null);
+      if (child == null || !child.running() || address == null) {
+        throw new EngineException(
+            CONFLICT,
+            "Cannot link to a non running container: /" + name + " AS /" + c.name() + "/" + alias);
+      }
+      out.add(
+          new EtcFiles.LinkedChild(
+              alias, child.name(), child.config().hostname(), address, userEnv(child)));
+    }
+    return out;
+  }
+
+  /** A container's own variables: its environment without what every container gets. */
+  private static List<String> userEnv(ContainerRecord c) {
+    return c.config().env().stream()
+        .filter(e -> !e.startsWith("PATH=") && !e.startsWith("HOSTNAME=") && !e.startsWith("TERM="))
+        .toList();
+  }
+
+  /**
    * The /etc/hosts, hostname and resolv.conf that the container's run binds over the image's,
    * written at each start with the address of this run. They live on the exec root, a tmpfs.
    */
@@ -801,14 +916,31 @@ final class ContainerService {
     if (c.config().networkMode().equals(NetworkController.HOST)) {
       ContainerFiles.copyHostFiles(dir, c.config().hostname());
     } else {
-      String address =
-          network.sandbox(c.id()).stream()
-              .flatMap(s -> s.endpoints().stream())
-              .map(EndpointRecord::address)
-              .findFirst()
-              .orElse(null);
-      ContainerFiles.write(dir, address, c.config().hostname());
+      List<EndpointRecord> endpoints =
+          network.sandbox(c.id()).map(s -> s.endpoints()).orElse(List.of());
+      ContainerNetworking n = c.config().effectiveNetworking();
+      EtcFiles.write(
+          dir,
+          EtcFiles.hosts(
+              n,
+              c.config().hostname(),
+              endpoints.stream().map(EndpointRecord::address).toList(),
+              linkedChildren(c),
+              hostGateway()),
+          c.config().hostname(),
+          EtcFiles.resolvConf(n, onUserNetwork(endpoints)));
     }
+  }
+
+  /** Whether one of {@code endpoints} is on a user-defined network (so has the embedded DNS). */
+  private boolean onUserNetwork(List<EndpointRecord> endpoints) {
+    return endpoints.stream()
+        .anyMatch(
+            e ->
+                network
+                    .find(e.networkId())
+                    .map(n -> Networking.userDefined(n.name()))
+                    .orElse(false));
   }
 
   // ---------------------------------------------------------------- attach
@@ -1013,6 +1145,177 @@ final class ContainerService {
 
   private void release(String id, long journal) {
     network.release(id, tx -> tx.finishJournal(journal));
+  }
+
+  // ---------------------------------------------------------------- connect and disconnect
+
+  /**
+   * Connects a container to one more network ({@code network connect}): a running one gets its
+   * endpoint now (journaled by the network side, its configuration updated in the same operation),
+   * its /etc/hosts a line and, on its first user-defined network, resolv.conf the embedded DNS; a
+   * stopped one only has its configuration updated, and joins at its next start.
+   */
+  ContainerRecord connect(String ref, String networkRef, String ipv4, List<String> aliases) {
+    return locked(
+        ref,
+        c -> {
+          NetworkRecord n =
+              network
+                  .find(networkRef)
+                  .orElseThrow(
+                      () ->
+                          new EngineException(
+                              EngineException.Kind.NOT_FOUND,
+                              "network " + networkRef + " not found"));
+          checkConnect(c, n, ipv4, aliases);
+          ContainerNetworking now = c.config().effectiveNetworking();
+          Optional<Sandbox> sandbox = network.sandbox(c.id());
+          if (now.attachment(n.name()).isPresent()) {
+            if (sandbox.isPresent()) {
+              throw new EngineException(
+                  EngineException.Kind.FORBIDDEN,
+                  "endpoint with name " + c.name() + " already exists in network " + n.name());
+            }
+            return c;
+          }
+          String ip = ipv4 == null || ipv4.isEmpty() ? null : ipv4;
+          ContainerRecord connected =
+              c.withConfig(
+                  c.config()
+                      .withNetworking(
+                          now.connect(new ContainerNetworking.Attachment(n.name(), ip, aliases))));
+          Consumer<Store.Tx> record =
+              tx -> {
+                tx.updateContainerConfig(c.id(), connected.config());
+                tx.onCommit(() -> index.put(connected));
+              };
+          if (sandbox.isEmpty()) {
+            store.inTransaction(
+                tx -> {
+                  record.accept(tx);
+                  return null;
+                });
+          } else {
+            EndpointRecord e =
+                network.connect(
+                    c.id(),
+                    new SandboxRequest.EndpointRequest(
+                        n.name(), ip, null, Networking.endpointOptions(aliases)),
+                    record);
+            afterJoin(connected, e);
+          }
+          Events.info("container connected", c.name(), n.name());
+          return index.get(c.id()).orElse(connected);
+        });
+  }
+
+  /** Docker's refusals of a connect, before anything changes. */
+  private static void checkConnect(
+      ContainerRecord c, NetworkRecord n, String ipv4, List<String> aliases) {
+    if (c.status().equals(REMOVING)) {
+      throw new EngineException(
+          CONFLICT, "removal of container " + c.name() + " is already in progress");
+    }
+    String mode = c.config().networkMode();
+    if (mode.equals(NetworkController.HOST) || n.name().equals(NetworkController.HOST)) {
+      throw new EngineException(
+          INVALID,
+          "container sharing network namespace with another container or host cannot be"
+              + " connected to any other network");
+    }
+    if (mode.equals(NetworkController.NONE) || n.name().equals(NetworkController.NONE)) {
+      throw new EngineException(
+          INVALID,
+          "container cannot be connected to multiple networks with one of the networks in private"
+              + " (none) mode");
+    }
+    if (!Networking.userDefined(n.name())) {
+      if (ipv4 != null && !ipv4.isEmpty()) {
+        throw new EngineException(
+            INVALID, "user specified IP address is supported on user defined networks only");
+      }
+      if (!aliases.isEmpty()) {
+        throw new EngineException(
+            INVALID,
+            "network-scoped alias is supported only for containers in user defined networks");
+      }
+    }
+    Networking.checkAliases(aliases);
+  }
+
+  /**
+   * What a join changes in a running container's files: its line in /etc/hosts, and resolv.conf
+   * pointed at the embedded DNS when this is its first user-defined network.
+   */
+  private void afterJoin(ContainerRecord c, EndpointRecord e) {
+    Path dir = runDirs.resolve(c.id());
+    ContainerNetworking n = c.config().effectiveNetworking();
+    EtcFiles.appendSelf(dir, e.address(), c.config().hostname(), n.domainname());
+    boolean user =
+        network.find(e.networkId()).map(x -> Networking.userDefined(x.name())).orElse(false);
+    if (user && !EtcFiles.pointsAtEmbeddedDns(dir)) {
+      EtcFiles.rewriteResolvConf(dir, EtcFiles.resolvConf(n, true));
+    }
+  }
+
+  /**
+   * Disconnects a container from a network ({@code network disconnect}): a running one loses its
+   * endpoint there (its /etc/hosts and resolver stay, as Docker leaves them); a stopped one its
+   * configuration's entry and any address it kept there. With {@code force}, a network that no
+   * longer exists is taken out of a stopped container's configuration too.
+   */
+  ContainerRecord disconnect(String ref, String networkRef, boolean force) {
+    return locked(
+        ref,
+        c -> {
+          Optional<NetworkRecord> n = network.find(networkRef);
+          if (n.isEmpty() && !force) {
+            throw new EngineException(
+                EngineException.Kind.NOT_FOUND, "network " + networkRef + " not found");
+          }
+          String name = n.map(NetworkRecord::name).orElse(networkRef);
+          if (c.config().networkMode().equals(NetworkController.HOST)
+              && name.equals(NetworkController.HOST)) {
+            throw new EngineException(
+                INVALID,
+                "container cannot be disconnected from host network or connected to host network");
+          }
+          ContainerNetworking now = c.config().effectiveNetworking();
+          Optional<Sandbox> sandbox = network.sandbox(c.id());
+          boolean joined =
+              n.isPresent()
+                  && sandbox.isPresent()
+                  && sandbox.get().endpoints().stream()
+                      .anyMatch(e -> e.networkId().equals(n.get().id()));
+          if (!joined && now.attachment(name).isEmpty()) {
+            throw new EngineException(
+                INVALID,
+                "container "
+                    + c.id()
+                    + " is not connected to "
+                    + (sandbox.isPresent() ? "network " : "the network ")
+                    + name);
+          }
+          ContainerRecord disconnected =
+              c.withConfig(c.config().withNetworking(now.disconnect(name)));
+          Consumer<Store.Tx> record =
+              tx -> {
+                tx.updateContainerConfig(c.id(), disconnected.config());
+                tx.onCommit(() -> index.put(disconnected));
+              };
+          if (joined) {
+            network.disconnect(c.id(), n.get().id(), record);
+          } else {
+            store.inTransaction(
+                tx -> {
+                  record.accept(tx);
+                  n.ifPresent(x -> network.unreserve(tx, c.id(), x.id()));
+                  return null;
+                });
+          }
+          Events.info("container disconnected", c.name(), name);
+          return index.get(c.id()).orElse(disconnected);
+        });
   }
 
   // ---------------------------------------------------------------- stop, kill, wait
@@ -1805,9 +2108,11 @@ final class ContainerService {
         .get(id)
         .map(
             c ->
-                c.config().ipv4Address() != null
-                    && (c.config().networkMode().equals(n.name())
-                        || c.config().networkMode().equals(n.id())))
+                c.config().effectiveNetworking().networks().stream()
+                    .anyMatch(
+                        a ->
+                            a.ipv4() != null
+                                && (a.network().equals(n.name()) || a.network().equals(n.id()))))
         .orElse(false);
   }
 

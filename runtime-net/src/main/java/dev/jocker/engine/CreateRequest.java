@@ -27,6 +27,7 @@ import java.util.List;
  *     --expose})
  * @param publishAllPorts {@code HostConfig.PublishAllPorts} ({@code -P}): every exposed port
  *     without a binding gets an ephemeral host port
+ * @param networking the name and network options ({@code --network-alias}, {@code --dns}…)
  */
 public record CreateRequest(
     String name,
@@ -45,7 +46,8 @@ public record CreateRequest(
     Resources resources,
     Restart restart,
     PortConfig ports,
-    boolean publishAllPorts) {
+    boolean publishAllPorts,
+    Networking networking) {
   public CreateRequest {
     command = command == null ? List.of() : List.copyOf(command);
     env = env == null ? List.of() : List.copyOf(env);
@@ -55,6 +57,7 @@ public record CreateRequest(
     resources = resources == null ? Resources.NONE : resources;
     restart = restart == null ? Restart.NO : restart;
     ports = ports == null ? PortConfig.none() : ports;
+    networking = networking == null ? Networking.NONE : networking;
   }
 
   /** A request with Docker's defaults for the process, security, resources and restarts. */
@@ -121,7 +124,8 @@ public record CreateRequest(
         resources,
         restart,
         PortConfig.none(),
-        false);
+        false,
+        null);
   }
 
   /** This request with {@code ports} exposed and published, and {@code -P} as given. */
@@ -143,7 +147,8 @@ public record CreateRequest(
         resources,
         restart,
         newPorts,
-        publishAll);
+        publishAll,
+        networking);
   }
 
   /**
@@ -207,6 +212,46 @@ public record CreateRequest(
 
     public Restart {
       name = name == null || name.isEmpty() ? "no" : name;
+    }
+  }
+
+  /**
+   * What shapes a container's names: its DNS answers, /etc/hosts and /etc/resolv.conf.
+   *
+   * @param aliases {@code --network-alias} names on its network
+   * @param dns {@code --dns} servers
+   * @param dnsSearch {@code --dns-search} domains
+   * @param dnsOptions {@code --dns-option} options
+   * @param extraHosts {@code --add-host NAME:ADDRESS}
+   * @param links {@code --link CONTAINER[:ALIAS]}
+   * @param macAddress {@code --mac-address}, or null
+   * @param domainname {@code --domainname}, or null
+   */
+  public record Networking(
+      List<String> aliases,
+      List<String> dns,
+      List<String> dnsSearch,
+      List<String> dnsOptions,
+      List<String> extraHosts,
+      List<String> links,
+      String macAddress,
+      String domainname) {
+    /** No option given. */
+    public static final Networking NONE =
+        new Networking(
+            List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null, null);
+
+    public Networking {
+      aliases = copy(aliases);
+      dns = copy(dns);
+      dnsSearch = copy(dnsSearch);
+      dnsOptions = copy(dnsOptions);
+      extraHosts = copy(extraHosts);
+      links = copy(links);
+    }
+
+    private static List<String> copy(List<String> list) {
+      return list == null ? List.of() : List.copyOf(list);
     }
   }
 }

@@ -11,6 +11,8 @@ import dev.jocker.container.Attachment;
 import dev.jocker.container.ExecProcess;
 import dev.jocker.container.Images;
 import dev.jocker.container.Launcher;
+import dev.jocker.dns.EmbeddedDns;
+import dev.jocker.dns.ResolvConf;
 import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.Conntrack;
 import dev.jocker.firewall.Firewall;
@@ -22,7 +24,9 @@ import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkDriver;
 import dev.jocker.network.NetworkListener;
+import dev.jocker.network.NetworkSpec;
 import dev.jocker.network.PortPublishing;
+import dev.jocker.network.ResolverAddOn;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
 import dev.jocker.overlay.Overlay;
@@ -31,6 +35,7 @@ import dev.jocker.portmap.PortMapper;
 import dev.jocker.portmap.PortViews;
 import dev.jocker.portmap.UserlandProxy;
 import dev.jocker.store.ContainerConfig;
+import dev.jocker.store.ContainerNetworking;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -67,6 +72,7 @@ public final class DefaultEngine implements Engine {
   private final Reconciler reconciler;
   private final LiveFacts facts;
   private final Supervisor supervisor;
+  private final ResolverAddOn resolver;
   private final CniBackend cni;
   private final UserlandProxy proxy;
   private final PortPublishing ports;
@@ -116,7 +122,9 @@ public final class DefaultEngine implements Engine {
                 config.iptables(),
                 config.ipForward(),
                 config.chainPrefix(),
-                config.userlandProxy()),
+                config.userlandProxy(),
+                config.icc(),
+                config.ipMasquerade()),
             new Listener());
     this.proxy = new UserlandProxy(host, UserlandProxy.defaultThreads(PROXY_THREADS));
     this.ports =
@@ -132,6 +140,13 @@ public final class DefaultEngine implements Engine {
             id -> network.driver(id).map(NetworkDriver::device).orElse(null),
             config.iptables() ? new Conntrack(config.hostNetns()) : null);
     network.addOn(ports);
+    this.resolver =
+        new ResolverAddOn(
+            network,
+            store,
+            EmbeddedDns.Config.defaults().withHostNetns(config.hostNetns()),
+            ResolvConf.HOST_FILE);
+    network.addOn(resolver);
     addOns.forEach(network::addOn);
     this.overlay =
         cluster == null
@@ -239,6 +254,8 @@ public final class DefaultEngine implements Engine {
       // would have stopped it; the restart policies then decide.
       containers.stopAll(ContainerService.SHUTDOWN_STOP_TIMEOUT);
     }
+    // Every running container's resolver listens again before the API answers anything.
+    network.restoreAddOns();
     reconciler.reconcile();
     List<String> restarted = containers.restartOnOpen();
     if (!restarted.isEmpty()) {
@@ -473,6 +490,36 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public NetworkInfo createNetwork(
+      String name,
+      String subnet,
+      String gateway,
+      String ipRange,
+      boolean internal,
+      Map<String, String> options) {
+    return guard(
+        "create network " + name,
+        () ->
+            networkInfo(
+                network.createNetwork(
+                    new NetworkSpec(name, subnet, gateway, ipRange, internal, options))));
+  }
+
+  @Override
+  public ContainerInfo connect(String container, String net, String ipv4, List<String> aliases) {
+    return guard(
+        "connect container " + container + " to network " + net,
+        () -> info(containers.connect(container, net, ipv4, aliases)));
+  }
+
+  @Override
+  public ContainerInfo disconnect(String container, String net, boolean force) {
+    return guard(
+        "disconnect container " + container + " from network " + net,
+        () -> info(containers.disconnect(container, net, force)));
+  }
+
+  @Override
   public void removeNetwork(String ref) {
     guard(
         "remove network " + ref,
@@ -483,11 +530,13 @@ public final class DefaultEngine implements Engine {
   }
 
   private NetworkInfo networkInfo(NetworkRecord n) {
-    Map<String, String> options = new LinkedHashMap<>();
+    Map<String, String> options = new LinkedHashMap<>(new java.util.TreeMap<>(n.options()));
     if (n.name().equals(NetworkController.BRIDGE)) {
       options.put("com.docker.network.bridge.default_bridge", "true");
-      options.put("com.docker.network.bridge.enable_icc", "true");
-      options.put("com.docker.network.bridge.enable_ip_masquerade", "true");
+      options.put("com.docker.network.bridge.enable_icc", Boolean.toString(config.icc()));
+      options.put(
+          "com.docker.network.bridge.enable_ip_masquerade",
+          Boolean.toString(config.ipMasquerade()));
       options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
@@ -537,7 +586,8 @@ public final class DefaultEngine implements Engine {
         n.ipRange(),
         n.gateway(),
         options,
-        attached);
+        attached,
+        n.internal());
   }
 
   @Override
@@ -633,6 +683,8 @@ public final class DefaultEngine implements Engine {
     }
     ports.close();
     proxy.close();
+    // The resolvers' ports and rules stay: the next daemon binds the same ports again.
+    resolver.close();
     store.close();
     host.close();
   }
@@ -715,8 +767,68 @@ public final class DefaultEngine implements Engine {
         cc.exposedPorts(),
         Ports.bindings(cc),
         cc.publishAllPorts(),
-        c.running()
-            ? PortViews.networkSettingsPorts(cc.exposedPorts(), ports.ports(c.id()))
-            : null);
+        c.running() ? PortViews.networkSettingsPorts(cc.exposedPorts(), ports.ports(c.id())) : null,
+        networking(c, sandbox.orElse(null)));
+  }
+
+  /**
+   * Every network of a container as inspect shows it: its endpoint there while it runs, and the
+   * names it answers to on a user-defined network (its aliases, short ID and hostname, as Docker
+   * lists them once it has joined; before its first start, the aliases it was given).
+   */
+  private ContainerInfo.Networking networking(ContainerRecord c, Sandbox sandbox) {
+    ContainerNetworking n = c.config().effectiveNetworking();
+    List<ContainerInfo.Attachment> out = new java.util.ArrayList<>();
+    List<ContainerNetworking.Attachment> attachments = n.networks();
+    for (int i = 0; i < attachments.size(); i++) {
+      ContainerNetworking.Attachment a = attachments.get(i);
+      Optional<NetworkRecord> rec =
+          network.find(a.network()).filter(r -> r.name().equals(a.network()));
+      EndpointInfo endpoint =
+          sandbox == null || rec.isEmpty()
+              ? null
+              : sandbox.endpoints().stream()
+                  .filter(e -> e.networkId().equals(rec.get().id()))
+                  .findFirst()
+                  .map(e -> endpointInfo(rec.get(), e))
+                  .orElse(null);
+      List<String> aliases = null;
+      if (Networking.userDefined(a.network())) {
+        List<String> names = new java.util.ArrayList<>(a.aliases());
+        if (endpoint != null || c.startedAt() != null || i > 0) {
+          names.add(c.id().substring(0, 12));
+        }
+        if (endpoint != null
+            && !c.config().hostname().equals(c.name())
+            && !c.config().hostname().equals(c.id().substring(0, 12))
+            && !names.contains(c.config().hostname())) {
+          names.add(c.config().hostname());
+        }
+        aliases = names.isEmpty() ? null : names;
+      }
+      String networkId =
+          rec.isPresent() && (endpoint != null || c.startedAt() != null) ? rec.get().id() : "";
+      out.add(new ContainerInfo.Attachment(a.network(), networkId, a.ipv4(), aliases, endpoint));
+    }
+    List<String> links =
+        n.links().stream()
+            .map(
+                l ->
+                    "/"
+                        + l.substring(0, l.indexOf(':'))
+                        + ":/"
+                        + c.name()
+                        + "/"
+                        + l.substring(l.indexOf(':') + 1))
+            .toList();
+    return new ContainerInfo.Networking(
+        out,
+        n.dns(),
+        n.dnsSearch(),
+        n.dnsOptions(),
+        n.extraHosts(),
+        links,
+        n.macAddress(),
+        n.domainname());
   }
 }

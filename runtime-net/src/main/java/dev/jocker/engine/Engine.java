@@ -163,12 +163,40 @@ public interface Engine extends AutoCloseable {
       String gateway,
       String ipRange,
       Map<String, String> options) {
-    if ((driver != null && !driver.isEmpty() && !driver.equals("bridge")) || !options.isEmpty()) {
+    if (driver != null && !driver.isEmpty() && !driver.equals("bridge")) {
       throw new EngineException(
           EngineException.Kind.INVALID, "driver " + driver + " is not supported: use bridge");
     }
-    return createNetwork(name, subnet, gateway, ipRange);
+    return createNetwork(name, subnet, gateway, ipRange, false, options);
   }
+
+  /**
+   * As {@link #createNetwork(String, String, String, String)}, with {@code --internal} and the
+   * driver options ({@code -o}) Docker's bridge driver reads: {@code
+   * com.docker.network.bridge.name}, {@code com.docker.network.driver.mtu}, {@code
+   * com.docker.network.bridge.enable_icc} and {@code
+   * com.docker.network.bridge.enable_ip_masquerade}.
+   */
+  NetworkInfo createNetwork(
+      String name,
+      String subnet,
+      String gateway,
+      String ipRange,
+      boolean internal,
+      java.util.Map<String, String> options);
+
+  /**
+   * Connects a container to one more network ({@code network connect}): a running one at once
+   * ({@code eth1}, {@code eth2}… as Docker numbers them), a stopped one at its next start. {@code
+   * ipv4} ({@code --ip}) may be null, {@code aliases} ({@code --alias}) empty.
+   */
+  ContainerInfo connect(String container, String network, String ipv4, List<String> aliases);
+
+  /**
+   * Disconnects a container from a network ({@code network disconnect}); {@code force} also takes a
+   * network that is gone out of a stopped container's configuration.
+   */
+  ContainerInfo disconnect(String container, String network, boolean force);
 
   /** Removes a user-defined network that no container is attached to, with its bridge and rules. */
   void removeNetwork(String ref);

@@ -30,6 +30,8 @@ import java.time.Duration;
  *     route_localnet})
  * @param defaultBindIp the host address a published port binds when it names none (dockerd's {@code
  *     --ip}, {@code 0.0.0.0})
+ * @param icc whether containers on the default bridge reach each other ({@code --icc})
+ * @param ipMasquerade whether what leaves the default bridge is MASQUERADEd ({@code --ip-masq})
  */
 public record EngineConfig(
     Path dataRoot,
@@ -46,7 +48,9 @@ public record EngineConfig(
     String cgroupParent,
     boolean liveRestore,
     boolean userlandProxy,
-    String defaultBindIp) {
+    String defaultBindIp,
+    boolean icc,
+    boolean ipMasquerade) {
 
   /** The prefix of every container's namespace name, {@code jocker-} and the container's name. */
   public String netnsPrefix() {
@@ -70,7 +74,9 @@ public record EngineConfig(
         "jocker",
         true,
         true,
-        "0.0.0.0");
+        "0.0.0.0",
+        true,
+        true);
   }
 
   /** The same configuration with another host namespace. */
@@ -90,7 +96,9 @@ public record EngineConfig(
         cgroupParent,
         liveRestore,
         userlandProxy,
-        defaultBindIp);
+        defaultBindIp,
+        icc,
+        ipMasquerade);
   }
 
   /** The same configuration with another rules check interval (zero: never). */
@@ -110,7 +118,31 @@ public record EngineConfig(
         cgroupParent,
         liveRestore,
         userlandProxy,
-        defaultBindIp);
+        defaultBindIp,
+        icc,
+        ipMasquerade);
+  }
+
+  /** The same configuration with the default bridge's {@code --icc} and {@code --ip-masq}. */
+  public EngineConfig withDefaultBridge(boolean withIcc, boolean masquerade) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        cgroupParent,
+        liveRestore,
+        userlandProxy,
+        defaultBindIp,
+        withIcc,
+        masquerade);
   }
 
   /** The same configuration with another cgroup parent (null: no cgroups). */
@@ -130,7 +162,9 @@ public record EngineConfig(
         parent,
         liveRestore,
         userlandProxy,
-        defaultBindIp);
+        defaultBindIp,
+        icc,
+        ipMasquerade);
   }
 
   /** The same configuration with live restore on or off. */
@@ -150,7 +184,9 @@ public record EngineConfig(
         cgroupParent,
         on,
         userlandProxy,
-        defaultBindIp);
+        defaultBindIp,
+        icc,
+        ipMasquerade);
   }
 
   /** The same configuration with the userland proxy on or off ({@code --userland-proxy}). */
@@ -170,6 +206,8 @@ public record EngineConfig(
         cgroupParent,
         liveRestore,
         on,
-        defaultBindIp);
+        defaultBindIp,
+        icc,
+        ipMasquerade);
   }
 }

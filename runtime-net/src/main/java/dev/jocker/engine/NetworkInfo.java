@@ -15,6 +15,7 @@ import java.util.Map;
  * @param gateway gateway address, or null
  * @param options Docker's {@code com.docker.network.*} options
  * @param containers attached containers by container ID
+ * @param internal {@code --internal}
  */
 public record NetworkInfo(
     String id,
@@ -25,7 +26,22 @@ public record NetworkInfo(
     String ipRange,
     String gateway,
     Map<String, String> options,
-    Map<String, Attached> containers) {
+    Map<String, Attached> containers,
+    boolean internal) {
+
+  /** A network that is not {@code --internal}. */
+  public NetworkInfo(
+      String id,
+      String name,
+      String driver,
+      Instant created,
+      String subnet,
+      String ipRange,
+      String gateway,
+      Map<String, String> options,
+      Map<String, Attached> containers) {
+    this(id, name, driver, created, subnet, ipRange, gateway, options, containers, false);
+  }
 
   /** An attached container as {@code network inspect} lists it. */
   public record Attached(String name, EndpointInfo endpoint) {}

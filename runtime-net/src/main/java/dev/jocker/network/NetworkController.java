@@ -77,6 +77,12 @@ public final class NetworkController {
 
   public static final String NETWORK_REMOVE = "network.remove";
 
+  /** A running container connected to one more network: undone when a crash cut it short. */
+  public static final String NETWORK_CONNECT = "network.connect";
+
+  /** A running container disconnected from a network: finished when a crash cut it short. */
+  public static final String NETWORK_DISCONNECT = "network.disconnect";
+
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
   private static final Pattern OUR_VETH = Pattern.compile("veth[0-9a-f]{7}");
 
@@ -329,7 +335,7 @@ public final class NetworkController {
    * Creates a network of {@code driver}: {@code bridge} (or null) as {@link #createNetwork(String,
    * String, String, String)}, or a driver registered with {@link #addSharedNetworks}, whose network
    * is created in its shared store first and then recorded here. {@code options} are the driver's
-   * ({@code -o NAME=VALUE}); a bridge network takes none.
+   * ({@code -o NAME=VALUE}), for a bridge those of {@link #createNetwork(NetworkSpec)}.
    */
   public NetworkRecord createNetwork(
       String driver,
@@ -339,14 +345,7 @@ public final class NetworkController {
       String ipRange,
       Map<String, String> options) {
     if (driver == null || driver.isEmpty() || driver.equals(BRIDGE)) {
-      if (!options.isEmpty()) {
-        throw new NetworkException(
-            INVALID,
-            "option "
-                + options.keySet().iterator().next()
-                + " is not supported by the bridge driver");
-      }
-      return createNetwork(name, subnet, gateway, ipRange);
+      return createNetwork(new NetworkSpec(name, subnet, gateway, ipRange, false, options));
     }
     SharedNetworks sharedDriver = shared.get(driver);
     if (sharedDriver == null) {
@@ -480,6 +479,19 @@ public final class NetworkController {
    * address or route and no nameserver.
    */
   public NetworkRecord createNetwork(String name, String subnet, String gateway, String ipRange) {
+    return createNetwork(NetworkSpec.of(name, subnet, gateway, ipRange));
+  }
+
+  /**
+   * Creates a bridge network as {@code spec} asks, with Docker's options: {@code --internal}, the
+   * bridge's name, its MTU, and whether containers reach each other and leave MASQUERADEd.
+   */
+  public NetworkRecord createNetwork(NetworkSpec spec) {
+    String name = spec.name();
+    String subnet = spec.subnet();
+    String gateway = spec.gateway();
+    String ipRange = spec.ipRange();
+    BridgeOptions options = BridgeOptions.parse(spec.options(), config.mtu());
     checkName(name);
     boolean given = subnet != null && !subnet.isEmpty();
     if (!given
@@ -499,6 +511,8 @@ public final class NetworkController {
         throw new NetworkException(INVALID, e.getMessage(), e);
       }
       String id = newId();
+      String bridge = options.bridge() != null ? options.bridge() : "br-" + id.substring(0, 12);
+      checkBridgeName(id, bridge);
       NetworkRecord record =
           new NetworkRecord(
               id,
@@ -507,10 +521,12 @@ public final class NetworkController {
               pool.subnet().toString(),
               pool.range().equals(pool.subnet()) ? null : pool.range().toString(),
               Ipv4.format(pool.gateway()),
-              "br-" + id.substring(0, 12),
-              config.mtu(),
+              bridge,
+              options.mtu(),
               MacAddress.randomDocker().toString(),
-              Instant.now());
+              Instant.now(),
+              spec.internal(),
+              spec.options());
       long journal =
           store.inTransaction(
               tx -> {
@@ -539,6 +555,36 @@ public final class NetworkController {
       return record;
     } finally {
       creating.unlock();
+    }
+  }
+
+  /**
+   * Refuses a bridge name another network has (Docker's text) or that names an interface jocker did
+   * not make: removing the network would delete it.
+   */
+  private void checkBridgeName(String id, String bridge) {
+    for (NetworkRecord other : networks.values()) {
+      if (bridge.equals(other.bridge())) {
+        throw new NetworkException(
+            CONFLICT,
+            "cannot create network "
+                + id
+                + " ("
+                + bridge
+                + "): conflicts with network "
+                + other.id()
+                + " ("
+                + other.bridge()
+                + "): networks have same bridge name");
+      }
+    }
+    if (host.links().find(bridge).isPresent()) {
+      throw new NetworkException(
+          CONFLICT,
+          "cannot create network with bridge name "
+              + bridge
+              + ": an interface of that name exists already, and jocker would delete it with the"
+              + " network");
     }
   }
 
@@ -649,6 +695,10 @@ public final class NetworkController {
    * succeeded), a remove is completed (the network was already gone for every caller).
    */
   public void recover(JournalEntry entry) {
+    if (entry.kind().equals(NETWORK_CONNECT) || entry.kind().equals(NETWORK_DISCONNECT)) {
+      recoverEndpoint(entry);
+      return;
+    }
     if (ExternalSandboxes.owns(entry.kind())) {
       external.recover(entry);
       return;
@@ -706,6 +756,15 @@ public final class NetworkController {
             releaseAddress(tx, n.id(), lease.getKey());
           }
         }
+      }
+    }
+  }
+
+  /** Releases the address {@code containerId} holds on network {@code networkId}, if any. */
+  public void unreserve(Store.Tx tx, String containerId, String networkId) {
+    for (Map.Entry<Integer, String> lease : tx.leases(networkId).entrySet()) {
+      if (lease.getValue().equals(containerId)) {
+        ipam.release(tx, networkId, lease.getKey());
       }
     }
   }
@@ -838,29 +897,12 @@ public final class NetworkController {
             tx.insertSandbox(s);
             List<EndpointRecord> endpoints = new ArrayList<>();
             for (int i = 0; i < nets.size(); i++) {
-              NetworkRecord n = nets.get(i);
-              SandboxRequest.EndpointRequest e = request.endpoints().get(i);
-              boolean reserved = e.ipv4() != null && !e.ipv4().isEmpty();
-              int address;
-              if (reserved && containerId.equals(tx.leases(n.id()).get(Ipv4.parse(e.ipv4())))) {
-                address = Ipv4.parse(e.ipv4());
-              } else {
-                address = allocate(tx, n.id(), reserved ? e.ipv4() : null, containerId);
-              }
               EndpointRecord endpoint =
-                  new EndpointRecord(
-                      newId(),
-                      n.id(),
-                      containerId,
-                      "eth" + i,
-                      newVethName(),
-                      MacAddress.forIpv4(Ipv4.toInet(address)).toString(),
-                      Ipv4.format(address),
-                      reserved,
-                      e.options());
+                  newEndpoint(tx, containerId, nets.get(i), request.endpoints().get(i), i);
               tx.insertEndpoint(endpoint);
               endpoints.add(endpoint);
             }
+            tx.interfacesTaken(containerId, nets.size());
             alsoInTx.accept(tx);
             Sandbox sandbox = new Sandbox(s, endpoints);
             for (SandboxAddOn addOn : addOns) {
@@ -875,6 +917,53 @@ public final class NetworkController {
   }
 
   /**
+   * A new endpoint's row, its address leased in {@code tx}: the address asked for (the one the
+   * container reserved at create, or any other free one), else the lowest free; its MAC the one
+   * asked for, else 02:42 and the address.
+   */
+  private EndpointRecord newEndpoint(
+      Store.Tx tx,
+      String containerId,
+      NetworkRecord n,
+      SandboxRequest.EndpointRequest e,
+      int interfaceNumber) {
+    boolean asked = e.ipv4() != null && !e.ipv4().isEmpty();
+    // Reserved: the container's own since its create, kept across its runs.
+    boolean reserved = asked && containerId.equals(tx.leases(n.id()).get(Ipv4.parse(e.ipv4())));
+    int address =
+        reserved
+            ? Ipv4.parse(e.ipv4())
+            : allocate(tx, n.id(), asked ? e.ipv4() : null, containerId);
+    String mac =
+        e.mac() != null && !e.mac().isEmpty()
+            ? MacAddress.parse(e.mac()).toString()
+            : MacAddress.forIpv4(Ipv4.toInet(address)).toString();
+    return new EndpointRecord(
+        newId(),
+        n.id(),
+        containerId,
+        "eth" + interfaceNumber,
+        newVethName(),
+        mac,
+        Ipv4.format(address),
+        reserved,
+        e.options());
+  }
+
+  /**
+   * The endpoint that holds the sandbox's default route, as libnetwork orders a sandbox's
+   * endpoints: those on internal networks last, then by network name; null for none.
+   */
+  public EndpointRecord gatewayEndpoint(List<EndpointRecord> endpoints) {
+    return endpoints.stream()
+        .filter(e -> networks.containsKey(e.networkId()))
+        .min(
+            Comparator.comparing((EndpointRecord e) -> networks.get(e.networkId()).internal())
+                .thenComparing(e -> networks.get(e.networkId()).name()))
+        .orElse(null);
+  }
+
+  /**
    * Makes a planned sandbox's kernel objects: its namespace (with the sysctls Docker sets), each
    * endpoint through its network's driver, then every add-on. On failure the caller releases it.
    */
@@ -883,10 +972,9 @@ public final class NetworkController {
     try (Netns ns = namespaces.create(sandbox.netns(), NetworkController::sandboxSysctls)) {
       Crashpoints.reach("attach:netns");
       ns.links().setUp("lo");
-      boolean gateway = true;
+      EndpointRecord gateway = gatewayEndpoint(sandbox.endpoints());
       for (EndpointRecord e : sandbox.endpoints()) {
-        drivers.get(e.networkId()).join(ns, e, gateway);
-        gateway = false;
+        drivers.get(e.networkId()).join(ns, e, e == gateway);
       }
       for (SandboxAddOn addOn : addOns) {
         runAddOn(addOn, sandbox, () -> addOn.joined(sandbox, ns));
@@ -1010,6 +1098,261 @@ public final class NetworkController {
       host.links().delete(name);
     } catch (NotFoundException gone) {
       LOG.debug("{} already gone", name);
+    }
+  }
+
+  // ---------------------------------------------------------------- connect and disconnect
+
+  /**
+   * Connects a running container's sandbox to one more network ({@code network connect}): in one
+   * transaction its endpoint (the sandbox's next interface number, as Docker numbers them, and its
+   * address leased) with a journal entry; then its veth, the default route moved to it when it now
+   * comes first (as libnetwork orders endpoints), and the add-ons; then {@code alsoInTx} (the
+   * container's configuration) in the transaction that finishes the entry. A failure, or a crash
+   * before that, undoes it all.
+   */
+  public EndpointRecord connect(
+      String containerId, SandboxRequest.EndpointRequest request, Consumer<Store.Tx> alsoInTx) {
+    NetworkRecord n =
+        find(request.network())
+            .orElseThrow(
+                () ->
+                    new NetworkException(NOT_FOUND, "network " + request.network() + " not found"));
+    if (!hasEndpoints(n)) {
+      throw new NetworkException(INVALID, "network " + n.name() + " has no endpoints to join");
+    }
+    try (KeyedLocks.Held held = networkLocks.shared(n.id())) {
+      if (!networks.containsKey(n.id())) {
+        throw new NetworkException(NOT_FOUND, "network " + request.network() + " not found");
+      }
+      Sandbox sandbox = sandboxes.get(containerId);
+      if (sandbox == null) {
+        throw new NetworkException(
+            CONFLICT, "container " + containerId + " has no sandbox to connect to " + n.name());
+      }
+      if (sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(n.id()))) {
+        throw new NetworkException(
+            CONFLICT,
+            "container " + containerId + " already has an endpoint on network " + n.name());
+      }
+      long[] journal = {0};
+      EndpointRecord endpoint;
+      try {
+        endpoint =
+            store.inTransaction(
+                tx -> {
+                  EndpointRecord e =
+                      newEndpoint(tx, containerId, n, request, tx.takeInterfaceNumber(containerId));
+                  tx.insertEndpoint(e);
+                  journal[0] =
+                      tx.beginJournal(NETWORK_CONNECT, containerId, Map.of("endpoint", e.id()));
+                  Sandbox next = withEndpoint(sandbox, e);
+                  tx.onCommit(() -> sandboxes.put(containerId, next));
+                  return e;
+                });
+      } catch (IpamException e) {
+        throw new NetworkException(INVALID, e.getMessage(), e);
+      }
+      Crashpoints.reach("connect:journaled");
+      try {
+        Sandbox joined = sandboxes.get(containerId);
+        try (Netns ns = namespaces.open(sandbox.netns())) {
+          drivers.get(n.id()).join(ns, endpoint, false);
+          Crashpoints.reach("connect:joined");
+          placeDefaultRoute(ns, joined.endpoints());
+          for (SandboxAddOn addOn : addOns) {
+            try {
+              addOn.endpointJoined(joined, endpoint, ns);
+            } catch (RuntimeException e) {
+              throw new NetworkException(
+                  INTERNAL, addOn.name() + " of container " + containerId + ": " + e, e);
+            }
+          }
+        }
+        store.inTransaction(
+            tx -> {
+              tx.finishJournal(journal[0]);
+              alsoInTx.accept(tx);
+              return null;
+            });
+      } catch (RuntimeException e) {
+        undoConnect(containerId, endpoint, journal[0]);
+        if (e instanceof NetworkException) {
+          throw e;
+        }
+        throw new NetworkException(
+            INTERNAL, "connect container " + containerId + " to " + n.name() + ": " + e, e);
+      }
+      listener.sandboxJoined(sandboxes.get(containerId));
+      return endpoint;
+    }
+  }
+
+  /** Undoes a connect, whatever of it exists: add-ons, veth, route; then its row and lease. */
+  private void undoConnect(String containerId, EndpointRecord endpoint, long journal) {
+    Sandbox sandbox = sandboxes.get(containerId);
+    removeEndpoint(sandbox, endpoint, journal);
+  }
+
+  /**
+   * Disconnects a running container's sandbox from network {@code networkId} ({@code network
+   * disconnect}): {@code alsoInTx} (the container's configuration) with a journal entry first, then
+   * the add-ons, the veth and (when it held the default route) the route moved to the next
+   * endpoint, then its row and address. A crash after the first transaction finishes it.
+   */
+  public void disconnect(String containerId, String networkId, Consumer<Store.Tx> alsoInTx) {
+    try (KeyedLocks.Held held = networkLocks.shared(networkId)) {
+      Sandbox sandbox = sandboxes.get(containerId);
+      EndpointRecord endpoint =
+          sandbox == null
+              ? null
+              : sandbox.endpoints().stream()
+                  .filter(e -> e.networkId().equals(networkId))
+                  .findFirst()
+                  .orElse(null);
+      if (endpoint == null) {
+        throw new NetworkException(
+            NOT_FOUND, "container " + containerId + " is not connected to network " + networkId);
+      }
+      long journal =
+          store.inTransaction(
+              tx -> {
+                alsoInTx.accept(tx);
+                return tx.beginJournal(
+                    NETWORK_DISCONNECT, containerId, Map.of("endpoint", endpoint.id()));
+              });
+      Crashpoints.reach("disconnect:journaled");
+      removeEndpoint(sandbox, endpoint, journal);
+    }
+  }
+
+  /**
+   * Takes one endpoint out of a sandbox, whatever of it exists: the add-ons' part, the veth, the
+   * default route moved to the endpoint that comes first now; then, in one transaction, its row and
+   * address (a reservation too: the container has left the network) and the journal entry.
+   */
+  private void removeEndpoint(Sandbox sandbox, EndpointRecord endpoint, long journal) {
+    for (SandboxAddOn addOn : addOns) {
+      try {
+        addOn.endpointLeaving(sandbox, endpoint);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "{} of container {} could not clean up after {}: {}",
+            addOn.name(),
+            sandbox.containerId(),
+            endpoint.ifname(),
+            e.getMessage());
+      }
+    }
+    NetworkDriver d = drivers.get(endpoint.networkId());
+    if (d != null) {
+      d.leave(endpoint);
+    } else {
+      deleteLink(endpoint.hostVeth());
+    }
+    Sandbox rest = withoutEndpoint(sandbox, endpoint);
+    if (namespaces.exists(sandbox.netns())) {
+      try (Netns ns = namespaces.open(sandbox.netns())) {
+        placeDefaultRoute(ns, rest.endpoints());
+      }
+    }
+    store.inTransaction(
+        tx -> {
+          tx.deleteEndpoint(endpoint.id());
+          if (networks.containsKey(endpoint.networkId())) {
+            ipam.release(tx, endpoint.networkId(), Ipv4.parse(endpoint.address()));
+          }
+          tx.finishJournal(journal);
+          tx.onCommit(() -> sandboxes.computeIfPresent(sandbox.containerId(), (k, s) -> rest));
+          return null;
+        });
+  }
+
+  /**
+   * Puts the sandbox's default route via the gateway of the endpoint that comes first in
+   * libnetwork's order, replacing one via another gateway; none when there is no endpoint.
+   */
+  private void placeDefaultRoute(Netns ns, List<EndpointRecord> endpoints) {
+    EndpointRecord first = gatewayEndpoint(endpoints);
+    NetworkRecord n = first == null ? null : networks.get(first.networkId());
+    Inet4Address want =
+        n == null || n.gateway() == null ? null : Ipv4.toInet(Ipv4.parse(n.gateway()));
+    boolean present = false;
+    for (Route r : ns.routes().list()) {
+      if (r.destination() == null && r.prefixLength() == 0) {
+        if (want != null && want.equals(r.gateway())) {
+          present = true;
+        } else {
+          ns.routes().delete(r);
+        }
+      }
+    }
+    if (want != null && !present) {
+      ns.routes().addDefault(want);
+    }
+  }
+
+  private static Sandbox withEndpoint(Sandbox s, EndpointRecord e) {
+    List<EndpointRecord> next = new ArrayList<>(s.endpoints());
+    next.add(e);
+    return new Sandbox(s.record(), next);
+  }
+
+  private static Sandbox withoutEndpoint(Sandbox s, EndpointRecord gone) {
+    return new Sandbox(
+        s.record(), s.endpoints().stream().filter(e -> !e.id().equals(gone.id())).toList());
+  }
+
+  /**
+   * Finishes a connect or disconnect a crash interrupted: the connect is undone (nobody was told it
+   * succeeded), the disconnect completed (the container's configuration no longer has the network).
+   */
+  private void recoverEndpoint(JournalEntry entry) {
+    String containerId = entry.subject();
+    Sandbox sandbox = sandboxes.get(containerId);
+    EndpointRecord endpoint =
+        sandbox == null
+            ? null
+            : sandbox.endpoints().stream()
+                .filter(e -> e.id().equals(entry.payload().get("endpoint")))
+                .findFirst()
+                .orElse(null);
+    if (endpoint == null) {
+      store.inTransaction(
+          tx -> {
+            tx.finishJournal(entry.id());
+            return null;
+          });
+      return;
+    }
+    LOG.warn(
+        "recovering the unfinished {} of {} on {}", entry.kind(), containerId, endpoint.ifname());
+    removeEndpoint(sandbox, endpoint, entry.id());
+  }
+
+  /**
+   * After a restart, gives every add-on back what it keeps in the daemon for each running sandbox
+   * (the sandboxes of containers that are not running were released by then).
+   */
+  public void restoreAddOns() {
+    for (Sandbox s : sandboxes.values()) {
+      // A CNI sandbox's namespace is its runtime's: add-ons never joined it.
+      if (s.external() || !namespaces.exists(s.netns())) {
+        continue;
+      }
+      try (Netns ns = namespaces.open(s.netns())) {
+        for (SandboxAddOn addOn : addOns) {
+          try {
+            addOn.restored(s, ns);
+          } catch (RuntimeException e) {
+            LOG.warn(
+                "{} of container {} could not be restored: {}",
+                addOn.name(),
+                s.containerId(),
+                e.getMessage());
+          }
+        }
+      }
     }
   }
 

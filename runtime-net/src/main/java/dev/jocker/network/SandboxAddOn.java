@@ -1,6 +1,7 @@
 package dev.jocker.network;
 
 import dev.jocker.kernel.Netns;
+import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.Store;
 import java.util.Collection;
 import java.util.List;
@@ -37,6 +38,24 @@ public interface SandboxAddOn {
 
   /** Removes what {@link #joined} set up for {@code sandbox}, whatever of it exists. */
   void leaving(Sandbox sandbox);
+
+  /**
+   * A running sandbox got {@code endpoint} ({@code network connect}), inside the connect's
+   * journaled operation; {@code sandbox} already lists it.
+   */
+  default void endpointJoined(Sandbox sandbox, EndpointRecord endpoint, Netns ns) {}
+
+  /**
+   * {@code endpoint} is about to leave a running sandbox ({@code network disconnect}), before its
+   * kernel objects go; {@code sandbox} still lists it. Also when a crash cut a connect short.
+   */
+  default void endpointLeaving(Sandbox sandbox, EndpointRecord endpoint) {}
+
+  /**
+   * The daemon started again with this sandbox running: puts back what lives in the daemon itself
+   * (sockets, tables), before the API answers its first request. The kernel's side is still there.
+   */
+  default void restored(Sandbox sandbox, Netns ns) {}
 
   /**
    * Once at daemon start, after recovery: {@code sandboxes} are those of the running containers;

@@ -26,11 +26,19 @@ public record SandboxRequest(
    *
    * @param network the network's name or ID
    * @param ipv4 the container's own address ({@code --ip}), or null for any free one
+   * @param mac the MAC of the container's end ({@code --mac-address}), or null for 02:42 and the
+   *     address, as Docker makes it
    * @param options for the endpoint's add-ons (port bindings, aliases), by name
    */
-  public record EndpointRequest(String network, String ipv4, Map<String, String> options) {
+  public record EndpointRequest(
+      String network, String ipv4, String mac, Map<String, String> options) {
     public EndpointRequest {
       options = Map.copyOf(options);
+    }
+
+    /** An endpoint whose MAC follows from its address. */
+    public EndpointRequest(String network, String ipv4, Map<String, String> options) {
+      this(network, ipv4, null, options);
     }
   }
 }

@@ -44,6 +44,8 @@ import java.util.Map;
  * @param portBindings {@code HostConfig.PortBindings}: for a container port, the host bindings
  *     asked for ({@code -p}), as given
  * @param publishAllPorts {@code HostConfig.PublishAllPorts} ({@code -P})
+ * @param networking its networks and name options (null in a record written before they existed:
+ *     {@link #effectiveNetworking} derives them)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -74,7 +76,8 @@ public record ContainerConfig(
     int restartRetries,
     List<String> exposedPorts,
     Map<String, List<PortBinding>> portBindings,
-    boolean publishAllPorts) {
+    boolean publishAllPorts,
+    ContainerNetworking networking) {
   public ContainerConfig {
     cmd = cmd == null ? List.of() : List.copyOf(cmd);
     env = env == null ? List.of() : List.copyOf(env);
@@ -129,7 +132,8 @@ public record ContainerConfig(
         0,
         List.of(),
         Map.of(),
-        false);
+        false,
+        null);
   }
 
   /** The process's argument vector: the entrypoint followed by the command. */
@@ -155,6 +159,55 @@ public record ContainerConfig(
       }
     }
     return on;
+  }
+
+  /**
+   * Its networks and name options; for a record that has none, the network mode (unless {@code
+   * host} or {@code none}) with the {@code --ip} address.
+   */
+  public ContainerNetworking effectiveNetworking() {
+    if (networking != null) {
+      return networking;
+    }
+    boolean joins =
+        networkMode != null && !networkMode.equals("host") && !networkMode.equals("none");
+    return ContainerNetworking.of(
+        joins
+            ? List.of(new ContainerNetworking.Attachment(networkMode, ipv4Address, List.of()))
+            : List.of());
+  }
+
+  /** This configuration with {@code next} as its networking. */
+  public ContainerConfig withNetworking(ContainerNetworking next) {
+    return new ContainerConfig(
+        image,
+        imageId,
+        cmd,
+        env,
+        hostname,
+        networkMode,
+        ipv4Address,
+        tty,
+        openStdin,
+        autoRemove,
+        entrypoint,
+        user,
+        workingDir,
+        capAdd,
+        capDrop,
+        privileged,
+        securityOpt,
+        memory,
+        memorySwap,
+        nanoCpus,
+        cpuShares,
+        pidsLimit,
+        restartPolicy,
+        restartRetries,
+        exposedPorts,
+        portBindings,
+        publishAllPorts,
+        next);
   }
 
   /** This configuration with {@code -p}/{@code --expose}/{@code -P} as given. */
@@ -187,7 +240,8 @@ public record ContainerConfig(
         restartRetries,
         exposed,
         bindings,
-        publishAll);
+        publishAll,
+        networking);
   }
 
   /**

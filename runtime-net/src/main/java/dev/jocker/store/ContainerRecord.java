@@ -126,6 +126,12 @@ public record ContainerRecord(
         new RunState(shimPid, run.restartCount(), false, null, false, run.manuallyStopped()));
   }
 
+  /** This record with another configuration (a network connect changes its networks). */
+  public ContainerRecord withConfig(ContainerConfig newConfig) {
+    return new ContainerRecord(
+        id, name, created, newConfig, status, pid, pidStart, exitCode, startedAt, finishedAt, run);
+  }
+
   /** This record as running with {@code pid}. */
   public ContainerRecord running(long newPid, long newPidStart, Instant at) {
     return running(newPid, newPidStart, 0, at);

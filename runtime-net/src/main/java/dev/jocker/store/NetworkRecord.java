@@ -1,6 +1,7 @@
 package dev.jocker.store;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * A network row.
@@ -15,6 +16,8 @@ import java.time.Instant;
  * @param mtu MTU, or 0
  * @param mac the bridge's MAC, chosen once
  * @param created creation time
+ * @param internal {@code --internal}: no way out of the subnet
+ * @param options the driver options ({@code -o}) the network was created with, as given
  */
 public record NetworkRecord(
     String id,
@@ -26,4 +29,25 @@ public record NetworkRecord(
     String bridge,
     int mtu,
     String mac,
-    Instant created) {}
+    Instant created,
+    boolean internal,
+    Map<String, String> options) {
+  public NetworkRecord {
+    options = options == null ? Map.of() : Map.copyOf(options);
+  }
+
+  /** A network without {@code --internal} and without driver options. */
+  public NetworkRecord(
+      String id,
+      String name,
+      String driver,
+      String subnet,
+      String ipRange,
+      String gateway,
+      String bridge,
+      int mtu,
+      String mac,
+      Instant created) {
+    this(id, name, driver, subnet, ipRange, gateway, bridge, mtu, mac, created, false, Map.of());
+  }
+}

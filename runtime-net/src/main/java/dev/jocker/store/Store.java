@@ -80,7 +80,19 @@ public final class Store implements AutoCloseable {
                 bridge TEXT NOT NULL, userland_proxy INTEGER NOT NULL, proto TEXT NOT NULL,
                 host_ip TEXT NOT NULL, host_port INTEGER NOT NULL, container_ip TEXT NOT NULL,
                 container_port INTEGER NOT NULL, UNIQUE(host_ip, proto, host_port));
+              """),
+          // Schema 6: network options, a sandbox's next interface number, the resolvers' ports.
+          sql(
+              """
+              ALTER TABLE networks ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+              ALTER TABLE networks ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+              ALTER TABLE sandboxes ADD COLUMN next_interface INTEGER NOT NULL DEFAULT 0;
+              CREATE TABLE resolvers(container_id TEXT PRIMARY KEY, udp INTEGER NOT NULL,
+                tcp INTEGER NOT NULL);
               """));
+
+  /** The schema version a database is at once migrated. */
+  static final int LATEST_SCHEMA = MIGRATIONS.size();
 
   private final Connection connection;
   private final Path file;
@@ -441,8 +453,8 @@ public final class Store implements AutoCloseable {
     public void insertNetwork(NetworkRecord n) {
       update(
           "create network " + n.name(),
-          "INSERT INTO networks(id, name, driver, subnet, ip_range, gateway, bridge, mtu, mac, created)"
-              + " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO networks(id, name, driver, subnet, ip_range, gateway, bridge, mtu, mac, created,"
+              + " internal, options) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           n.id(),
           n.name(),
           n.driver(),
@@ -452,7 +464,9 @@ public final class Store implements AutoCloseable {
           n.bridge(),
           n.mtu(),
           n.mac(),
-          n.created().toString());
+          n.created().toString(),
+          n.internal() ? 1 : 0,
+          json(n.options()));
     }
 
     /** Deletes a network row, its external options and every lease still recorded on it. */
@@ -640,6 +654,87 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * The number of the next interface a sandbox gives an endpoint ({@code eth0}, {@code eth1}…):
+     * never one it gave before in its life, as Docker numbers them, so a reconnect after a
+     * disconnect takes the next. Returns it and counts it as taken.
+     */
+    public int takeInterfaceNumber(String containerId) {
+      int recorded =
+          queryOne(
+                  "read the interface counter of " + containerId,
+                  "SELECT next_interface FROM sandboxes WHERE container_id=?",
+                  rs -> rs.getInt(1),
+                  containerId)
+              .orElseThrow(
+                  () -> new StoreException("container " + containerId + " has no sandbox", null));
+      int used = -1;
+      for (String ifname :
+          query(
+              "read the interfaces of " + containerId,
+              "SELECT ifname FROM endpoints WHERE container_id=?",
+              rs -> rs.getString(1),
+              containerId)) {
+        if (ifname.matches("eth[0-9]+")) {
+          used = Math.max(used, Integer.parseInt(ifname.substring(3)));
+        }
+      }
+      int next = Math.max(recorded, used + 1);
+      update(
+          "count the interfaces of " + containerId,
+          "UPDATE sandboxes SET next_interface=? WHERE container_id=?",
+          next + 1,
+          containerId);
+      return next;
+    }
+
+    /** Records that a new sandbox gave out interfaces up to {@code count - 1}. */
+    public void interfacesTaken(String containerId, int count) {
+      update(
+          "count the interfaces of " + containerId,
+          "UPDATE sandboxes SET next_interface=? WHERE container_id=?",
+          count,
+          containerId);
+    }
+
+    /**
+     * Replaces a container's create-time configuration (a network connect changes its networks).
+     */
+    public void updateContainerConfig(String id, ContainerConfig config) {
+      update(
+          "update the configuration of container " + id,
+          "UPDATE containers SET config=? WHERE id=?",
+          json(config),
+          id);
+    }
+
+    /** The ports of a container's embedded resolver, as {@code {udp, tcp}}, if recorded. */
+    public Optional<int[]> resolverPorts(String containerId) {
+      return queryOne(
+          "read the resolver ports of " + containerId,
+          "SELECT udp, tcp FROM resolvers WHERE container_id=?",
+          rs -> new int[] {rs.getInt(1), rs.getInt(2)},
+          containerId);
+    }
+
+    /** Records the ports of a container's embedded resolver, replacing any. */
+    public void putResolverPorts(String containerId, int udp, int tcp) {
+      update(
+          "record the resolver ports of " + containerId,
+          "INSERT OR REPLACE INTO resolvers(container_id, udp, tcp) VALUES(?, ?, ?)",
+          containerId,
+          udp,
+          tcp);
+    }
+
+    /** Forgets the ports of a container's embedded resolver. */
+    public void deleteResolverPorts(String containerId) {
+      update(
+          "forget the resolver ports of " + containerId,
+          "DELETE FROM resolvers WHERE container_id=?",
+          containerId);
+    }
+
+    /**
      * Records a published host port; a second record of the same address, protocol and port fails
      * (one port, one owner).
      */
@@ -801,7 +896,9 @@ public final class Store implements AutoCloseable {
         rs.getString("bridge"),
         rs.getInt("mtu"),
         rs.getString("mac"),
-        Instant.parse(rs.getString("created")));
+        Instant.parse(rs.getString("created")),
+        rs.getInt("internal") != 0,
+        stringMap(rs.getString("options")));
   }
 
   private static ContainerRecord container(ResultSet rs) throws SQLException {

@@ -41,7 +41,9 @@ public final class PublishStartBenchmark {
             null,
             d.liveRestore(),
             true,
-            "0.0.0.0");
+            "0.0.0.0",
+            d.icc(),
+            d.ipMasquerade());
     List<String> sleep = List.of("sleep", "100000");
     try (Engine engine = DefaultEngine.open(config)) {
       engine.create(
