@@ -1,12 +1,9 @@
 package dev.jocker.cli;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -14,8 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A minimal HTTP/1.1 client over the daemon's unix socket: one request per connection, bodies by
- * Content-Length, chunked or to end of stream. Kept this small so that the CLI starts fast.
+ * A minimal HTTP/1.1 client over the daemon's unix socket ({@link UnixSocket}): one request per
+ * connection, bodies by Content-Length, chunked or to end of stream. Kept this small so that the
+ * CLI starts fast.
  */
 final class DaemonClient {
   /** The daemon could not be reached at all. */
@@ -32,13 +30,13 @@ final class DaemonClient {
     final int status;
     final Map<String, String> headers;
     private final InputStream body;
-    private final SocketChannel channel;
+    private final UnixSocket socket;
 
-    Response(int status, Map<String, String> headers, InputStream body, SocketChannel channel) {
+    Response(int status, Map<String, String> headers, InputStream body, UnixSocket socket) {
       this.status = status;
       this.headers = headers;
       this.body = body;
-      this.channel = channel;
+      this.socket = socket;
     }
 
     /** The body as a stream (de-chunked). */
@@ -56,8 +54,8 @@ final class DaemonClient {
     }
 
     @Override
-    public void close() throws IOException {
-      channel.close();
+    public void close() {
+      socket.close();
     }
   }
 
@@ -73,9 +71,9 @@ final class DaemonClient {
 
   /** Sends a request; the caller closes the response. */
   Response send(String method, String path, byte[] body) throws IOException {
-    SocketChannel channel;
+    UnixSocket connection;
     try {
-      channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+      connection = UnixSocket.connect(socket);
     } catch (IOException e) {
       throw new Unreachable(
           "Cannot connect to the jocker daemon at unix://"
@@ -83,7 +81,6 @@ final class DaemonClient {
               + ". Is the jocker daemon running?"
               + " Start it with: sudo jockerd & (or: sudo jocker daemon &)");
     }
-    OutputStream out = Channels.newOutputStream(channel);
     StringBuilder head = new StringBuilder();
     head.append(method).append(' ').append("/v1.41").append(path).append(" HTTP/1.1\r\n");
     head.append("Host: jocker\r\nUser-Agent: jocker-cli/").append(Version.VERSION).append("\r\n");
@@ -92,16 +89,25 @@ final class DaemonClient {
       head.append("Content-Type: application/json\r\n");
     }
     head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
-    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    // One write for the head and the body: one system call, one segment for the daemon to read.
+    ByteArrayOutputStream request = new ByteArrayOutputStream();
+    request.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
     if (body != null) {
-      out.write(body);
+      request.writeBytes(body);
     }
-    out.flush();
-    InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel));
-    String statusLine = line(in);
+    InputStream in;
+    String statusLine;
+    try {
+      request.writeTo(connection.output());
+      in = new BufferedInputStream(connection.input());
+      statusLine = line(in);
+    } catch (IOException e) {
+      connection.close();
+      throw e;
+    }
     String[] parts = statusLine.split(" ", 3);
     if (parts.length < 2) {
-      channel.close();
+      connection.close();
       throw new IOException("malformed response from the daemon: " + statusLine);
     }
     int status = Integer.parseInt(parts[1]);
@@ -121,7 +127,7 @@ final class DaemonClient {
     } else {
       content = in;
     }
-    return new Response(status, headers, content, channel);
+    return new Response(status, headers, content, connection);
   }
 
   private static String line(InputStream in) throws IOException {
