@@ -6,11 +6,13 @@
  * class path, and sun.nio.ch.UnixDomainSockets builds a SecureRandom (the security providers, their
  * services, reflection) while its class initialises, for temporary names that a client never binds.
  * No class-data or AOT cache holds a class's initialisation, so a cache cannot take that away.
- * These four calls are all the CLI needs of a socket: connect, read, write and close.
+ * These four calls are all the CLI needs of a socket: connect, read, write and close; listen and
+ * accept serve the stand-in daemon that the start-up cache is recorded against (Training.java).
  *
  * Errors are thrown as java.io.IOException with what failed and the system's reason, as the JDK
  * words them ("Connection reset by peer").
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <jni.h>
 #include <stdio.h>
@@ -32,16 +34,26 @@ static void throw_io(JNIEnv *env, const char *what, int err) {
   }
 }
 
+/* Fills addr from the Java path; false (with an IOException thrown) if it does not fit. */
+static int address(JNIEnv *env, jbyteArray path, struct sockaddr_un *addr, const char *what) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  jsize n = (*env)->GetArrayLength(env, path);
+  if (n <= 0 || (size_t)n >= sizeof addr->sun_path) {
+    throw_io(env, what, ENAMETOOLONG);
+    return 0;
+  }
+  (*env)->GetByteArrayRegion(env, path, 0, n, (jbyte *)addr->sun_path);
+  return 1;
+}
+
 JNIEXPORT jint JNICALL Java_dev_jocker_cli_UnixSocket_connect0(JNIEnv *env, jclass cls,
                                                                jbyteArray path) {
   (void)cls;
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  jsize n = (*env)->GetArrayLength(env, path);
-  if (n <= 0 || (size_t)n >= sizeof addr.sun_path) {
-    throw_io(env, "connect to", ENAMETOOLONG);
+  struct sockaddr_un addr;
+  if (!address(env, path, &addr, "connect to")) {
     return -1;
   }
-  (*env)->GetByteArrayRegion(env, path, 0, n, (jbyte *)addr.sun_path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     throw_io(env, "connect to", errno);
@@ -56,6 +68,37 @@ JNIEXPORT jint JNICALL Java_dev_jocker_cli_UnixSocket_connect0(JNIEnv *env, jcla
     }
   }
   return fd;
+}
+
+JNIEXPORT jint JNICALL Java_dev_jocker_cli_UnixSocket_listen0(JNIEnv *env, jclass cls,
+                                                              jbyteArray path) {
+  (void)cls;
+  struct sockaddr_un addr;
+  if (!address(env, path, &addr, "listen on")) {
+    return -1;
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0) {
+    int err = errno;
+    if (fd >= 0) {
+      close(fd);
+    }
+    throw_io(env, "listen on", err);
+    return -1;
+  }
+  return fd;
+}
+
+JNIEXPORT jint JNICALL Java_dev_jocker_cli_UnixSocket_accept0(JNIEnv *env, jclass cls, jint fd) {
+  (void)cls;
+  int peer;
+  do {
+    peer = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+  } while (peer < 0 && errno == EINTR);
+  if (peer < 0) {
+    throw_io(env, "accept on", errno);
+  }
+  return peer;
 }
 
 JNIEXPORT jint JNICALL Java_dev_jocker_cli_UnixSocket_read0(JNIEnv *env, jclass cls, jint fd,

@@ -45,6 +45,29 @@ final class UnixSocket implements Closeable {
     return new UnixSocket(connect0(path.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** A listening socket at {@code path}, for the stand-in daemon of {@link Training}. */
+  static Server listen(Path path) throws IOException {
+    return new Server(listen0(path.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A listening socket; {@link #accept} waits for the next connection. */
+  static final class Server implements Closeable {
+    private final int fd;
+
+    private Server(int fd) {
+      this.fd = fd;
+    }
+
+    UnixSocket accept() throws IOException {
+      return new UnixSocket(accept0(fd));
+    }
+
+    @Override
+    public void close() {
+      close0(fd);
+    }
+  }
+
   /** Reads from the socket; not buffered (wrap it). */
   InputStream input() {
     return new InputStream() {
@@ -98,6 +121,10 @@ final class UnixSocket implements Closeable {
   }
 
   private static native int connect0(byte[] path) throws IOException;
+
+  private static native int listen0(byte[] path) throws IOException;
+
+  private static native int accept0(int fd) throws IOException;
 
   private static native int read0(int fd, byte[] buf, int off, int len) throws IOException;
 
