@@ -30,7 +30,14 @@
 #   docker      `docker run -d busybox sleep 1000` / `docker rm -f ID` (new CLI process each time,
 #               and a process started) against a dockerd inside the sandbox with its data-root,
 #               exec-root and socket in a temp dir; compared with jocker-cli, the like-for-like path.
-# The speedup column compares with jocker-api, except docker's, which compares with jocker-cli.
+#   jocker-cni  the jocker CNI plugin's ADD / DEL (bin/jocker-cni, a process per call) with jockerd
+#               running: the binary hands each call to jockerd's POST /jocker/cni (bench/cni.sh).
+#   jocker-cni-curl  the same calls through a POSIX sh shim over `curl --unix-socket` instead of the
+#               C binary, the alternative ARCHITECTURE.md weighs.
+# The speedup column compares with jocker-api (BASE= names another peer), except docker's, which
+# compares with jocker-cli. With PLUGIN_ONLY=1 the CNI peers (cni, netavark, jocker-cni*) time the
+# plugin call alone: namespaces are made before and deleted after, untimed, and no loopback plugin
+# runs. RESULTS= names the directory the raw times go to.
 # The peers' steps are functions that `timed` calls by name.
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -202,23 +209,101 @@ peer_cni() {
 EOF
   echo '{"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}' >"$tmp/lo.conf"
   export CNI_PATH=$cni
+  cni_plugin "$cni/bridge" "$tmp/bridge.conf" "CNI bridge"
+}
+
+# Times PLUGIN's ADD and DEL with CONF for each container (NAME in errors); with PLUGIN_ONLY unset,
+# the namespace's creation, the loopback plugin and the namespace's removal are timed too.
+cni_plugin() {
+  local plugin=$1 conf=$2 name=$3
   cni_add() {
-    ip netns add "c$1"
+    [ -n "${PLUGIN_ONLY:-}" ] || ip netns add "c$1"
     CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=eth0 \
-      "$cni/bridge" <"$tmp/bridge.conf" >"$tmp/result" || {
+      "$plugin" <"$conf" >"$tmp/result" || {
       cat "$tmp/result" >&2
-      skip "CNI bridge ADD failed"
+      skip "$name ADD failed"
     }
-    CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=lo \
-      "$cni/loopback" <"$tmp/lo.conf" >/dev/null
+    [ -n "${PLUGIN_ONLY:-}" ] ||
+      CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=lo \
+        "$CNI_PATH/loopback" <"$tmp/lo.conf" >/dev/null
   }
   cni_del() {
     CNI_COMMAND=DEL CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/c$1" CNI_IFNAME=eth0 \
-      "$cni/bridge" <"$tmp/bridge.conf" >/dev/null || skip "CNI bridge DEL failed"
-    ip netns del "c$1"
+      "$plugin" <"$conf" >"$tmp/result" || {
+      cat "$tmp/result" >&2
+      skip "$name DEL failed"
+    }
+    [ -n "${PLUGIN_ONLY:-}" ] || ip netns del "c$1"
   }
+  untimed_netns add
   timed setup cni_add
   timed teardown cni_del
+  untimed_netns del
+}
+
+# With PLUGIN_ONLY, makes (add) or removes (del) the N namespaces outside the timed loops.
+untimed_netns() {
+  local i
+  [ -n "${PLUGIN_ONLY:-}" ] || return 0
+  for ((i = 0; i < N; i++)); do ip netns "$1" "c$i"; done
+}
+
+# The jocker CNI plugin's network: its own bridge and subnet beside jockerd's docker0.
+jocker_cni_conf() {
+  cat >"$tmp/jocker.conf" <<EOF
+{"cniVersion": "1.0.0", "name": "jnet", "type": "jocker", "bridge": "cni-jocker0",
+ "subnet": "10.88.0.0/16", "isGateway": true, "ipMasq": true, "dataDir": "$tmp/cni"}
+EOF
+  echo '{"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}' >"$tmp/lo.conf"
+  export CNI_PATH=/usr/lib/cni
+}
+
+# WARMUP untimed ADD and DEL pairs through PLUGIN, so that jockerd's first calls (class loading,
+# compilation) are not timed, as for the API peer.
+cni_warmup() {
+  local plugin=$1 i
+  for ((i = 0; i < WARMUP; i++)); do
+    ip netns add "w$i"
+    CNI_COMMAND=ADD CNI_CONTAINERID="w$i" CNI_NETNS="/run/netns/w$i" CNI_IFNAME=eth0 \
+      "$plugin" <"$tmp/jocker.conf" >"$tmp/result" || {
+      cat "$tmp/result" >&2
+      skip "jocker CNI ADD failed"
+    }
+    CNI_COMMAND=DEL CNI_CONTAINERID="w$i" CNI_NETNS="/run/netns/w$i" CNI_IFNAME=eth0 \
+      "$plugin" <"$tmp/jocker.conf" >/dev/null
+    ip netns del "w$i"
+  done
+}
+
+peer_jocker_cni() {
+  start_jockerd
+  jocker_cni_conf
+  cni_warmup "$dist/bin/jocker-cni"
+  cni_plugin "$dist/bin/jocker-cni" "$tmp/jocker.conf" "jocker CNI"
+  stop_jockerd
+}
+
+peer_jocker_cni_curl() {
+  command -v curl >/dev/null || skip "curl is not installed"
+  start_jockerd
+  jocker_cni_conf
+  # The shim ARCHITECTURE.md weighs against the C binary: the same request, built by sh, sent by
+  # curl, the exit code read from the answer's header.
+  cat >"$tmp/curl-shim" <<'EOF'
+#!/bin/sh
+out=/tmp/jocker-cni-curl.$$
+code=$({ env | grep '^CNI_' | tr '\n' '\000'; printf '\000'; cat; } |
+  curl -s --unix-socket "${JOCKER_CNI_SOCKET:-/run/jocker.sock}" --data-binary @- \
+    -H 'Content-Type: application/octet-stream' -o "$out" -w '%header{jocker-cni-exit}' \
+    http://jocker/jocker/cni)
+cat "$out"
+rm -f "$out"
+exit "${code:-1}"
+EOF
+  chmod +x "$tmp/curl-shim"
+  cni_warmup "$tmp/curl-shim"
+  cni_plugin "$tmp/curl-shim" "$tmp/jocker.conf" "jocker CNI (curl shim)"
+  stop_jockerd
 }
 
 peer_netavark() {
@@ -236,7 +321,7 @@ peer_netavark() {
 EOF
   done
   netavark_setup() {
-    ip netns add "c$1"
+    [ -n "${PLUGIN_ONLY:-}" ] || ip netns add "c$1"
     "$nv" --config "$tmp/nv" setup "/run/netns/c$1" <"$tmp/opts/$1.json" >"$tmp/result" 2>&1 || {
       cat "$tmp/result" >&2
       skip "netavark setup failed: $(tail -1 "$tmp/result")"
@@ -245,10 +330,12 @@ EOF
   netavark_teardown() {
     "$nv" --config "$tmp/nv" teardown "/run/netns/c$1" <"$tmp/opts/$1.json" >"$tmp/result" 2>&1 ||
       skip "netavark teardown failed: $(tail -1 "$tmp/result")"
-    ip netns del "c$1"
+    [ -n "${PLUGIN_ONLY:-}" ] || ip netns del "c$1"
   }
+  untimed_netns add
   timed setup netavark_setup
   timed teardown netavark_teardown
+  untimed_netns del
 }
 
 peer_docker() {
@@ -355,6 +442,7 @@ for peer in $PEERS; do
     netavark) install netavark /usr/lib/podman/netavark /usr/bin/netavark ;;
     docker) install docker.io /usr/sbin/dockerd ;;
     jocker-api | jocker-cli) install busybox-static /bin/busybox ;;
+    jocker-cni-curl) install curl /usr/bin/curl ;;
   esac
 done
 if [ -n "$policy" ]; then
@@ -362,7 +450,7 @@ if [ -n "$policy" ]; then
 fi
 "$root/jocker" --version >/dev/null
 
-results=$(mktemp -d /tmp/jocker-compare.XXXXXX)
+results=${RESULTS:-$(mktemp -d /tmp/jocker-compare.XXXXXX)}
 for peer in $PEERS; do
   echo "== $peer (N=$N)" >&2
   mkdir -p "$results/$peer"
@@ -399,10 +487,10 @@ for peer in $PEERS; do
   read -r tm tp < <(stats "$d/teardown")
   st=$(awk '{printf "%.2f", $1 / 1e6}' "$d/setup.total")
   tt=$(awk '{printf "%.2f", $1 / 1e6}' "$d/teardown.total")
-  base=jocker-api
+  base=${BASE:-jocker-api}
   [ "$peer" = docker ] && base=jocker-cli
   xs=- xt=-
-  if [ "$peer" != jocker-api ] && [ -s "$results/$base/setup" ] && [ ! -e "$results/$base/skipped" ]; then
+  if [ "$peer" != "$base" ] && [ -s "$results/$base/setup" ] && [ ! -e "$results/$base/skipped" ]; then
     read -r bs _ < <(stats "$results/$base/setup")
     read -r bt _ < <(stats "$results/$base/teardown")
     xs=$(awk -v p="$sm" -v j="$bs" 'BEGIN {printf "%.1fx", p / j}')
@@ -411,7 +499,7 @@ for peer in $PEERS; do
   fi
   printf '%-11s | %8s %8s %9s | %8s %8s %9s | %8s %8s\n' "$peer" "$sm" "$sp" "$st" "$tm" "$tp" "$tt" "$xs" "$xt"
 done
-echo "(x: against jocker-api; * against jocker-cli. Raw times and daemon logs: $results)"
+echo "(x: against ${BASE:-jocker-api}; * against jocker-cli. Raw times and daemon logs: $results)"
 
 after=$(host_state)
 if [ "$before" != "$after" ]; then

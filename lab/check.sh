@@ -22,14 +22,14 @@ trap 'rm -rf "$work"' EXIT
 say "shellcheck (-x: and the files the scripts source)"
 shellcheck -x lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
   tools/await-jockerd tools/sandbox-jvm/bin/java tools/dockerd-sandbox tools/record-docker-goldens bench/*.sh \
-  cli/src/dist/bin/jocker cli/src/dist/bin/jockerd
+  cli/src/dist/bin/jocker cli/src/dist/bin/jockerd cli/src/dist/bin/jocker-cni-jvm
 
 say "vagrant validate"
 # No call home to HashiCorp, and no ~/.vagrant.d or .vagrant/ left behind.
 VAGRANT_CHECKPOINT_DISABLE=1 VAGRANT_HOME="$work/vagrant.d" VAGRANT_DOTFILE_PATH="$work/dot-vagrant" \
   vagrant validate --ignore-provider
 
-export PREFIX="$work/prefix" JOCKER_HOME="$work/opt"
+export PREFIX="$work/prefix" JOCKER_HOME="$work/opt" CNI_BIN_DIR="$work/cni-bin"
 installed() {
   find "$PREFIX" "$JOCKER_HOME" -printf '%p %s %T@ %l\n' | sort
 }

@@ -193,6 +193,12 @@ final class Demo {
       show("iptables", "-t", "nat", "-S", "POSTROUTING");
       failures += jocker("exec", "test1", "ping", "-c", "3", "198.51.100.1");
       failures += showNatSource();
+      say(
+          "As under Docker, a container has its network only while it runs: stopping test2 removes its veth and frees 172.17.0.3, and its next start leases an address again.");
+      failures += jocker("stop", "-t", "1", "test2");
+      show("ip", "-br", "link", "show", "master", "docker0");
+      failures += jocker("start", "test2");
+      failures += jocker("exec", "test2", "ip", "-4", "addr", "show", "eth0");
       failures += jocker("rm", "-f", "test1", "test2");
       say(
           failures == 0

@@ -103,7 +103,12 @@ public final class Daemon {
       err.println("jockerd: failed to start: " + e.getMessage());
       return 1;
     }
-    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    // The daemon's threads stay bounded whatever the number of containers: about twenty of the JVM
+    // and the engine's own (one exit watch, two exit workers, the supervisor, the namespace
+    // hopper), the JDK's reapers of short-lived children, and at most this pool, whose 32 threads
+    // include the connector's acceptor and selector. Requests that wait (wait, logs --follow) hold
+    // one each, as under Docker a goroutine.
+    QueuedThreadPool threads = new QueuedThreadPool(32, 4);
     threads.setName("api");
     Server server = new Server(threads);
     ApiHandler api =

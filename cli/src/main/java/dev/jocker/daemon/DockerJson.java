@@ -175,7 +175,7 @@ final class DockerJson {
     }
     Map<String, Object> ipam = new LinkedHashMap<>();
     ipam.put("Driver", "default");
-    ipam.put("Options", null);
+    ipam.put("Options", Map.of());
     ipam.put("Config", config);
     m.put("IPAM", ipam);
     m.put("Internal", false);

@@ -8,6 +8,7 @@ import dev.jocker.engine.EngineException;
 import dev.jocker.engine.EngineInfo;
 import dev.jocker.engine.ExecRequest;
 import dev.jocker.engine.ExecResult;
+import dev.jocker.engine.ExecState;
 import dev.jocker.engine.ImageInfo;
 import dev.jocker.engine.NetworkInfo;
 import java.nio.file.Path;
@@ -118,6 +119,26 @@ final class FakeEngine implements Engine {
   public List<String> execCommand(String ref, ExecRequest request) {
     actions.add("exec");
     return new ArrayList<>(request.command());
+  }
+
+  @Override
+  public String createExec(String ref, ExecRequest request) {
+    return "e".repeat(64);
+  }
+
+  @Override
+  public ExecResult startExec(String execId, boolean detach) {
+    return detach ? null : new ExecResult(0, new byte[0], new byte[0]);
+  }
+
+  @Override
+  public ExecState inspectExec(String execId) {
+    return new ExecState(execId, "c".repeat(64), false, 0);
+  }
+
+  @Override
+  public List<String> execArgv(String execId) {
+    return List.of("true");
   }
 
   @Override

@@ -1,11 +1,17 @@
 package dev.jocker.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.cli.Main;
 import dev.jocker.testing.Sandbox;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +28,20 @@ final class Jockerd implements AutoCloseable {
   /** One CLI invocation's outcome. */
   record Result(int exitCode, String stdout, String stderr) {}
 
+  /** jockerd's own JVM options (the distribution's lib/jockerd.args), as bin/jockerd runs it. */
+  private static final List<String> JOCKERD_ARGS = jockerdArgs();
+
+  private static List<String> jockerdArgs() {
+    try {
+      return List.of(
+          Files.readString(Path.of("../cli/src/dist/lib/jockerd.args")).strip().split("\\s+"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("read jockerd's JVM options", e);
+    }
+  }
+
   private final Path dataRoot;
-  private final Path socket;
+  private Path socket;
   private final Sandbox sandbox;
   private Process process;
 
@@ -41,6 +59,15 @@ final class Jockerd implements AutoCloseable {
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
+  }
+
+  /**
+   * Serves on {@code socket} instead of one in the test's directory (the test JVM's /run is a tmpfs
+   * of its own, so /run/jocker.sock reaches no other daemon).
+   */
+  Jockerd listeningOn(Path socket) {
+    this.socket = socket;
+    return this;
   }
 
   /** Turns the periodic firewall check on, every {@code seconds}. */
@@ -71,6 +98,7 @@ final class Jockerd implements AutoCloseable {
   private List<String> argv() {
     List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.addAll(JOCKERD_ARGS);
     argv.addAll(jvmProperties);
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(
@@ -88,14 +116,30 @@ final class Jockerd implements AutoCloseable {
   }
 
   Jockerd start() {
+    return start(false);
+  }
+
+  /**
+   * Starts a daemon armed to die at a crash point, which it may reach before it serves (in the
+   * recovery of its start): returns once it serves or has died.
+   */
+  Jockerd startMayDie() {
+    return start(true);
+  }
+
+  private Jockerd start(boolean mayDie) {
     ProcessBuilder pb = new ProcessBuilder(argv()).redirectErrorStream(true);
-    pb.redirectOutput(dataRoot.getParent().resolve("jockerd.log").toFile());
+    pb.redirectOutput(
+        ProcessBuilder.Redirect.appendTo(dataRoot.getParent().resolve("jockerd.log").toFile()));
     pb.environment().remove("JOCKER_HOST");
     try {
       Files.createDirectories(dataRoot);
       process = pb.start();
       long deadline = System.currentTimeMillis() + 30_000;
       while (!Files.exists(socket) || jocker("version").stderr().contains("Cannot connect")) {
+        if (mayDie && !process.isAlive()) {
+          return this;
+        }
         if (!process.isAlive() || System.currentTimeMillis() > deadline) {
           throw new AssertionError("jockerd did not start: " + log());
         }
@@ -141,6 +185,46 @@ final class Jockerd implements AutoCloseable {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** An API response: status and body. */
+  record Response(int status, String body) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON (" + status + "): " + body, e);
+      }
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One Engine API request over the daemon's socket, as any Docker client sends it. */
+  Response api(String method, String path, String body) {
+    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+      String head =
+          method
+              + " /v1.41"
+              + path
+              + " HTTP/1.1\r\nHost: jocker\r\nConnection: close\r\n"
+              + (body == null ? "" : "Content-Type: application/json\r\n")
+              + "Content-Length: "
+              + content.length
+              + "\r\n\r\n";
+      OutputStream out = Channels.newOutputStream(channel);
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(content);
+      out.flush();
+      String response =
+          new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
+      int status = Integer.parseInt(response.split(" ", 3)[1]);
+      int start = response.indexOf("\r\n\r\n") + 4;
+      return new Response(status, response.substring(start));
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + path, e);
+    }
+  }
+
   /** Runs the CLI and fails the test on a non-zero exit. */
   String ok(String... args) {
     Result r = jocker(args);
@@ -166,6 +250,19 @@ final class Jockerd implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Waits for the daemon to end by itself (as at an armed crash point); returns its exit code. */
+  int awaitExit(int seconds) {
+    try {
+      if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+        throw new AssertionError("jockerd still runs after " + seconds + " s: " + log());
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.jocker.bridge;
 
+import dev.jocker.network.NetworkDriver;
+
 /**
  * Turns on IPv4 forwarding. When jocker is the one switching it on, it also sets the FORWARD policy
  * to DROP as Docker does, so that enabling containers does not turn the host into an open router.
@@ -18,7 +20,7 @@ final class SetupForwarding implements SetupStep {
     ctx.host().sysctls().set("net.ipv4.ip_forward", "1");
     if (ctx.config().iptables()) {
       ctx.firewall().setForwardPolicy("DROP");
-      return "enabled net.ipv4.ip_forward and set the FORWARD policy to DROP";
+      return NetworkDriver.FORWARD_POLICY_SET;
     }
     return "enabled net.ipv4.ip_forward";
   }

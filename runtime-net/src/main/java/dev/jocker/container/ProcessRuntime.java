@@ -1,17 +1,17 @@
 package dev.jocker.container;
 
+import dev.jocker.kernel.ReportFifo;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Starts, signals and enters container processes. Every process starts from the calling thread
@@ -28,41 +28,123 @@ public final class ProcessRuntime {
 
   private ProcessRuntime() {}
 
-  /** Starts the container detached: output to {@code container.log}, exit status to a file. */
-  public static Started startDetached(ProcessSpec spec) {
+  /**
+   * Starts the container detached and returns once its PID 1 runs the command's exec: output to
+   * {@code container.log}, exit status to a file. The shim ({@code setsid --fork}) is reparented
+   * away from the daemon at once, like containerd-shim, so no daemon thread waits for it. The init
+   * script reports PID 1 over a named pipe that only the shim and the script hold: if either dies
+   * first, the pipe ends at that moment and the start fails with the end of the container's log.
+   */
+  public static Started start(ProcessSpec spec) {
     prepare(spec);
     Path dir = spec.stateDir();
-    try {
+    try (ReportFifo report = ReportFifo.create(dir.resolve("report"))) {
       Files.deleteIfExists(dir.resolve("exitcode"));
       Files.deleteIfExists(dir.resolve("pid"));
-      // The shim runs after unshare(CLONE_NEWPID), so the first child it forks is PID 1 of the new
-      // PID namespace; as that child's parent it sees a death by signal, which unshare --fork
-      // hides.
-      // Only builtins after the wait: once PID 1 is gone the namespace cannot fork any more.
-      String shim =
-          "#!/bin/sh\n"
-              + "# Outlives the daemon, like containerd-shim, and records how the container ended.\n"
-              + "/bin/sh "
-              + quote(dir.resolve("init.sh").toString())
-              + " &\n"
-              + "wait $!\n"
-              + "echo $? > "
-              + quote(dir.resolve("exitcode").toString())
-              + "\n";
-      Files.writeString(dir.resolve("shim.sh"), shim);
-      List<String> argv = new ArrayList<>(List.of("setsid"));
+      Files.writeString(dir.resolve("shim.sh"), shimScript(spec));
+      List<String> argv = new ArrayList<>(List.of("setsid", "--fork"));
       argv.addAll(namespaces(spec, false));
       argv.addAll(List.of("/bin/sh", dir.resolve("shim.sh").toString()));
-      File log = spec.dataDir().resolve("container.log").toFile();
       new ProcessBuilder(argv)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
-          .redirectError(ProcessBuilder.Redirect.appendTo(log))
+          .redirectOutput(ProcessBuilder.Redirect.to(report.path().toFile()))
+          .redirectError(
+              ProcessBuilder.Redirect.appendTo(spec.dataDir().resolve("container.log").toFile()))
           .start();
+      Started started =
+          report
+              .readLine(START_TIMEOUT_MILLIS)
+              .map(ProcessRuntime::parseStarted)
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "container process ended before it started: "
+                              + tail(spec.dataDir().resolve("container.log"))));
+      awaitChroot(spec, started);
+      return started;
     } catch (IOException e) {
-      throw new UncheckedIOException("start container in " + dir, e);
+      throw new UncheckedIOException("start container in " + dir + ": " + e.getMessage(), e);
     }
-    return awaitStarted(spec, 10_000);
+  }
+
+  /**
+   * Waits until PID 1 has changed its root to the container's: the init script reports just before
+   * it execs {@code env} and {@code chroot}, and an exec entering PID 1 before the chroot would see
+   * the host's files. Two execs take a millisecond or two, so this checks every 0.2 ms; a process
+   * that ends first is the exit watch's to report.
+   */
+  private static void awaitChroot(ProcessSpec spec, Started started) {
+    Path proc = Path.of("/proc/" + started.pid() + "/root");
+    String root = spec.stateDir().resolve("rootfs").toString();
+    long deadline = System.nanoTime() + START_TIMEOUT_MILLIS * 1_000_000L;
+    while (System.nanoTime() < deadline && alive(started.pid(), started.startTime())) {
+      try {
+        if (Files.readSymbolicLink(proc).toString().equals(root)) {
+          return;
+        }
+        Thread.sleep(0, 200_000);
+      } catch (IOException gone) {
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** How long a container's mounts and init may take before its start is given up. */
+  private static final int START_TIMEOUT_MILLIS = 30_000;
+
+  /**
+   * The shim: forked by {@code setsid --fork}, it holds the report FIFO (fd 1 of the launcher) only
+   * as fd 3 while it starts the init script, which writes PID 1's report there; then it waits. The
+   * first child it forks is PID 1 of the new PID namespace (it runs after unshare(CLONE_NEWPID));
+   * as that child's parent it sees a death by signal, which unshare --fork hides. Only builtins
+   * after the wait: once PID 1 is gone the namespace cannot fork any more.
+   */
+  private static String shimScript(ProcessSpec spec) {
+    Path dir = spec.stateDir();
+    return "#!/bin/sh\n"
+        + "# Outlives the daemon, like containerd-shim, and records how the container ended.\n"
+        + "exec 3>&1 >>"
+        + quote(spec.dataDir().resolve("container.log").toString())
+        + "\n"
+        + "/bin/sh "
+        + quote(dir.resolve("init.sh").toString())
+        + " \"$$\" &\n"
+        + "exec 3>&-\n"
+        + "wait $!\n"
+        + "echo $? > "
+        + quote(dir.resolve("exitcode").toString())
+        + "\n";
+  }
+
+  /**
+   * What the PID file of a run records: PID 1, its start time, and the shim's PID (0 for a process
+   * the caller launched itself); empty when the run never got as far as writing it.
+   */
+  public static Optional<Recorded> recorded(Path stateDir) {
+    try {
+      String line = Files.readString(stateDir.resolve("pid"));
+      if (!line.endsWith("\n")) {
+        return Optional.empty();
+      }
+      String[] parts = line.strip().split(" ");
+      return Optional.of(
+          new Recorded(
+              new Started(Long.parseLong(parts[0]), Long.parseLong(parts[1])),
+              parts.length > 2 ? Long.parseLong(parts[2]) : 0));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** A run's PID file: the started PID 1, and the shim's PID or 0. */
+  public record Recorded(Started started, long shimPid) {}
+
+  private static Started parseStarted(String line) {
+    String[] parts = line.strip().split(" ");
+    return new Started(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
   }
 
   private static List<String> namespaces(ProcessSpec spec, boolean fork) {
@@ -90,29 +172,29 @@ public final class ProcessRuntime {
     return argv;
   }
 
-  /** Waits until the init script reports the container's PID; fails if the process died first. */
-  public static Started awaitStarted(ProcessSpec spec, long timeoutMillis) {
+  /**
+   * Waits until the init script of a process the caller launched ({@link #launchArgv}) reports the
+   * container's PID; fails as soon as that process ({@code launcherPid}) has ended without a
+   * report.
+   */
+  public static Started awaitStarted(ProcessSpec spec, long launcherPid, long timeoutMillis) {
     Path stateDir = spec.stateDir();
     long deadline = System.currentTimeMillis() + timeoutMillis;
-    Path pidFile = stateDir.resolve("pid");
     try {
       while (System.currentTimeMillis() < deadline) {
-        // The script writes the file in place, so a line without its newline is still being
-        // written.
-        String line = Files.exists(pidFile) ? Files.readString(pidFile) : "";
-        if (line.endsWith("\n")) {
-          String[] parts = line.strip().split(" ");
-          return new Started(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+        Optional<Recorded> r = recorded(stateDir);
+        if (r.isPresent()) {
+          awaitChroot(spec, r.get().started());
+          return r.get().started();
         }
-        if (Files.exists(stateDir.resolve("exitcode"))) {
+        if (Files.exists(stateDir.resolve("exitcode"))
+            || !Files.exists(Path.of("/proc/" + launcherPid))) {
           throw new IllegalStateException(
               "container process ended before it started: "
                   + tail(spec.dataDir().resolve("container.log")));
         }
         Thread.sleep(2);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("read " + pidFile, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -120,17 +202,19 @@ public final class ProcessRuntime {
         "container process did not start within " + timeoutMillis + " ms");
   }
 
-  /** Whether {@code pid} is alive and still the process that started at {@code startTime}. */
+  /**
+   * Whether {@code pid} is alive and still the process that started at {@code startTime}: not a
+   * zombie (ended, its parent yet to read its status), not another process that reuses the PID.
+   */
   public static boolean alive(long pid, long startTime) {
-    return pid > 0 && startTime(pid) == startTime;
-  }
-
-  /** The start time of {@code pid} in clock ticks after boot (field 22 of its stat), or -1. */
-  public static long startTime(long pid) {
+    if (pid <= 0) {
+      return false;
+    }
     try {
-      return startTimeOf(Files.readString(Path.of("/proc/" + pid + "/stat")));
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z' && startTimeOf(stat) == startTime;
     } catch (IOException | RuntimeException e) {
-      return -1;
+      return false;
     }
   }
 
@@ -159,11 +243,6 @@ public final class ProcessRuntime {
     } catch (IOException | NumberFormatException e) {
       return OptionalInt.empty();
     }
-  }
-
-  /** Sends {@code signal} (a number) to {@code pid}. */
-  public static void signal(long pid, int signal) {
-    run(List.of("kill", "-" + signal, Long.toString(pid)));
   }
 
   /**
@@ -201,6 +280,22 @@ public final class ProcessRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("exec interrupted", e);
+    }
+  }
+
+  /**
+   * Starts {@code command} inside the container without waiting for it, its output discarded, as a
+   * detached exec's is; the caller learns its end from the returned process.
+   */
+  public static Process execDetached(long pid, List<String> command, List<String> env) {
+    try {
+      return new ProcessBuilder(execArgv(pid, command, env))
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("exec in container " + pid + ": " + e.getMessage(), e);
     }
   }
 
@@ -272,6 +367,8 @@ public final class ProcessRuntime {
         + "# Every process this script starts is time the user waits for at `run`: the engine made\n"
         + "# the mount points in the container's layer, and one mount(8) per stage mounts an fstab.\n"
         + "set -e\n"
+        + "# The shim passes its PID; a process the caller launched itself has no shim.\n"
+        + "shim=${1:-0}\n"
         + "D="
         + quote(spec.stateDir().toString())
         + "\n"
@@ -297,7 +394,9 @@ public final class ProcessRuntime {
         + "set -- $stat\n"
         + "pid=$1\n"
         + "shift 21\n"
-        + "echo \"$pid $1\" > \"$D/pid\"\n"
+        + "echo \"$pid $1 $shim\" > \"$D/pid\"\n"
+        + "# The daemon waits on fd 3 for this line; with it written, nothing here holds the pipe.\n"
+        + "if [ \"$shim\" != 0 ]; then echo \"$pid $1\" >&3; exec 3>&-; fi\n"
         + "cd \"$R\"\n"
         + "exec "
         + quoteAll(exec)
@@ -383,20 +482,6 @@ public final class ProcessRuntime {
       return text.length() > 500 ? text.substring(text.length() - 500) : text;
     } catch (IOException e) {
       return "(log unreadable)";
-    }
-  }
-
-  private static void run(List<String> argv) {
-    try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", argv) + ": " + out.strip());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(String.join(" ", argv), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

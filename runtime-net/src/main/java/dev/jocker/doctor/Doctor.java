@@ -19,6 +19,7 @@ public final class Doctor {
   public static List<Finding> diagnose(Facts f) {
     List<Finding> out = new ArrayList<>();
     out.add(bridge(f));
+    out.add(endpoints(f));
     out.add(ipForward(f));
     if (f.iptablesManaged()) {
       out.add(forwardPolicy(f));
@@ -61,6 +62,17 @@ public final class Doctor {
           RECONCILE);
     }
     return Finding.ok("bridge", b.name() + " is there with " + b.address());
+  }
+
+  private static Finding endpoints(Facts f) {
+    if (f.detachedVeths().isEmpty()) {
+      return Finding.ok("endpoints", "every running container's veth is on its bridge");
+    }
+    return Finding.fail(
+        "endpoints",
+        String.join("\n", f.detachedVeths())
+            + "\nA container whose veth is off its bridge reaches nothing and nothing reaches it.",
+        RECONCILE + " (puts each veth back on its bridge)");
   }
 
   private static Finding ipForward(Facts f) {
@@ -274,19 +286,23 @@ public final class Doctor {
   }
 
   private static Finding leftovers(Facts f) {
-    if (f.orphanVeths().isEmpty() && f.orphanNamespaces().isEmpty()) {
+    if (f.orphanVeths().isEmpty()
+        && f.orphanNamespaces().isEmpty()
+        && f.orphanProcesses().isEmpty()) {
       return Finding.ok(
           "leftovers",
           "every veth on "
               + f.topology().bridge().name()
-              + " and every jocker namespace belongs to a container");
+              + ", every jocker namespace and every container process belongs to a running"
+              + " container");
     }
     List<String> names = new ArrayList<>();
     f.orphanVeths().forEach(v -> names.add(v + " on " + f.topology().bridge().name()));
     f.orphanNamespaces().forEach(n -> names.add("namespace " + n));
+    f.orphanProcesses().forEach(names::add);
     return Finding.warn(
         "leftovers",
-        "no container owns "
+        "no running container owns "
             + String.join(", ", names)
             + ": left behind by a crash or made by hand",
         RECONCILE + " (removes them)");

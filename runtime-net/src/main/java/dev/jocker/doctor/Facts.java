@@ -23,6 +23,10 @@ import java.util.List;
  * @param dockerdPids Docker daemons running in the same network namespace
  * @param orphanVeths veth ports on the bridge that no container record owns
  * @param orphanNamespaces jocker-named network namespaces that no container record owns
+ * @param detachedVeths running containers' host veths that are missing or off their bridge, each as
+ *     {@code vethX of container NAME (network N) is …}
+ * @param orphanProcesses processes in a jocker namespace (or of a jocker container) whose container
+ *     is not running, each as {@code process PID (COMMAND) …}
  * @param endpoints containers attached to a bridge network, on every bridge
  * @param neighbourLimit {@code net.ipv4.neigh.default.gc_thresh3}, the size of the one neighbour
  *     (ARP) table all namespaces share, or 0 when it is not visible from this namespace
@@ -42,6 +46,8 @@ public record Facts(
     List<Long> dockerdPids,
     List<String> orphanVeths,
     List<String> orphanNamespaces,
+    List<String> detachedVeths,
+    List<String> orphanProcesses,
     int endpoints,
     int neighbourLimit) {
   public Facts {
@@ -50,5 +56,7 @@ public record Facts(
     dockerdPids = List.copyOf(dockerdPids);
     orphanVeths = List.copyOf(orphanVeths);
     orphanNamespaces = List.copyOf(orphanNamespaces);
+    detachedVeths = List.copyOf(detachedVeths);
+    orphanProcesses = List.copyOf(orphanProcesses);
   }
 }

@@ -1,10 +1,8 @@
 package dev.jocker.engine;
 
 import dev.jocker.store.ContainerRecord;
-import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.Store;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -12,17 +10,15 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every container record and its endpoint, held in memory as Docker's daemon holds its containers:
- * {@code ps} and the supervisor's pass over running containers list them all, and with a thousand
- * containers reading and decoding the table took a third of a {@code GET /containers/json}. The
- * store stays the record: a change is committed there first and applied here after.
+ * Every container record, held in memory as Docker's daemon holds its containers: {@code ps} and
+ * {@code inspect} read it without touching the store (so they work on a full disk). The store stays
+ * the record: a change is committed there first and applied here after.
  */
 final class ContainerIndex {
   private static final Comparator<ContainerRecord> NEWEST_FIRST =
       Comparator.comparing(ContainerRecord::created).thenComparing(ContainerRecord::id).reversed();
 
   private final Map<String, ContainerRecord> containers = new ConcurrentHashMap<>();
-  private final Map<String, EndpointRecord> endpoints = new ConcurrentHashMap<>();
 
   /** The index of what {@code store} holds now. */
   static ContainerIndex load(Store store) {
@@ -30,7 +26,6 @@ final class ContainerIndex {
     store.inTransaction(
         tx -> {
           tx.containers().forEach(index::put);
-          tx.endpoints().forEach(index::put);
           return null;
         });
     return index;
@@ -41,15 +36,14 @@ final class ContainerIndex {
     containers.put(c.id(), c);
   }
 
-  /** Adds or replaces a container's endpoint. */
-  void put(EndpointRecord e) {
-    endpoints.put(e.containerId(), e);
-  }
-
-  /** Drops a container and its endpoint. */
+  /** Drops a container. */
   void remove(String containerId) {
     containers.remove(containerId);
-    endpoints.remove(containerId);
+  }
+
+  /** The container with ID {@code id}. */
+  Optional<ContainerRecord> get(String id) {
+    return Optional.ofNullable(containers.get(id));
   }
 
   /** Every container, newest first, as the store lists them. */
@@ -59,13 +53,25 @@ final class ContainerIndex {
     return all;
   }
 
-  /** Endpoints by container ID. */
-  Map<String, EndpointRecord> endpointsByContainer() {
-    return Collections.unmodifiableMap(endpoints);
-  }
-
-  /** The endpoint of a container, if it has one. */
-  Optional<EndpointRecord> endpointOf(String containerId) {
-    return Optional.ofNullable(endpoints.get(containerId));
+  /**
+   * The container a reference names: a full ID, a name (with or without Docker's leading slash), or
+   * a unique ID prefix; empty when none or several match.
+   */
+  Optional<ContainerRecord> resolve(String ref) {
+    ContainerRecord exact = containers.get(ref);
+    if (exact != null) {
+      return Optional.of(exact);
+    }
+    String name = ref.startsWith("/") ? ref.substring(1) : ref;
+    List<ContainerRecord> prefixed = new ArrayList<>();
+    for (ContainerRecord c : containers.values()) {
+      if (c.name().equals(name)) {
+        return Optional.of(c);
+      }
+      if (!ref.isEmpty() && c.id().startsWith(ref)) {
+        prefixed.add(c);
+      }
+    }
+    return prefixed.size() == 1 ? Optional.of(prefixed.get(0)) : Optional.empty();
   }
 }

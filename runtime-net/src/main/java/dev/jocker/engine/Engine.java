@@ -12,10 +12,16 @@ import java.util.List;
  */
 public interface Engine extends AutoCloseable {
 
-  /** Creates a container and its network endpoint without starting it; all checks come first. */
+  /**
+   * Creates a container: its record only, as Docker's create writes (an {@code --ip} address is
+   * reserved for it from now on); the network is attached at {@link #start}.
+   */
   ContainerInfo create(CreateRequest request);
 
-  /** Starts a created or exited container's process. */
+  /**
+   * Starts a created or exited container: leases its address, makes its sandbox (namespace, veth,
+   * address, routes) and spawns its process. Its end releases them again.
+   */
   ContainerInfo start(String ref);
 
   /** SIGTERM, then SIGKILL once {@code timeout} has passed; a stopped container is left as is. */
@@ -48,6 +54,31 @@ public interface Engine extends AutoCloseable {
    * for interactive sessions where the caller owns the terminal.
    */
   List<String> execCommand(String ref, ExecRequest request);
+
+  /**
+   * Creates an exec instance of {@code request} in a running container ({@code POST
+   * /containers/{id}/exec}); returns its ID.
+   */
+  String createExec(String ref, ExecRequest request);
+
+  /**
+   * Runs exec instance {@code execId} to its end and returns its output; with {@code detach},
+   * starts it, discarding its output, and returns null at once.
+   */
+  ExecResult startExec(String execId, boolean detach);
+
+  /**
+   * Exec instance {@code execId} as {@code GET /exec/{id}/json} shows it. Once it has ended,
+   * reading it forgets it (as when its container stops or goes): the map of instances holds only
+   * what a client may still ask about.
+   */
+  ExecState inspectExec(String execId);
+
+  /**
+   * The argument vector that runs exec instance {@code execId} when the caller starts it with its
+   * own terminal; the instance is forgotten, the caller owning its process from then on.
+   */
+  List<String> execArgv(String execId);
 
   /**
    * The argument vector that starts a created container's process when run by the caller with its
@@ -90,7 +121,9 @@ public interface Engine extends AutoCloseable {
   ImageInfo importImage(Path source, String name);
 
   /**
-   * Restores kernel state (bridge, rules, sysctls) to what the records say; returns what it fixed.
+   * Restores the kernel to what the records say (bridges with their running endpoints, forwarding,
+   * the FORWARD policy, rules) and removes leftovers (processes of containers that are not running,
+   * veths and namespaces no container owns); returns what it fixed.
    */
   List<String> reconcile();
 
@@ -105,13 +138,13 @@ public interface Engine extends AutoCloseable {
    */
   String trace(String container, String destination);
 
-  /** Facts for {@code jocker info} and {@code GET /info}. */
   /**
    * Checks what container networking needs (forwarding, rules, br_netfilter, the iptables backend,
    * MTU, subnet collisions, a Docker daemon on the same bridge, leftovers), each with its fix.
    */
   List<Finding> doctor();
 
+  /** Facts for {@code jocker info} and {@code GET /info}. */
   EngineInfo info();
 
   /** Releases resources; running containers keep running (live restore). */

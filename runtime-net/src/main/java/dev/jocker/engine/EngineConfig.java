@@ -34,6 +34,11 @@ public record EngineConfig(
     Duration rulesCheckInterval,
     Path hostNetns) {
 
+  /** The prefix of every container's namespace name, {@code jocker-} and the container's name. */
+  public String netnsPrefix() {
+    return "jocker-";
+  }
+
   /** Docker's defaults under {@code dataRoot}. */
   public static EngineConfig defaults(Path dataRoot) {
     return new EngineConfig(

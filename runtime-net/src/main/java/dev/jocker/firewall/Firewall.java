@@ -1,9 +1,12 @@
 package dev.jocker.firewall;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Applies a {@link RuleSet} idempotently: each rule is checked with {@code -C} before it is added,
@@ -17,8 +20,19 @@ public final class Firewall {
     this.iptables = iptables;
   }
 
-  /** Creates missing chains and rules; returns the rules it had to add. */
+  /**
+   * Creates missing chains and rules; returns the rules it had to add. One {@code iptables-save}
+   * answers whether anything is missing, so a daemon's start, where usually nothing is, runs one
+   * process instead of one {@code iptables -C} per rule.
+   */
   public List<Rule> ensure(RuleSet set) {
+    Snapshot now = snapshot();
+    boolean chainsThere =
+        set.chains().stream()
+            .allMatch(c -> now.chains().contains(c.split(":")[0] + ":" + c.split(":")[1]));
+    if (chainsThere && now.missing(set).isEmpty()) {
+      return List.of();
+    }
     for (String chain : set.chains()) {
       String[] tc = chain.split(":");
       if (iptables.run("-t", tc[0], "-n", "-L", tc[1]).exitCode() != 0) {
@@ -60,6 +74,49 @@ public final class Firewall {
     return set.rules().stream().filter(r -> !present(r)).toList();
   }
 
+  /**
+   * The rules and the FORWARD policy as one {@code iptables-save} shows them now: a periodic check
+   * of every network's rules costs one process, not one {@code iptables -C} per rule.
+   */
+  public Snapshot snapshot() {
+    Map<String, Set<String>> rules = new LinkedHashMap<>();
+    Set<String> chains = new HashSet<>();
+    String policy = "ACCEPT";
+    String table = "";
+    for (String line : iptables.save().split("\n")) {
+      if (line.startsWith("*")) {
+        table = line.substring(1);
+      } else if (line.startsWith(":")) {
+        chains.add(table + ":" + line.substring(1).split(" ")[0]);
+        if (line.startsWith(":FORWARD ") && table.equals("filter")) {
+          policy = line.split(" ")[1];
+        }
+      } else if (line.startsWith("-A ")) {
+        rules.computeIfAbsent(table, t -> new HashSet<>()).add(line.strip());
+      }
+    }
+    return new Snapshot(rules, chains, policy);
+  }
+
+  /**
+   * Rules and FORWARD policy read at one moment.
+   *
+   * @param rules each table's rules as {@code iptables-save} prints them
+   * @param chains every chain, as {@code table:chain}
+   * @param forwardPolicy the filter table's FORWARD policy
+   */
+  public record Snapshot(Map<String, Set<String>> rules, Set<String> chains, String forwardPolicy) {
+    /** No rules at all, for a daemon that manages none. */
+    public static final Snapshot EMPTY = new Snapshot(Map.of(), Set.of(), "ACCEPT");
+
+    /** The rules of {@code set} this snapshot lacks. */
+    public List<Rule> missing(RuleSet set) {
+      return set.rules().stream()
+          .filter(r -> !rules.getOrDefault(r.table(), Set.of()).contains(r.saveText()))
+          .toList();
+    }
+  }
+
   /** Equivalent to: {@code iptables -t TABLE -D CHAIN ARGS} for each of {@code rules} present. */
   public void delete(List<Rule> rules) {
     for (Rule r : rules) {
@@ -79,6 +136,53 @@ public final class Firewall {
         check(iptables.run("-t", tc[0], "-X", tc[1]), "delete chain " + chain);
       }
     }
+  }
+
+  /**
+   * Appends {@code rules} at the end of their chains, in order, with one {@code iptables-restore
+   * --noflush} (one process instead of one per rule: what publishing a port waits for).
+   */
+  public void append(List<Rule> rules) {
+    if (!rules.isEmpty()) {
+      check(iptables.restore(restoreInput("-A", rules)), "append " + rules.size() + " rules");
+    }
+  }
+
+  /**
+   * Deletes one copy of each of {@code rules} with one {@code iptables-restore --noflush}; when
+   * some are already gone (which fails the whole batch), deletes those still present one by one.
+   */
+  public void deleteEach(List<Rule> rules) {
+    if (rules.isEmpty() || iptables.restore(restoreInput("-D", rules)).exitCode() == 0) {
+      return;
+    }
+    for (Rule r : rules) {
+      if (present(r)) {
+        check(iptables.run(args("-D", r)), "delete", r);
+      }
+    }
+  }
+
+  /**
+   * The rules of {@code rules} absent from the kernel, read from one {@code iptables-save} rather
+   * than a {@code -C} per rule; {@code rules} must be written as iptables-save prints them.
+   */
+  public List<Rule> absent(List<Rule> rules) {
+    if (rules.isEmpty()) {
+      return List.of();
+    }
+    Map<String, Set<String>> present = new HashMap<>();
+    String table = null;
+    for (String line : iptables.save().split("\n")) {
+      if (line.startsWith("*")) {
+        table = line.substring(1).strip();
+      } else if (line.startsWith("-A ") && table != null) {
+        present.computeIfAbsent(table, k -> new HashSet<>()).add(line.strip());
+      }
+    }
+    return rules.stream()
+        .filter(r -> !present.getOrDefault(r.table(), Set.of()).contains(r.saveText()))
+        .toList();
   }
 
   /** Equivalent to: {@code iptables -P FORWARD POLICY}. */
@@ -113,6 +217,24 @@ public final class Firewall {
     List<String> a = new ArrayList<>(List.of("-t", r.table(), op, r.chain()));
     a.addAll(r.args());
     return a.toArray(String[]::new);
+  }
+
+  /** iptables-restore input applying {@code op} to each rule, grouped by table, order kept. */
+  private static String restoreInput(String op, List<Rule> rules) {
+    Map<String, StringBuilder> tables = new LinkedHashMap<>();
+    for (Rule r : rules) {
+      tables
+          .computeIfAbsent(r.table(), t -> new StringBuilder("*" + t + "\n"))
+          .append(op)
+          .append(' ')
+          .append(r.chain())
+          .append(' ')
+          .append(String.join(" ", r.args()))
+          .append('\n');
+    }
+    StringBuilder input = new StringBuilder();
+    tables.values().forEach(t -> input.append(t).append("COMMIT\n"));
+    return input.toString();
   }
 
   private static String[] insertArgs(Rule r) {

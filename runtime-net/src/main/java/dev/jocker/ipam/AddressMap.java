@@ -27,6 +27,15 @@ final class AddressMap {
         : java.util.OptionalInt.of(pool.range().network() + offset);
   }
 
+  /** Marks every address of the range before {@code first} or after {@code last} as used. */
+  void setOutside(int first, int last) {
+    used.set(0, offset(first));
+    long end = pool.range().size();
+    if (offset(last) + 1L < end) {
+      used.set(offset(last) + 1, (int) end);
+    }
+  }
+
   boolean isUsed(int address) {
     return used.get(offset(address));
   }

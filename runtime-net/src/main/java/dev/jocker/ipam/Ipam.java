@@ -11,19 +11,70 @@ import java.util.OptionalInt;
  * leases, so a restart never hands out an address that is still leased.
  */
 public final class Ipam {
-  private record Network(String name, Pool pool, AddressMap map) {}
+  /**
+   * A registered pool; {@code first} and {@code last} bound what is handed out inside its range
+   * (the range's own ends unless a caller narrowed them, as CNI's rangeStart and rangeEnd do).
+   */
+  private record Network(String name, Pool pool, AddressMap map, int first, int last) {
+    boolean inBounds(int address) {
+      return Integer.compareUnsigned(address, first) >= 0
+          && Integer.compareUnsigned(address, last) <= 0;
+    }
+
+    long capacity() {
+      long n = Integer.toUnsignedLong(last) - Integer.toUnsignedLong(first) + 1;
+      for (int a : new int[] {pool.subnet().network(), pool.subnet().broadcast(), pool.gateway()}) {
+        if (inBounds(a) && pool.range().contains(a)) {
+          n--;
+        }
+      }
+      return n;
+    }
+
+    String bounds() {
+      return first == pool.range().network() && last == pool.range().broadcast()
+          ? pool.range().toString()
+          : Ipv4.format(first) + "-" + Ipv4.format(last);
+    }
+  }
 
   private final Map<String, Network> networks = new HashMap<>();
 
   /** Makes a network's pool available, marking the leases already recorded for it as taken. */
   public synchronized void register(LeaseStore leases, String networkId, String name, Pool pool) {
+    register(leases, networkId, name, pool, pool.range().network(), pool.range().broadcast());
+  }
+
+  /**
+   * As {@link #register(LeaseStore, String, String, Pool)}, handing out only the addresses from
+   * {@code first} to {@code last} of the pool's range (host-local's {@code rangeStart} and {@code
+   * rangeEnd}, which need not bound a CIDR block).
+   */
+  public synchronized void register(
+      LeaseStore leases, String networkId, String name, Pool pool, int first, int last) {
+    if (!pool.range().contains(first)
+        || !pool.range().contains(last)
+        || Integer.compareUnsigned(first, last) > 0) {
+      throw new IpamException(
+          "range "
+              + Ipv4.format(first)
+              + "-"
+              + Ipv4.format(last)
+              + " is not an ascending range inside "
+              + pool.range()
+              + " of network "
+              + name);
+    }
     AddressMap map = new AddressMap(pool);
+    // The bits outside the bounds are marked used in memory only: no lease is ever written for
+    // them, and release refuses them.
+    map.setOutside(first, last);
     for (int address : leases.leases(networkId).keySet()) {
       if (pool.range().contains(address)) {
         map.set(address);
       }
     }
-    networks.put(networkId, new Network(name, pool, map));
+    networks.put(networkId, new Network(name, pool, map, first, last));
   }
 
   /** Forgets a network's pool (when the network is removed). */
@@ -53,6 +104,11 @@ public final class Ipam {
   /** The subnets of every registered network. */
   public synchronized List<Subnet> subnets() {
     return networks.values().stream().map(n -> n.pool().subnet()).toList();
+  }
+
+  /** How many addresses of a registered network can be leased, in use or not. */
+  public synchronized long capacity(String networkId) {
+    return network(networkId).capacity();
   }
 
   /** The pool of a registered network. */
@@ -89,6 +145,15 @@ public final class Ipam {
                 + " of network "
                 + net.name());
       }
+      if (!net.inBounds(address)) {
+        throw new IpamException(
+            "address "
+                + requested
+                + " is outside range "
+                + net.bounds()
+                + " of network "
+                + net.name());
+      }
       if (pool.reserved(address)) {
         throw new IpamException(
             "address "
@@ -107,9 +172,9 @@ public final class Ipam {
             "no available IPv4 addresses on network "
                 + net.name()
                 + ": all "
-                + net.pool().capacity()
+                + net.capacity()
                 + " addresses of "
-                + net.pool().range()
+                + net.bounds()
                 + " are in use");
       }
       address = free.getAsInt();
@@ -124,12 +189,12 @@ public final class Ipam {
   /** Releases {@code address}; releasing a free address is a no-op. */
   public synchronized void release(LeaseStore leases, String networkId, int address) {
     Network net = network(networkId);
-    if (!net.pool().range().contains(address)) {
+    if (!net.pool().range().contains(address) || !net.inBounds(address)) {
       throw new IpamException(
           "address "
               + Ipv4.format(address)
               + " is not in the pool "
-              + net.pool().range()
+              + net.bounds()
               + " of network "
               + net.name());
     }

@@ -2,7 +2,9 @@ package dev.jocker.ipam;
 
 /**
  * The addresses one network may hand out: its subnet, an optional range inside it, and the gateway.
- * The network address, the broadcast address and the gateway are never handed out.
+ * The network address, the broadcast address and the gateway are never handed out. Without a given
+ * gateway, the gateway is the range's first address that is not the subnet's network address, as
+ * Docker's IPAM makes it.
  *
  * @param subnet the network's subnet
  * @param range where dynamic and static addresses must come from (the subnet when none is given)
@@ -27,7 +29,10 @@ public record Pool(Subnet subnet, Subnet range, int gateway) {
         throw new IpamException("ip-range " + range + " is not inside subnet " + subnet);
       }
     }
-    int gateway = subnet.firstHost();
+    // Docker's IPAM hands the gateway the first free address of the range: the range's own
+    // network address unless that is the subnet's (10.30.5.0 of --ip-range 10.30.5.0/24 in
+    // 10.30.0.0/16), so containers start at the one after it.
+    int gateway = range.network() == subnet.network() ? subnet.firstHost() : range.network();
     if (gatewayText != null && !gatewayText.isEmpty()) {
       gateway = Ipv4.parse(gatewayText);
       if (!subnet.contains(gateway)

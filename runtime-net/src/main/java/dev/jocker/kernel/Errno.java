@@ -3,6 +3,7 @@ package dev.jocker.kernel;
 /** Symbolic names and descriptions for errno values, from jnr-constants. */
 final class Errno {
   static final int EINTR = 4;
+  static final int EAGAIN = 11;
 
   private Errno() {}
 

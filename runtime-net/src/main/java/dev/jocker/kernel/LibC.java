@@ -56,4 +56,44 @@ public interface LibC {
   int pidfd_send_signal(int pidfd, int sig, Pointer info, int flags);
 
   int poll(@In @Out byte[] fds, long count, int timeout);
+
+  // Sockets, pipes and epoll for the userland proxy (see Sockets and Epoll).
+
+  int listen(int fd, int backlog);
+
+  int accept4(int fd, Pointer address, Pointer addressLength, int flags);
+
+  int connect(int fd, @In byte[] address, int addressLength);
+
+  int shutdown(int fd, int how);
+
+  int getsockopt(int fd, int level, int option, @Out IntByReference value, IntByReference length);
+
+  int pipe2(@Out int[] fds, int flags);
+
+  int fcntl(int fd, int cmd, int arg);
+
+  long splice(int fdIn, Pointer offIn, int fdOut, Pointer offOut, long length, int flags);
+
+  long sendto(int fd, ByteBuffer buf, long len, int flags, @In byte[] address, int addressLength);
+
+  long send(int fd, ByteBuffer buf, long len, int flags);
+
+  long read(int fd, ByteBuffer buf, long count);
+
+  int epoll_create1(int flags);
+
+  int epoll_ctl(int epfd, int op, int fd, ByteBuffer event);
+
+  int epoll_wait(int epfd, ByteBuffer events, int maxEvents, int timeout);
+
+  int eventfd(int initval, int flags);
+
+  long write(int fd, ByteBuffer buf, long count);
+
+  long read(int fd, @Out byte[] buf, long count);
+
+  int kill(int pid, int sig);
+
+  int mkfifo(String path, int mode);
 }

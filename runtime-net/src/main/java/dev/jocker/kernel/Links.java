@@ -30,6 +30,7 @@ import static dev.jocker.netlink.NlMsg.NLM_F_REQUEST;
 
 import dev.jocker.netlink.Attribute;
 import dev.jocker.netlink.Attributes;
+import dev.jocker.netlink.BridgePort;
 import dev.jocker.netlink.IfInfoMsg;
 import dev.jocker.netlink.MessageWriter;
 import dev.jocker.netlink.NlMsg;
@@ -217,6 +218,41 @@ public final class Links {
   public void delete(String name) {
     MessageWriter w = request(NlMsg.RTM_DELLINK, 0).ifinfomsg(AF_UNSPEC, 0, 0, 0);
     ns.socket().execute(w.attr(IFLA_IFNAME, name), "link delete", name);
+  }
+
+  /**
+   * Equivalent to: {@code bridge link set dev NAME hairpin on|off}, for a port of a bridge: frames
+   * may then leave by the port they came in, which Docker needs without its userland proxy for a
+   * container to reach itself through a published port.
+   */
+  public void setHairpin(String name, boolean on) {
+    setHairpin(get(name).index(), name, on);
+  }
+
+  /** As {@link #setHairpin(String, boolean)}, the port given by its index. */
+  public void setHairpin(int index, String name, boolean on) {
+    ns.socket().execute(hairpinRequest(index, on), "link set hairpin " + (on ? "on" : "off"), name);
+  }
+
+  /** The request of {@link #setHairpin}: the same bytes as iproute2's, seq and index aside. */
+  static MessageWriter hairpinRequest(int index, boolean on) {
+    MessageWriter w = request(NlMsg.RTM_SETLINK, 0).ifinfomsg(BridgePort.AF_BRIDGE, index, 0, 0);
+    int protinfo = w.beginNested(BridgePort.IFLA_PROTINFO | BridgePort.NLA_F_NESTED);
+    w.attr(BridgePort.IFLA_BRPORT_MODE, new byte[] {(byte) (on ? 1 : 0)});
+    return w.endNested(protinfo);
+  }
+
+  /** Whether bridge port {@code name} is in hairpin mode, as {@code ip -d link show} reports. */
+  public boolean hairpin(String name) {
+    MessageWriter w = request(NlMsg.RTM_GETLINK, 0).ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    w.attr(IFLA_IFNAME, name);
+    IfInfoMsg info = IfInfoMsg.decode(ns.socket().query(w, "link show", name).get(0).body());
+    return info.attributes()
+        .nested(IFLA_LINKINFO)
+        .nested(BridgePort.IFLA_INFO_SLAVE_DATA)
+        .get(BridgePort.IFLA_BRPORT_MODE)
+        .map(a -> a.asByte() == 1)
+        .orElse(false);
   }
 
   /** Equivalent to: {@code ip link show NAME}. */

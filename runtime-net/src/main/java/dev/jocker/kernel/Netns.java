@@ -114,6 +114,24 @@ public final class Netns implements AutoCloseable {
     return NamespaceHopper.get().call(fd, path.toString(), task);
   }
 
+  /**
+   * A platform thread that enters this namespace before it runs {@code task} and stays in it until
+   * the task ends, never returning to another namespace: the sockets it opens belong here. For
+   * long-lived workers such as the userland proxy's event loops; the handle must stay open until
+   * the thread has started.
+   */
+  public Thread newThread(String name, Runnable task) {
+    ensureOpen();
+    return new Thread(
+        () -> {
+          if (!current) {
+            Syscalls.setns(fd, path.toString());
+          }
+          task.run();
+        },
+        name);
+  }
+
   int fd() {
     ensureOpen();
     return fd;

@@ -25,7 +25,7 @@ public final class Pidfd {
       if (startTime(pid) != startTime) {
         return false;
       }
-      Syscalls.pidfdSendSignal(fd, signal, pid);
+      Syscalls.pidfdSendSignal(fd, signal, "pid " + pid);
       return true;
     } catch (NotFoundException gone) {
       return false;

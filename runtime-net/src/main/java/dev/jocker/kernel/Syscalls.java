@@ -1,6 +1,7 @@
 package dev.jocker.kernel;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
 
@@ -23,6 +24,7 @@ final class Syscalls {
   static final int O_RDONLY = 0;
   static final int O_WRONLY = 1;
   static final int O_CLOEXEC = 0x80000;
+  static final int O_NONBLOCK = 0x800;
   static final int CLONE_NEWNET = 0x40000000;
   static final long MS_BIND = 4096;
   static final long MS_REC = 16384;
@@ -32,6 +34,8 @@ final class Syscalls {
   static final int FSOPEN_CLOEXEC = 1;
   static final int FSCONFIG_CMD_CREATE = 6;
   static final int FSMOUNT_CLOEXEC = 1;
+  static final int EFD_CLOEXEC = 0x80000;
+  static final int EFD_NONBLOCK = 0x800;
 
   private static final LibC LIBC = LibC.INSTANCE;
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -142,11 +146,60 @@ final class Syscalls {
     return (int) check("pidfd_open", "pid " + pid, () -> LIBC.pidfd_open((int) pid, 0));
   }
 
-  static void pidfdSendSignal(int pidfd, int signal, long pid) {
-    check(
-        "pidfd_send_signal",
-        "signal " + signal + " to pid " + pid,
-        () -> LIBC.pidfd_send_signal(pidfd, signal, null, 0));
+  /** Sends {@code signal} to the process {@code pidfd} refers to, whatever its PID is now. */
+  static void pidfdSendSignal(int pidfd, int signal, String what) {
+    check("pidfd_send_signal", what, () -> LIBC.pidfd_send_signal(pidfd, signal, null, 0));
+  }
+
+  /** kill(2). */
+  static void kill(long pid, int signal) {
+    check("kill", "pid " + pid, () -> LIBC.kill((int) pid, signal));
+  }
+
+  /** mkfifo(2) with mode 0600. */
+  static void mkfifo(String path) {
+    check("mkfifo", path, () -> LIBC.mkfifo(path, 0600));
+  }
+
+  /** Opens {@code path} for reading without blocking (a FIFO without a writer yet). */
+  static int openNonBlocking(String path) {
+    return (int) check("open", path, () -> LIBC.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0));
+  }
+
+  /** read(2) of up to {@code buf.length} bytes; -1 when nothing is there yet (EAGAIN). */
+  static int readNonBlocking(int fd, byte[] buf, String what) {
+    while (true) {
+      long n = LIBC.read(fd, buf, buf.length);
+      if (n >= 0) {
+        return (int) n;
+      }
+      int errno = RUNTIME.getLastError();
+      if (errno == Errno.EAGAIN) {
+        return -1;
+      }
+      if (errno != Errno.EINTR) {
+        throw KernelException.of("read", what, errno, null);
+      }
+    }
+  }
+
+  /** A non-blocking, close-on-exec eventfd(2) counting from 0. */
+  static int eventfd() {
+    return (int) check("eventfd", "wake-up", () -> LIBC.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  }
+
+  /** Adds 1 to an eventfd's counter, which makes it readable. */
+  static void eventfdSignal(int fd) {
+    byte[] one = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
+    check("write", "eventfd", () -> LIBC.write(fd, one, 8));
+  }
+
+  /** Reads an eventfd's counter back to 0; nothing to read is no error. */
+  static void eventfdDrain(int fd) {
+    byte[] buf = new byte[8];
+    if (LIBC.read(fd, buf, 8) == -1 && RUNTIME.getLastError() != Errno.EAGAIN) {
+      throw KernelException.of("read", "eventfd", RUNTIME.getLastError(), null);
+    }
   }
 
   /**

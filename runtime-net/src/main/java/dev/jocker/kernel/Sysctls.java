@@ -29,10 +29,16 @@ public final class Sysctls {
         });
   }
 
-  /** Reads {@code key} in the calling thread's namespace. */
+  /**
+   * Reads {@code key} in the calling thread's namespace, in one read from offset 0: a sysctl file
+   * reports size 0, so Files.readString reads one byte first, and most sysctls answer a read past
+   * offset 0 with EOF ("32768 60999" came back as "3").
+   */
   static String read(String key) {
-    try {
-      return Files.readString(file(key)).strip();
+    try (java.io.InputStream in = Files.newInputStream(file(key))) {
+      byte[] buf = new byte[4096];
+      int n = in.read(buf);
+      return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII).strip();
     } catch (IOException e) {
       throw new UncheckedIOException("sysctl " + key + ": cannot read " + file(key), e);
     }

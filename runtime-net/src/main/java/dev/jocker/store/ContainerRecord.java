@@ -1,24 +1,16 @@
 package dev.jocker.store;
 
 import java.time.Instant;
-import java.util.List;
 
 /**
- * A container row.
+ * A container row: its identity, its create-time configuration, and its state.
  *
  * @param id 64 hex characters
  * @param name unique name
- * @param image image name
- * @param imageId image ID
- * @param command path and arguments
- * @param env environment entries
- * @param hostname hostname
- * @param networkMode {@code bridge}, {@code host} or {@code none}
- * @param tty has a terminal
- * @param openStdin keeps stdin open
- * @param autoRemove removed on exit
  * @param created creation time
- * @param status {@code created}, {@code running}, {@code exited}
+ * @param config what it was created with
+ * @param status {@code created}, {@code starting}, {@code running}, {@code exited} or {@code
+ *     removing}
  * @param pid host PID of the container's init, 0 when none
  * @param pidStart start time of that PID in clock ticks since boot, to detect PID reuse
  * @param exitCode last exit code
@@ -28,62 +20,44 @@ import java.util.List;
 public record ContainerRecord(
     String id,
     String name,
-    String image,
-    String imageId,
-    List<String> command,
-    List<String> env,
-    String hostname,
-    String networkMode,
-    boolean tty,
-    boolean openStdin,
-    boolean autoRemove,
     Instant created,
+    ContainerConfig config,
     String status,
     long pid,
     long pidStart,
     int exitCode,
     Instant startedAt,
     Instant finishedAt) {
-  public ContainerRecord {
-    command = List.copyOf(command);
-    env = List.copyOf(env);
+  public static final String CREATED = "created";
+  public static final String STARTING = "starting";
+  public static final String RUNNING = "running";
+  public static final String EXITED = "exited";
+  public static final String REMOVING = "removing";
+
+  /** A new container that has never run. */
+  public static ContainerRecord fresh(String id, String name, Instant at, ContainerConfig c) {
+    return new ContainerRecord(id, name, at, c, CREATED, 0, 0, 0, null, null);
+  }
+
+  /** Whether its process runs (or, while {@code starting}, may run). */
+  public boolean running() {
+    return status.equals(RUNNING);
+  }
+
+  /** This record with another status and nothing else changed. */
+  public ContainerRecord withStatus(String newStatus) {
+    return new ContainerRecord(
+        id, name, created, config, newStatus, pid, pidStart, exitCode, startedAt, finishedAt);
   }
 
   /** This record as running with {@code pid}. */
   public ContainerRecord running(long newPid, long newPidStart, Instant at) {
-    return withState("running", newPid, newPidStart, 0, at, null);
+    return new ContainerRecord(
+        id, name, created, config, RUNNING, newPid, newPidStart, 0, at, null);
   }
 
   /** This record as exited with {@code code}. */
   public ContainerRecord exited(int code, Instant at) {
-    return withState("exited", 0, 0, code, startedAt, at);
-  }
-
-  private ContainerRecord withState(
-      String newStatus,
-      long newPid,
-      long newPidStart,
-      int code,
-      Instant started,
-      Instant finished) {
-    return new ContainerRecord(
-        id,
-        name,
-        image,
-        imageId,
-        command,
-        env,
-        hostname,
-        networkMode,
-        tty,
-        openStdin,
-        autoRemove,
-        created,
-        newStatus,
-        newPid,
-        newPidStart,
-        code,
-        started,
-        finished);
+    return new ContainerRecord(id, name, created, config, EXITED, 0, 0, code, startedAt, at);
   }
 }

@@ -1,12 +1,19 @@
 package dev.jocker.store;
 
+import java.util.Map;
+
 /**
- * A multi-step kernel change that has begun and not yet finished, written before the kernel is
- * touched so that a restart after a crash can finish or undo it.
+ * A multi-step change that has begun and not yet finished, written in the same transaction as the
+ * records it changes and before the kernel is touched, so that the next start after a crash rolls
+ * it forward or back.
  *
  * @param id row ID
- * @param kind e.g. {@code attach}, {@code detach}
- * @param subject what it acts on, e.g. the endpoint ID
- * @param payload what undoing needs to know (names, addresses), as {@code key=value} lines
+ * @param kind what is being done, e.g. {@code container.start}, {@code network.remove}
+ * @param subject what it acts on, e.g. a container ID
+ * @param payload what recovery needs to know, as names and values
  */
-public record JournalEntry(long id, String kind, String subject, String payload) {}
+public record JournalEntry(long id, String kind, String subject, Map<String, String> payload) {
+  public JournalEntry {
+    payload = Map.copyOf(payload);
+  }
+}

@@ -3,17 +3,12 @@ package dev.jocker.store;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Lists of strings in one column, each item length-prefixed so that no character is special. */
+/**
+ * Lists of strings in one column, each item length-prefixed so that no character is special: how
+ * schema 1 kept a command and its environment, read once by the migration to schema 2.
+ */
 final class Lists {
   private Lists() {}
-
-  static String encode(List<String> items) {
-    StringBuilder sb = new StringBuilder();
-    for (String item : items) {
-      sb.append(item.length()).append(':').append(item);
-    }
-    return sb.toString();
-  }
 
   static List<String> decode(String text) {
     List<String> out = new ArrayList<>();

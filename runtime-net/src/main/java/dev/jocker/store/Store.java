@@ -1,5 +1,8 @@
 package dev.jocker.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.ipam.LeaseStore;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.sqlite.SQLiteJDBCLoader;
 import org.sqlite.util.OSInfo;
 
@@ -29,26 +34,37 @@ import org.sqlite.util.OSInfo;
  * serialised.
  */
 public final class Store implements AutoCloseable {
-  private static final List<String> MIGRATIONS =
+  private static final Logger LOG = LogManager.getLogger(Store.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+
+  /** One step of the schema, applied in a transaction of its own. */
+  private interface Migration {
+    void apply(Connection c) throws SQLException;
+  }
+
+  private static final List<Migration> MIGRATIONS =
       List.of(
-          """
-          CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-          CREATE TABLE networks(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, driver TEXT,
-            subnet TEXT, ip_range TEXT, gateway TEXT, bridge TEXT, mtu INTEGER NOT NULL,
-            mac TEXT, created TEXT NOT NULL);
-          CREATE TABLE leases(network_id TEXT NOT NULL, address INTEGER NOT NULL, owner TEXT NOT NULL,
-            PRIMARY KEY(network_id, address));
-          CREATE TABLE containers(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, image TEXT NOT NULL,
-            image_id TEXT NOT NULL, command TEXT NOT NULL, env TEXT NOT NULL, hostname TEXT NOT NULL,
-            network_mode TEXT NOT NULL, tty INTEGER NOT NULL, open_stdin INTEGER NOT NULL,
-            auto_remove INTEGER NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL,
-            pid INTEGER NOT NULL, pid_start INTEGER NOT NULL, exit_code INTEGER NOT NULL,
-            started_at TEXT, finished_at TEXT);
-          CREATE TABLE endpoints(id TEXT PRIMARY KEY, network_id TEXT NOT NULL, container_id TEXT NOT NULL UNIQUE,
-            host_veth TEXT NOT NULL UNIQUE, mac TEXT NOT NULL, address TEXT NOT NULL, netns TEXT NOT NULL);
-          CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
-            subject TEXT NOT NULL, payload TEXT NOT NULL, created TEXT NOT NULL);
-          """);
+          sql(
+              """
+              CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+              CREATE TABLE networks(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, driver TEXT,
+                subnet TEXT, ip_range TEXT, gateway TEXT, bridge TEXT, mtu INTEGER NOT NULL,
+                mac TEXT, created TEXT NOT NULL);
+              CREATE TABLE leases(network_id TEXT NOT NULL, address INTEGER NOT NULL, owner TEXT NOT NULL,
+                PRIMARY KEY(network_id, address));
+              CREATE TABLE containers(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, image TEXT NOT NULL,
+                image_id TEXT NOT NULL, command TEXT NOT NULL, env TEXT NOT NULL, hostname TEXT NOT NULL,
+                network_mode TEXT NOT NULL, tty INTEGER NOT NULL, open_stdin INTEGER NOT NULL,
+                auto_remove INTEGER NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL,
+                pid INTEGER NOT NULL, pid_start INTEGER NOT NULL, exit_code INTEGER NOT NULL,
+                started_at TEXT, finished_at TEXT);
+              CREATE TABLE endpoints(id TEXT PRIMARY KEY, network_id TEXT NOT NULL, container_id TEXT NOT NULL UNIQUE,
+                host_veth TEXT NOT NULL UNIQUE, mac TEXT NOT NULL, address TEXT NOT NULL, netns TEXT NOT NULL);
+              CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+                subject TEXT NOT NULL, payload TEXT NOT NULL, created TEXT NOT NULL);
+              """),
+          Store::sandboxesAndConfigDocuments);
 
   private final Connection connection;
   private final Path file;
@@ -157,14 +173,10 @@ public final class Store implements AutoCloseable {
     for (int v = version; v < MIGRATIONS.size(); v++) {
       connection.setAutoCommit(false);
       try (Statement s = connection.createStatement()) {
-        for (String sql : MIGRATIONS.get(v).split(";")) {
-          if (!sql.isBlank()) {
-            s.execute(sql);
-          }
-        }
+        MIGRATIONS.get(v).apply(connection);
         s.execute("PRAGMA user_version=" + (v + 1));
         connection.commit();
-      } catch (SQLException e) {
+      } catch (SQLException | RuntimeException e) {
         connection.rollback();
         throw e;
       } finally {
@@ -173,37 +185,146 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  private static Migration sql(String script) {
+    return c -> {
+      try (Statement s = c.createStatement()) {
+        for (String sql : script.split(";")) {
+          if (!sql.isBlank()) {
+            s.execute(sql);
+          }
+        }
+      }
+    };
+  }
+
   /**
-   * Runs {@code work} in one transaction: everything it writes commits together, or nothing does
-   * (and every {@link Tx#onRollback} hook runs).
+   * Schema 2: a container's create-time configuration becomes one JSON document (later fields need
+   * no migration), a container's network namespace is recorded with its sandbox, and a container
+   * may have an endpoint per network ({@code eth0}, {@code eth1}…). What schema 1 left (every
+   * container holding its endpoint from create to remove) becomes sandboxes that the first start
+   * after the upgrade releases for every container that is not running; an unfinished create or
+   * remove of schema 1's journal is finished as a remove.
+   */
+  private static void sandboxesAndConfigDocuments(Connection c) throws SQLException {
+    sql("""
+        CREATE TABLE containers2(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL,
+          config TEXT NOT NULL, status TEXT NOT NULL, pid INTEGER NOT NULL, pid_start INTEGER NOT NULL,
+          exit_code INTEGER NOT NULL, started_at TEXT, finished_at TEXT);
+        CREATE TABLE sandboxes(container_id TEXT PRIMARY KEY, netns TEXT NOT NULL UNIQUE,
+          created TEXT NOT NULL, options TEXT NOT NULL);
+        CREATE TABLE endpoints2(id TEXT PRIMARY KEY, network_id TEXT NOT NULL,
+          container_id TEXT NOT NULL, ifname TEXT NOT NULL, host_veth TEXT NOT NULL UNIQUE,
+          mac TEXT NOT NULL, address TEXT NOT NULL, reserved INTEGER NOT NULL, options TEXT NOT NULL,
+          UNIQUE(container_id, network_id), UNIQUE(container_id, ifname));
+        """)
+        .apply(c);
+    Map<String, String> netnsOf = new HashMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT container_id, netns FROM endpoints")) {
+      while (rs.next()) {
+        netnsOf.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT * FROM containers");
+        PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO containers2(id, name, created, config, status, pid, pid_start,"
+                    + " exit_code, started_at, finished_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement sandbox =
+            c.prepareStatement(
+                "INSERT INTO sandboxes(container_id, netns, created, options) VALUES(?, ?, ?, '{}')")) {
+      while (rs.next()) {
+        String id = rs.getString("id");
+        String mode = rs.getString("network_mode");
+        ContainerConfig config =
+            new ContainerConfig(
+                rs.getString("image"),
+                rs.getString("image_id"),
+                Lists.decode(rs.getString("command")),
+                Lists.decode(rs.getString("env")),
+                rs.getString("hostname"),
+                mode,
+                null,
+                rs.getInt("tty") != 0,
+                rs.getInt("open_stdin") != 0,
+                rs.getInt("auto_remove") != 0);
+        bind(
+            insert,
+            new Object[] {
+              id,
+              rs.getString("name"),
+              rs.getString("created"),
+              json(config),
+              rs.getString("status"),
+              rs.getLong("pid"),
+              rs.getLong("pid_start"),
+              rs.getInt("exit_code"),
+              rs.getString("started_at"),
+              rs.getString("finished_at")
+            });
+        insert.executeUpdate();
+        if (!mode.equals("host")) {
+          String netns = netnsOf.getOrDefault(id, "jocker-" + rs.getString("name"));
+          bind(sandbox, new Object[] {id, netns, rs.getString("created")});
+          sandbox.executeUpdate();
+        }
+      }
+    }
+    sql("""
+        INSERT INTO endpoints2(id, network_id, container_id, ifname, host_veth, mac, address,
+            reserved, options)
+          SELECT id, network_id, container_id, 'eth0', host_veth, mac, address, 0, '{}'
+          FROM endpoints;
+        DROP TABLE endpoints;
+        ALTER TABLE endpoints2 RENAME TO endpoints;
+        DROP TABLE containers;
+        ALTER TABLE containers2 RENAME TO containers;
+        UPDATE journal SET kind = 'container.remove', payload = '{}'
+          WHERE kind IN ('create', 'remove');
+        """)
+        .apply(c);
+  }
+
+  /**
+   * Runs {@code work} in one transaction: everything it writes commits together (then every {@link
+   * Tx#onCommit} hook runs), or nothing does (and every {@link Tx#onRollback} hook runs). A failure
+   * carries SQLite's own reason, such as {@code SQLITE_FULL} when the disk is full.
    */
   public synchronized <T> T inTransaction(Function<Tx, T> work) {
     Tx tx = new Tx();
+    T result;
     try {
       connection.setAutoCommit(false);
-      T result = work.apply(tx);
+      result = work.apply(tx);
       connection.commit();
-      return result;
     } catch (SQLException e) {
-      rollback(tx);
-      throw new StoreException("transaction: " + e.getMessage(), e);
+      rollback(tx, e);
+      throw new StoreException("commit to " + file + ": " + e.getMessage(), e);
     } catch (RuntimeException | Error e) {
-      rollback(tx);
+      rollback(tx, e);
       throw e;
     } finally {
       try {
         connection.setAutoCommit(true);
       } catch (SQLException e) {
-        throw new StoreException("end transaction: " + e.getMessage(), e);
+        // Only fails once SQLite has ended the transaction itself (on SQLITE_FULL, among others):
+        // the failure that ended it is on its way already, and is the one to report.
+        LOG.debug("end transaction on {}: {}", file, e.getMessage());
       }
     }
+    for (Runnable hook : tx.commit) {
+      hook.run();
+    }
+    return result;
   }
 
-  private void rollback(Tx tx) {
+  private void rollback(Tx tx, Throwable cause) {
     try {
       connection.rollback();
     } catch (SQLException e) {
-      throw new StoreException("rollback: " + e.getMessage(), e);
+      // "no transaction is active": SQLite rolled back already, and the cause says why.
+      cause.addSuppressed(e);
     } finally {
       for (int i = tx.undo.size() - 1; i >= 0; i--) {
         tx.undo.get(i).run();
@@ -227,12 +348,21 @@ public final class Store implements AutoCloseable {
   /** One open transaction; valid only inside {@link #inTransaction}. */
   public final class Tx implements LeaseStore {
     private final List<Runnable> undo = new ArrayList<>();
+    private final List<Runnable> commit = new ArrayList<>();
 
     private Tx() {}
 
     @Override
     public void onRollback(Runnable action) {
       undo.add(action);
+    }
+
+    /**
+     * Runs {@code action} once the transaction has committed: in-memory views of the records change
+     * only when the records have.
+     */
+    public void onCommit(Runnable action) {
+      commit.add(action);
     }
 
     /** A setting, or empty. */
@@ -304,8 +434,9 @@ public final class Store implements AutoCloseable {
           n.created().toString());
     }
 
-    /** Deletes a network row (its endpoints and leases must be gone already). */
+    /** Deletes a network row and every lease still recorded on it. */
     public void deleteNetwork(String id) {
+      update("delete leases of network " + id, "DELETE FROM leases WHERE network_id = ?", id);
       update("delete network " + id, "DELETE FROM networks WHERE id = ?", id);
     }
 
@@ -319,21 +450,12 @@ public final class Store implements AutoCloseable {
     public void insertContainer(ContainerRecord c) {
       update(
           "create container " + c.name(),
-          "INSERT INTO containers(id, name, image, image_id, command, env, hostname, network_mode, tty,"
-              + " open_stdin, auto_remove, created, status, pid, pid_start, exit_code, started_at,"
-              + " finished_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO containers(id, name, created, config, status, pid, pid_start, exit_code,"
+              + " started_at, finished_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           c.id(),
           c.name(),
-          c.image(),
-          c.imageId(),
-          Lists.encode(c.command()),
-          Lists.encode(c.env()),
-          c.hostname(),
-          c.networkMode(),
-          c.tty() ? 1 : 0,
-          c.openStdin() ? 1 : 0,
-          c.autoRemove() ? 1 : 0,
           c.created().toString(),
+          json(c.config()),
           c.status(),
           c.pid(),
           c.pidStart(),
@@ -357,7 +479,7 @@ public final class Store implements AutoCloseable {
           c.id());
     }
 
-    /** Deletes a container row. */
+    /** Deletes a container row (its leases go through IPAM first). */
     public void deleteContainer(String id) {
       update("delete container " + id, "DELETE FROM containers WHERE id=?", id);
     }
@@ -383,41 +505,65 @@ public final class Store implements AutoCloseable {
           name);
     }
 
+    /** Inserts a sandbox. */
+    public void insertSandbox(SandboxRecord s) {
+      update(
+          "record sandbox " + s.netns(),
+          "INSERT INTO sandboxes(container_id, netns, created, options) VALUES(?, ?, ?, ?)",
+          s.containerId(),
+          s.netns(),
+          s.created().toString(),
+          json(s.options()));
+    }
+
+    /** Deletes a container's sandbox row and its endpoint rows. */
+    public void deleteSandbox(String containerId) {
+      update(
+          "delete endpoints of " + containerId,
+          "DELETE FROM endpoints WHERE container_id=?",
+          containerId);
+      update(
+          "delete sandbox of " + containerId,
+          "DELETE FROM sandboxes WHERE container_id=?",
+          containerId);
+    }
+
+    /** Every sandbox. */
+    public List<SandboxRecord> sandboxes() {
+      return query(
+          "list sandboxes",
+          "SELECT container_id, netns, created, options FROM sandboxes",
+          rs ->
+              new SandboxRecord(
+                  rs.getString(1),
+                  rs.getString(2),
+                  Instant.parse(rs.getString(3)),
+                  stringMap(rs.getString(4))));
+    }
+
     /** Inserts an endpoint. */
     public void insertEndpoint(EndpointRecord e) {
       update(
           "create endpoint " + e.hostVeth(),
-          "INSERT INTO endpoints(id, network_id, container_id, host_veth, mac, address, netns)"
-              + " VALUES(?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO endpoints(id, network_id, container_id, ifname, host_veth, mac, address,"
+              + " reserved, options) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
           e.id(),
           e.networkId(),
           e.containerId(),
+          e.ifname(),
           e.hostVeth(),
           e.mac(),
           e.address(),
-          e.netns());
-    }
-
-    /** Deletes an endpoint row. */
-    public void deleteEndpoint(String id) {
-      update("delete endpoint " + id, "DELETE FROM endpoints WHERE id=?", id);
-    }
-
-    /** The endpoint of container {@code containerId}, if it has one. */
-    public Optional<EndpointRecord> endpointOf(String containerId) {
-      return endpoints("WHERE container_id = ?", containerId).stream().findFirst();
+          e.reserved() ? 1 : 0,
+          json(e.options()));
     }
 
     /** Every endpoint. */
     public List<EndpointRecord> endpoints() {
-      return endpoints("");
-    }
-
-    private List<EndpointRecord> endpoints(String where, Object... args) {
       return query(
           "list endpoints",
-          "SELECT id, network_id, container_id, host_veth, mac, address, netns FROM endpoints "
-              + where,
+          "SELECT id, network_id, container_id, ifname, host_veth, mac, address, reserved, options"
+              + " FROM endpoints ORDER BY container_id, ifname",
           rs ->
               new EndpointRecord(
                   rs.getString(1),
@@ -426,18 +572,19 @@ public final class Store implements AutoCloseable {
                   rs.getString(4),
                   rs.getString(5),
                   rs.getString(6),
-                  rs.getString(7)),
-          args);
+                  rs.getString(7),
+                  rs.getInt(8) != 0,
+                  stringMap(rs.getString(9))));
     }
 
-    /** Writes a journal entry before a multi-step kernel change; returns its ID. */
-    public long beginJournal(String kind, String subject, String payload) {
+    /** Writes a journal entry in this transaction, before the kernel is touched; returns its ID. */
+    public long beginJournal(String kind, String subject, Map<String, String> payload) {
       update(
           "journal " + kind,
           "INSERT INTO journal(kind, subject, payload, created) VALUES(?, ?, ?, ?)",
           kind,
           subject,
-          payload,
+          json(payload),
           Instant.now().toString());
       return queryOne("journal id", "SELECT last_insert_rowid()", rs -> rs.getLong(1))
           .orElseThrow();
@@ -453,7 +600,9 @@ public final class Store implements AutoCloseable {
       return query(
           "read journal",
           "SELECT id, kind, subject, payload FROM journal ORDER BY id",
-          rs -> new JournalEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+          rs ->
+              new JournalEntry(
+                  rs.getLong(1), rs.getString(2), rs.getString(3), stringMap(rs.getString(4))));
     }
 
     private void update(String purpose, String sql, Object... args) {
@@ -515,6 +664,22 @@ public final class Store implements AutoCloseable {
     return s == null ? null : Instant.parse(s);
   }
 
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("serialise " + value, e);
+    }
+  }
+
+  private static Map<String, String> stringMap(String text) {
+    try {
+      return JSON.readValue(text, STRING_MAP);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("journal payload is not a JSON object: " + text, e);
+    }
+  }
+
   private static NetworkRecord network(ResultSet rs) throws SQLException {
     return new NetworkRecord(
         rs.getString("id"),
@@ -530,19 +695,18 @@ public final class Store implements AutoCloseable {
   }
 
   private static ContainerRecord container(ResultSet rs) throws SQLException {
+    ContainerConfig config;
+    try {
+      config = JSON.readValue(rs.getString("config"), ContainerConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new SQLException(
+          "container " + rs.getString("id") + " has an unreadable config: " + e.getMessage(), e);
+    }
     return new ContainerRecord(
         rs.getString("id"),
         rs.getString("name"),
-        rs.getString("image"),
-        rs.getString("image_id"),
-        Lists.decode(rs.getString("command")),
-        Lists.decode(rs.getString("env")),
-        rs.getString("hostname"),
-        rs.getString("network_mode"),
-        rs.getInt("tty") != 0,
-        rs.getInt("open_stdin") != 0,
-        rs.getInt("auto_remove") != 0,
         Instant.parse(rs.getString("created")),
+        config,
         rs.getString("status"),
         rs.getLong("pid"),
         rs.getLong("pid_start"),

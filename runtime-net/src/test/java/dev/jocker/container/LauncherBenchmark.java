@@ -1,9 +1,9 @@
 package dev.jocker.container;
 
-import dev.jocker.bridge.BridgeDriver;
 import dev.jocker.cgroup.Cgroups;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.kernel.Sysctls;
+import dev.jocker.network.NetworkController;
 import dev.jocker.testing.CgroupMounts;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public final class LauncherBenchmark {
     Path image = new Images(tmp.resolve("state")).find("busybox").orElseThrow().rootfs();
     String netnsName = "bench-launcher";
     new NetnsStore(NetnsStore.DEFAULT_DIR)
-        .create(netnsName, p -> Sysctls.write(BridgeDriver.CONTAINER_SYSCTLS))
+        .create(netnsName, p -> Sysctls.write(NetworkController.SANDBOX_SYSCTLS))
         .close();
     Path netns = NetnsStore.DEFAULT_DIR.resolve(netnsName);
     try (CgroupMounts mounts = CgroupMounts.under(tmp.resolve("cgroup"))) {
@@ -111,7 +111,7 @@ public final class LauncherBenchmark {
             List.of("PATH=" + ProcessConfig.DEFAULT_PATH),
             false);
     long t0 = System.nanoTime();
-    ProcessRuntime.Started started = ProcessRuntime.startDetached(spec);
+    ProcessRuntime.Started started = ProcessRuntime.start(spec);
     long nanos = System.nanoTime() - t0;
     ProcessHandle.of(started.pid()).ifPresent(ProcessHandle::destroyForcibly);
     while (ProcessRuntime.exitCode(state).isEmpty()) {

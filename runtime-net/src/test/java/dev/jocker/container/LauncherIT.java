@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jocker.bridge.BridgeDriver;
 import dev.jocker.cgroup.Cgroup;
 import dev.jocker.cgroup.Cgroups;
 import dev.jocker.cgroup.Limits;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.kernel.Sysctls;
+import dev.jocker.network.NetworkController;
 import dev.jocker.testing.CgroupMounts;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
@@ -93,7 +93,7 @@ class LauncherIT {
   private static Path netns(Sandbox sandbox) {
     String name = "jk-c-" + hex(3);
     new NetnsStore(NetnsStore.DEFAULT_DIR)
-        .create(name, p -> Sysctls.write(BridgeDriver.CONTAINER_SYSCTLS))
+        .create(name, p -> Sysctls.write(NetworkController.SANDBOX_SYSCTLS))
         .close();
     Sandbox.Namespace ns = new Sandbox.Namespace(name);
     sandbox

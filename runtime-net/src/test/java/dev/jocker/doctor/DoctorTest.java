@@ -41,6 +41,8 @@ class DoctorTest {
         List.of(),
         List.of(),
         List.of(),
+        List.of(),
+        List.of(),
         2,
         1024);
   }
@@ -62,6 +64,8 @@ class DoctorTest {
         List.of(4242L),
         List.of("veth0ddba11"),
         List.of("jocker-old"),
+        List.of("veth1c0ffee of container web (network bridge) is not on docker0"),
+        List.of("process 4711 (sleep 1000) in namespace jocker-old, which no container owns"),
         600,
         1024);
   }
@@ -165,6 +169,8 @@ class DoctorTest {
         f.dockerdPids(),
         f.orphanVeths(),
         f.orphanNamespaces(),
+        f.detachedVeths(),
+        f.orphanProcesses(),
         f.endpoints(),
         f.neighbourLimit());
   }

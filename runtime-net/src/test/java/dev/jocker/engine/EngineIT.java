@@ -8,15 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jocker.doctor.Doctor;
 import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.IptablesSave;
+import dev.jocker.kernel.Netns;
+import dev.jocker.network.SandboxAddOn;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,24 +86,77 @@ class EngineIT {
   }
 
   @Test
-  void aStartAfterARebootEmptiedTheExecRootWritesTheEtcFilesAgain(Sandbox sandbox)
-      throws Exception {
+  void eachStartWritesTheEtcFilesOfItsRunWithThatRunsAddress(Sandbox sandbox) throws Exception {
     EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
     try (Engine engine = DefaultEngine.open(config)) {
+      engine.create(busybox("first"));
       ContainerInfo created = engine.create(busybox("test1"));
       Path run = config.execRoot().resolve("containers").resolve(created.id());
-      assertTrue(Files.exists(run.resolve("hosts")));
-      try (Stream<Path> files = Files.walk(run)) {
-        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
+      assertFalse(Files.exists(run.resolve("hosts")), "a create touches no file of a run");
+      engine.start("first");
       engine.start("test1");
-      assertTrue(exec(engine, "test1", "cat", "/etc/hosts").contains("172.17.0.2\t"));
+      String hosts = exec(engine, "test1", "cat", "/etc/hosts");
+      assertTrue(hosts.contains("172.17.0.3\t"), hosts);
       assertEquals(
           created.id().substring(0, 12) + "\n", exec(engine, "test1", "cat", "/etc/hostname"));
+      engine.stop("test1", Duration.ofSeconds(1));
+      engine.stop("first", Duration.ofSeconds(1));
+      engine.start("test1");
+      hosts = exec(engine, "test1", "cat", "/etc/hosts");
+      assertTrue(hosts.contains("172.17.0.2\t"), "the address of this run: " + hosts);
       engine.remove("test1", true);
+      engine.remove("first", true);
       assertFalse(Files.exists(run));
+    }
+  }
+
+  /** An add-on that records what it saw, and fails its join for a container named "refused". */
+  private static final class Recorder implements SandboxAddOn {
+    final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "recorder";
+    }
+
+    @Override
+    public void joined(dev.jocker.network.Sandbox sandbox, Netns ns) {
+      boolean eth0 = ns.links().find("eth0").isPresent();
+      seen.add("joined " + sandbox.netns() + (eth0 ? " with eth0" : " without eth0"));
+      if (sandbox.netns().equals("jocker-refused")) {
+        throw new IllegalStateException("no ports left");
+      }
+    }
+
+    @Override
+    public void leaving(dev.jocker.network.Sandbox sandbox) {
+      seen.add("leaving " + sandbox.netns());
+    }
+  }
+
+  @Test
+  void anAddOnJoinsEachSandboxWithinTheJournaledStartAndLeavesItAtTheEnd(Sandbox sandbox)
+      throws Exception {
+    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    Recorder recorder = new Recorder();
+    try (Engine engine = DefaultEngine.open(config, List.of(recorder))) {
+      engine.create(busybox("web"));
+      engine.start("web");
+      engine.stop("web", Duration.ofSeconds(1));
+      assertEquals(List.of("joined jocker-web with eth0", "leaving jocker-web"), recorder.seen);
+
+      recorder.seen.clear();
+      engine.create(busybox("refused"));
+      EngineException e = assertThrows(EngineException.class, () -> engine.start("refused"));
+      assertTrue(e.getMessage().contains("recorder of container"), e.getMessage());
+      assertTrue(e.getMessage().contains("no ports left"), e.getMessage());
+      assertEquals(
+          List.of("joined jocker-refused with eth0", "leaving jocker-refused"), recorder.seen);
+      assertEquals("created", engine.container("refused").state().status());
+      assertFalse(sandbox.host().run("ip", "-o", "link").contains("veth"), "no veth left");
+      assertFalse(Files.exists(config.netnsDir().resolve("jocker-refused")));
+      engine.remove("web", true);
+      engine.remove("refused", true);
     }
   }
 
@@ -149,7 +202,7 @@ class EngineIT {
       assertTrue(report.contains("overlaps the host route 172.17.5.0/24 dev uplink"), report);
       assertTrue(report.contains("dockerd (pid " + dockerd.pid() + ")"), report);
       assertTrue(report.contains("the uplink uplink only 1400"), report);
-      assertTrue(report.contains("no container owns namespace jocker-ghost"), report);
+      assertTrue(report.contains("no running container owns namespace jocker-ghost"), report);
 
       engine.reconcile();
       dockerd.destroyForcibly().waitFor();
@@ -293,7 +346,14 @@ class EngineIT {
         engine.create(busybox("c" + i));
         engine.start("c" + i);
       }
-      assertEquals(100, engine.containers(false).size());
+      assertEquals(
+          100,
+          engine.containers(false).size(),
+          engine.containers(true).stream()
+              .filter(c -> !c.state().running())
+              .map(c -> c.name() + " " + c.state() + " " + readLog(c))
+              .toList()
+              .toString());
       assertTrue(exec(engine, "c99", "ping", "-c", "1", "172.17.0.2").contains(" 0% packet loss"));
       for (int i = 0; i < 100; i++) {
         engine.remove("c" + i, true);
@@ -304,6 +364,14 @@ class EngineIT {
           "names only: a bridge carrier state depends on its port history");
       assertEquals(rulesBefore, sandbox.host().run("iptables", "-S"));
       assertEquals("", sandbox.host().run("ip", "netns", "list").replaceAll("jk-\\S+.*\\n?", ""));
+    }
+  }
+
+  private static String readLog(ContainerInfo c) {
+    try {
+      return Files.readString(Path.of(c.logPath()));
+    } catch (java.io.IOException e) {
+      return e.toString();
     }
   }
 

@@ -59,6 +59,23 @@ class IpamTest {
   }
 
   @Test
+  void anIpRangeStartsWithTheGatewayAndThenTheContainersAsDockers() {
+    for (String[] c :
+        new String[][] {
+          {"10.30.0.0/16", "10.30.5.0/24", "10.30.5.0", "10.30.5.1"},
+          {"10.30.5.0/24", "10.30.5.0/24", "10.30.5.1", "10.30.5.2"},
+          {"10.10.0.0/24", "10.10.0.128/25", "10.10.0.128", "10.10.0.129"}
+        }) {
+      Ipam ipam = new Ipam();
+      Pool pool = Pool.of(c[0], c[1], null);
+      ipam.register(new MemoryLeaseStore(), "n", "net", pool);
+      assertEquals(c[2], Ipv4.format(pool.gateway()), c[1] + " in " + c[0]);
+      assertEquals(
+          c[3], Ipv4.format(ipam.allocate(new MemoryLeaseStore(), "n", null, "first")), c[1]);
+    }
+  }
+
+  @Test
   void staticRequestsSayWhichRuleFailed() {
     Ipam ipam = new Ipam();
     MemoryLeaseStore leases = new MemoryLeaseStore();

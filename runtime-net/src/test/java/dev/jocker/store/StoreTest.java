@@ -27,7 +27,7 @@ class StoreTest {
           path != null && path.endsWith("native/" + SQLiteJDBCLoader.getVersion() + "-" + platform),
           String.valueOf(path));
       assertTrue(SQLiteJDBCLoader.isNativeMode());
-      assertEquals(1, store.schemaVersion());
+      assertEquals(2, store.schemaVersion());
     }
   }
 
@@ -35,7 +35,7 @@ class StoreTest {
   void aLeaseCommitsWithItsContainerOrNotAtAll() {
     Ipam ipam = new Ipam();
     try (Store store = Store.open(dir.resolve("jocker.db"))) {
-      assertEquals(1, store.schemaVersion());
+      assertEquals(2, store.schemaVersion());
       store.inTransaction(
           tx -> {
             ipam.register(tx, "n1", "bridge", Pool.of("172.17.0.0/16", null, null));
@@ -54,31 +54,27 @@ class StoreTest {
       store.inTransaction(
           tx -> {
             tx.insertContainer(
-                new ContainerRecord(
+                ContainerRecord.fresh(
                     "c2",
                     "test1",
-                    "busybox",
-                    "sha256:x",
-                    List.of("sh", "-c", "a b"),
-                    List.of("A=1"),
-                    "c2",
-                    "bridge",
-                    false,
-                    false,
-                    false,
                     Instant.EPOCH,
-                    "created",
-                    0,
-                    0,
-                    0,
-                    null,
-                    null));
+                    new ContainerConfig(
+                        "busybox",
+                        "sha256:x",
+                        List.of("sh", "-c", "a b"),
+                        List.of("A=1"),
+                        "c2",
+                        "bridge",
+                        null,
+                        false,
+                        false,
+                        false)));
             return null;
           });
     }
     try (Store reopened = Store.open(dir.resolve("jocker.db"))) {
       ContainerRecord c = reopened.inTransaction(tx -> tx.containers()).get(0);
-      assertEquals(List.of("sh", "-c", "a b"), c.command());
+      assertEquals(List.of("sh", "-c", "a b"), c.config().cmd());
       assertEquals(1, reopened.inTransaction(tx -> tx.leases("n1")).size());
     }
   }
