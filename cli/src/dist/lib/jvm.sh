@@ -4,7 +4,7 @@
 #
 # The JDK: $JOCKER_JAVA_HOME if set; else the newest of $JAVA_HOME, the `java` on PATH and
 # /usr/lib/jvm/*, by the release file each JDK carries. The first run finds it and records it in
-# lib/jdk ("VERSION HOME"); `jocker install` and a new build find it again. So a JDK 25 installed
+# lib/jdk; `jocker install`, a new build and a distribution moved elsewhere find it again. So a JDK 25 installed
 # beside Debian's 17 (Temurin's, on these machines) runs jocker, and 17 alone does as before.
 #
 # The cache (`start_cache BASE JAR`): on JDK 25 and later an AOT cache (JEP 483: classes loaded and
@@ -13,8 +13,9 @@
 # BASE-VERSION.aot or .jsa, so switching JDKs never meets a cache of another. A cache older than
 # JAR is removed: the JVM would not use it. Sets $cache (the file), $use_cache (the options
 # that map it, if it exists) and record_cache (a function printing the options that record it to
-# its argument). The JVM's own messages about a cache it cannot use are off: it then runs without
-# one, and a command's output stays the command's.
+# its argument); no cache at all (empty $cache) in a distribution moved where lib/ is read-only. The
+# JVM's own messages about a cache it cannot use are off: it then runs without one, and a command's
+# output stays the command's.
 
 # Sets $v to the runtime version in the release file of the JDK at $1, or to nothing.
 jdk_version() {
@@ -43,17 +44,25 @@ consider_jdk() {
   fi
 }
 
+# lib/jdk: the distribution's directory when it was written, then "VERSION HOME" of the JDK found.
+recorded_home=
+recorded_version=
+recorded_jdk=
+if [ -r "$home/lib/jdk" ]; then
+  { read -r recorded_home && read -r recorded_version recorded_jdk; } <"$home/lib/jdk" || true
+fi
+# A cache holds the paths of the jars it was recorded from. JDK 25 still maps it once the
+# distribution is copied or mounted elsewhere, but then gives its classes no code source (so
+# nothing could find a file beside its jar): caches recorded in another directory are never used,
+# and are recorded again here where lib/ is writable.
+moved=
+if [ "$recorded_home" != "$home" ]; then
+  moved=1
+fi
+
 jdk=
-if [ -n "${JOCKER_JAVA_HOME:-}" ]; then
-  consider_jdk "$JOCKER_JAVA_HOME"
-  if [ -z "$jdk" ]; then
-    echo "jocker: JOCKER_JAVA_HOME=$JOCKER_JAVA_HOME is not a JDK (no bin/java and release file)" >&2
-    exit 125
-  fi
-elif [ -r "$home/lib/jdk" ] && read -r jdk_version jdk <"$home/lib/jdk" && [ -x "$jdk/bin/java" ]; then
-  :
-else
-  jdk=
+jdk_version=
+if [ -n "$moved" ] || [ ! -x "$recorded_jdk/bin/java" ]; then
   [ -z "${JAVA_HOME:-}" ] || consider_jdk "$JAVA_HOME"
   if on_path=$(command -v java) && on_path=$(readlink -f "$on_path"); then
     consider_jdk "${on_path%/bin/java}"
@@ -61,17 +70,36 @@ else
   for dir in /usr/lib/jvm/*; do
     consider_jdk "$dir"
   done
-  if [ -z "$jdk" ]; then
+  if [ -z "$jdk" ] && [ -z "${JOCKER_JAVA_HOME:-}" ]; then
     echo "jocker: no JDK found (JOCKER_JAVA_HOME, JAVA_HOME, java on PATH, /usr/lib/jvm): jocker needs Java 17 or later" >&2
     exit 125
   fi
-  { echo "$jdk_version $jdk" >"$home/lib/jdk"; } 2>/dev/null || true
+  if [ -n "$jdk" ] &&
+    { printf '%s\n%s %s\n' "$home" "$jdk_version" "$jdk" >"$home/lib/jdk"; } 2>/dev/null; then
+    if [ -n "$moved" ]; then
+      rm -f "$home"/lib/*.aot "$home"/lib/*.jsa
+      moved=
+    fi
+  fi
+else
+  jdk=$recorded_jdk
+  jdk_version=$recorded_version
+fi
+if [ -n "${JOCKER_JAVA_HOME:-}" ]; then
+  jdk=
+  consider_jdk "$JOCKER_JAVA_HOME"
+  if [ -z "$jdk" ]; then
+    echo "jocker: JOCKER_JAVA_HOME=$JOCKER_JAVA_HOME is not a JDK (no bin/java and release file)" >&2
+    exit 125
+  fi
 fi
 java=$jdk/bin/java
 jdk_feature=${jdk_version%%[.+-]*}
 
 start_cache() {
   use_cache=
+  cache=
+  [ -z "$moved" ] || return 0
   if [ "$jdk_feature" -ge 25 ]; then
     cache="$1-$jdk_version.aot"
     quiet="-Xlog:aot*=off -Xlog:cds*=off"
