@@ -26,5 +26,10 @@ median() { awk -v what="$2" 'index($0, what) == 1 {print $(NF - 7)}' "$1"; }
 java=$(median "$work/java" "jocker (Java API)")
 before=$(median "$work/floor-before" "C floor")
 after=$(median "$work/floor-after" "C floor")
+# The sum of the steps' medians: on a loaded machine the totals spread over several modes, while
+# each step's median holds still.
+steps() { awk '/^  [a-z].* median [0-9.]+ ms  p99/ {s += $(NF - 7)} END {printf "%.2f", s}' "$1"; }
+echo "sum of the step medians: jocker $(steps "$work/java") ms, C floor $(steps "$work/floor-before") ms" \
+  "before and $(steps "$work/floor-after") ms after"
 awk -v j="$java" -v b="$before" -v a="$after" -v n="$N" 'BEGIN {
   printf "netlink vs the C floor: %.2fx (jocker median %.2f ms, C floor median %.2f ms before and %.2f ms after, N=%d)\n", j / ((b + a) / 2), j, b, a, n }'
