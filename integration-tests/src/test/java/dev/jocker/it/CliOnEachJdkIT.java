@@ -37,12 +37,16 @@ class CliOnEachJdkIT {
 
   @TempDir Path dir;
 
+  /** Where each command runs, as a user's current directory: a command leaves nothing there. */
+  private Path cwd;
+
   /** One CLI run: its arguments, exit status and output. */
   private record Run(String command, int status, String stdout, String stderr) {}
 
   @Test
   void everyCommandPrintsTheSameOnEveryJdk(Sandbox sandbox) throws Exception {
     Path dist = copyOfTheBuild();
+    cwd = Files.createDirectories(dir.resolve("cwd"));
     Map<String, List<Run>> byJdk = new LinkedHashMap<>();
     for (Path jdk : jdks()) {
       String version = runtimeVersion(jdk);
@@ -72,6 +76,8 @@ class CliOnEachJdkIT {
         Path file = dist.resolve("lib").resolve(program + version + cache);
         assertTrue(Files.isRegularFile(file), "no start-up cache " + file);
       }
+      assertEquals(List.of(), leftovers(dist.resolve("lib")), "left in lib/ on " + version);
+      assertEquals(List.of(), leftovers(cwd), "left where the commands ran on " + version);
       // The second start maps the daemon's cache; the CLI's has been in use since the first.
       try (Daemon d = new Daemon(sandbox, dist, jdk)) {
         d.awaitReady();
@@ -124,6 +130,17 @@ class CliOnEachJdkIT {
     }
   }
 
+  /** Files a cache's recording left: its temporary name (CACHE.PID), its log, anything in cwd. */
+  private List<String> leftovers(Path directory) throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(n -> directory.equals(cwd) || n.matches(".*\\.[0-9]+(\\.log)?"))
+          .sorted()
+          .toList();
+    }
+  }
+
   private static String sortedLines(String s) {
     return s.lines().sorted().map(l -> l + "\n").collect(java.util.stream.Collectors.joining());
   }
@@ -171,14 +188,22 @@ class CliOnEachJdkIT {
     return Integer.parseInt(version.split("[.+-]")[0]);
   }
 
-  /** The JDK's version as lib/jvm.sh reads it (JAVA_RUNTIME_VERSION of its release file). */
+  /**
+   * The JDK's version as lib/jvm.sh reads it: JAVA_RUNTIME_VERSION of its release file, else
+   * JAVA_VERSION (which some JDKs' files alone carry).
+   */
   private static String runtimeVersion(Path jdk) {
     try {
-      return Files.readAllLines(jdk.resolve("release")).stream()
-          .filter(l -> l.startsWith("JAVA_RUNTIME_VERSION="))
-          .map(l -> l.substring(l.indexOf('=') + 1).replace("\"", ""))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError(jdk + "/release has no JAVA_RUNTIME_VERSION"));
+      Map<String, String> release = new LinkedHashMap<>();
+      for (String l : Files.readAllLines(jdk.resolve("release"))) {
+        int eq = l.indexOf('=');
+        if (eq > 0) {
+          release.put(l.substring(0, eq), l.substring(eq + 1).replace("\"", ""));
+        }
+      }
+      return Optional.ofNullable(release.get("JAVA_RUNTIME_VERSION"))
+          .or(() -> Optional.ofNullable(release.get("JAVA_VERSION")))
+          .orElseThrow(() -> new AssertionError(jdk + "/release has no JAVA_VERSION"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -255,7 +280,10 @@ class CliOnEachJdkIT {
       if (!host.equals("unix://" + socket)) {
         command = "-H " + host + " " + command;
       }
-      ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.PIPE);
+      ProcessBuilder pb =
+          new ProcessBuilder(argv)
+              .directory(cwd.toFile())
+              .redirectInput(ProcessBuilder.Redirect.PIPE);
       pb.environment().put("JOCKER_JAVA_HOME", jdk.toString());
       try {
         Process p = pb.start();
