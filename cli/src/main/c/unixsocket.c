@@ -6,8 +6,8 @@
  * class path, and sun.nio.ch.UnixDomainSockets builds a SecureRandom (the security providers, their
  * services, reflection) while its class initialises, for temporary names that a client never binds.
  * No class-data or AOT cache holds a class's initialisation, so a cache cannot take that away.
- * These four calls are all the CLI needs of a socket: connect, read, write and close; listen and
- * accept serve the stand-in daemon that the start-up cache is recorded against (Training.java).
+ * These calls are all the CLI needs of a socket: connect, read, write, the end of what it writes
+ * (shutdown, when an attached stdin ends) and close; listen and accept serve the stand-in daemon that the start-up cache is recorded against (Training.java).
  *
  * Errors are thrown as java.io.IOException with what failed and the system's reason, as the JDK
  * words them ("Connection reset by peer").
@@ -144,6 +144,14 @@ JNIEXPORT void JNICALL Java_dev_jocker_cli_UnixSocket_write0(JNIEnv *env, jclass
     }
     off += n;
     len -= n;
+  }
+}
+
+JNIEXPORT void JNICALL Java_dev_jocker_cli_UnixSocket_shutdownOutput0(JNIEnv *env, jclass cls,
+                                                                     jint fd) {
+  (void)cls;
+  if (shutdown(fd, SHUT_WR) < 0) {
+    throw_io(env, "end what is written to", errno);
   }
 }
 

@@ -106,6 +106,15 @@ final class UnixSocket implements Closeable {
     };
   }
 
+  /**
+   * Ends what this side writes (the peer reads the end of its stream) and keeps reading: the end of
+   * an attached stdin.
+   */
+  void shutdownOutput() throws IOException {
+    ensureOpen();
+    shutdownOutput0(fd);
+  }
+
   private void ensureOpen() throws IOException {
     if (closed) {
       throw new IOException("the connection to the daemon is closed");
@@ -129,6 +138,8 @@ final class UnixSocket implements Closeable {
   private static native int read0(int fd, byte[] buf, int off, int len) throws IOException;
 
   private static native void write0(int fd, byte[] buf, int off, int len) throws IOException;
+
+  private static native void shutdownOutput0(int fd) throws IOException;
 
   private static native void close0(int fd);
 }

@@ -58,6 +58,32 @@ class UnixSocketTest {
   }
 
   @Test
+  void theEndOfWhatItWritesReachesThePeerWhichStillAnswers() throws Exception {
+    Path path = dir.resolve("half.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(path));
+      CompletableFuture<Void> peer =
+          CompletableFuture.runAsync(
+              () -> {
+                try (SocketChannel p = server.accept()) {
+                  byte[] all = java.nio.channels.Channels.newInputStream(p).readAllBytes();
+                  p.write(ByteBuffer.wrap(("read " + all.length).getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      try (UnixSocket socket = UnixSocket.connect(path)) {
+        socket.output().write("stdin".getBytes(StandardCharsets.UTF_8));
+        socket.shutdownOutput();
+        assertEquals("read 5", new String(socket.input().readAllBytes(), StandardCharsets.UTF_8));
+        IOException ended = assertThrows(IOException.class, () -> socket.output().write(1));
+        assertEquals("write to the daemon's socket: Broken pipe", ended.getMessage());
+      }
+      peer.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void connectSaysWhyItFailed() {
     IOException missing =
         assertThrows(IOException.class, () -> UnixSocket.connect(dir.resolve("none.sock")));
