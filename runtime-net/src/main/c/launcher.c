@@ -389,6 +389,24 @@ static void record_exit(const struct spec *spec, int status) {
   rename(tmp, spec->exit_file);
 }
 
+/* Records what the start reports, for a jockerd that died before it read the report. */
+static void record_pid(const struct spec *spec, pid_t pid, long long started) {
+  if (spec->pid_file == NULL) {
+    return;
+  }
+  char tmp[4200];
+  snprintf(tmp, sizeof(tmp), "%s.tmp", spec->pid_file);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return;
+  }
+  char line[128];
+  int n = snprintf(line, sizeof(line), "%d %lld %d\n", pid, started, getpid());
+  write_all(fd, line, (size_t)n);
+  close(fd);
+  rename(tmp, spec->pid_file);
+}
+
 static void serve(struct shim *s, int sigfd) {
   int exited = 0, status = 0;
   for (;;) {
@@ -653,7 +671,9 @@ static int run_shim(const struct spec *spec) {
     abandon(&s, msg + 1);
   }
   close(sync[0]);
-  report("ok %d %lld %d", s.pid, start_time(s.pid), getpid());
+  long long started = start_time(s.pid);
+  record_pid(spec, s.pid, started);
+  report("ok %d %lld %d", s.pid, started, getpid());
   close_report();
   serve(&s, sigfd);
   for (int i = 0; i < s.nclients; i++) {
@@ -883,8 +903,11 @@ static int exec_in(const struct spec *spec) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2 || (strcmp(argv[1], "start") != 0 && strcmp(argv[1], "exec") != 0)) {
-    fprintf(stderr, "usage: jocker-launcher start|exec, with the spec on stdin (from jockerd)\n");
+  /* The optional label (jockerd passes the container's state directory) only names the shim in
+   * its command line, so that a process listing tells whose it is. */
+  if (argc < 2 || argc > 3 || (strcmp(argv[1], "start") != 0 && strcmp(argv[1], "exec") != 0)) {
+    fprintf(stderr,
+            "usage: jocker-launcher start|exec [LABEL], with the spec on stdin (from jockerd)\n");
     return 2;
   }
   static struct spec spec;

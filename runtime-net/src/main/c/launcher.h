@@ -79,6 +79,7 @@ struct spec {
   int open_stdin;
   char *log;
   char *exit_file;
+  char *pid_file; /* "PID STARTTIME SHIMPID", written once the command runs */
   char *attach;
   int wait_attach;
   char *oom_file;

@@ -169,6 +169,8 @@ static int entry(struct spec *spec, char *key, char *value, char *error, size_t 
     spec->log = value;
   } else if (strcmp(key, "exit_file") == 0) {
     spec->exit_file = value;
+  } else if (strcmp(key, "pid_file") == 0) {
+    spec->pid_file = value;
   } else if (strcmp(key, "attach") == 0) {
     spec->attach = value;
   } else if (strcmp(key, "wait_attach") == 0) {

@@ -57,6 +57,19 @@ final class Commands {
         case "restart" -> restart(args);
         case "wait" -> waitFor(args);
         case "kill" -> kill(args);
+        case "pause" ->
+            each(
+                "pause",
+                args,
+                "Pause all processes within one or more containers",
+                c -> post("/containers/" + enc(c) + "/pause"));
+        case "unpause" ->
+            each(
+                "unpause",
+                args,
+                "Unpause all processes within one or more containers",
+                c -> post("/containers/" + enc(c) + "/unpause"));
+        case "rename" -> rename(args);
         case "rm" -> rm(args);
         case "logs" -> logs(args);
         case "inspect" -> inspect(args);
@@ -201,6 +214,7 @@ final class Commands {
             .longOpt("rm")
             .desc("Automatically remove the container when it exits")
             .build());
+    RunOptions.add(o);
     return o;
   }
 
@@ -217,7 +231,8 @@ final class Commands {
     ArrayNode env = body.putArray("Env");
     if (cl.hasOption("e")) {
       for (String e : cl.getOptionValues("e")) {
-        env.add(e.contains("=") ? e : e + "=" + (System.getenv(e) == null ? "" : System.getenv(e)));
+        // As the docker CLI: a bare name takes the CLI's own value, and unsets it when it has none.
+        env.add(e.contains("=") || System.getenv(e) == null ? e : e + "=" + System.getenv(e));
       }
     }
     if (cl.hasOption("hostname")) {
@@ -227,6 +242,7 @@ final class Commands {
     body.put("OpenStdin", cl.hasOption("i"));
     ObjectNode host = body.putObject("HostConfig");
     host.put("NetworkMode", cl.getOptionValue("network", "default"));
+    RunOptions.apply(command, cl, body, host);
     // Attached, the CLI removes the container itself after reading its exit code.
     host.put("AutoRemove", cl.hasOption("rm") && cl.hasOption("d"));
     if (cl.hasOption("ip")) {
@@ -264,31 +280,94 @@ final class Commands {
             true,
             "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
             "Create and run a new container from an image");
+    boolean interactive = cl.hasOption("i");
+    boolean tty = cl.hasOption("t");
+    if (interactive && tty && !Interactive.stdinIsTerminal()) {
+      err.println("the input device is not a TTY");
+      return 1;
+    }
     String id = createContainer("run", cl);
     boolean autoRemove = cl.hasOption("rm");
     if (cl.hasOption("d")) {
-      post("/containers/" + id + "/start");
+      // The docker CLI prints the ID before the start, so a start that fails still names it.
       out.println(id);
-      return 0;
+      return start(id);
     }
-    if (cl.hasOption("t") || cl.hasOption("i")) {
-      JsonNode launch = call("POST", "/jocker/containers/" + id + "/launch", null);
-      Process p = new ProcessBuilder(strings(launch.get("Argv"))).inheritIO().start();
-      call("POST", "/jocker/containers/" + id + "/adopt?pid=" + p.pid(), null);
-      int code = waitFor(p);
-      call("POST", "/jocker/containers/" + id + "/exited?code=" + code, null);
-      if (autoRemove) {
-        removeQuietly(id);
+    if (interactive) {
+      try (DaemonClient.Response stream =
+          client.send(
+              "POST", "/containers/" + id + "/attach?stream=1&stdin=1&stdout=1&stderr=1", null)) {
+        check(stream);
+        int failed = start(id);
+        if (failed != 0) {
+          return failed;
+        }
+        new Interactive(System.in, out, err)
+            .relay(
+                stream,
+                tty,
+                true,
+                (rows, columns) ->
+                    resize("/containers/" + id + "/resize?h=" + rows + "&w=" + columns));
       }
-      return code;
+      return exited(id, autoRemove);
     }
-    post("/containers/" + id + "/start");
+    int failed = start(id);
+    if (failed != 0) {
+      return failed;
+    }
     streamLogs(id, true);
+    return exited(id, autoRemove);
+  }
+
+  /**
+   * Starts a created container; 0, or the docker CLI's exit code for a start that failed (127 for a
+   * command not found, 126 for one that cannot run, 125 otherwise), its reason printed.
+   */
+  private int start(String id) throws IOException {
+    try {
+      post("/containers/" + id + "/start");
+      return 0;
+    } catch (DaemonError e) {
+      err.println("Error response from daemon: " + e.getMessage());
+      String m = e.getMessage();
+      if (m.contains("executable file not found") || m.contains("no such file or directory")) {
+        return 127;
+      }
+      return m.contains("permission denied") ? 126 : 125;
+    }
+  }
+
+  /** The exit code of the container's run, which is then removed with {@code --rm}. */
+  private int exited(String id, boolean autoRemove) throws IOException, DaemonError {
     int code = call("POST", "/containers/" + id + "/wait", null).get("StatusCode").asInt();
     if (autoRemove) {
       removeQuietly(id);
     }
     return code;
+  }
+
+  /**
+   * Sends a terminal size; the process may not be there yet when the stream opens (an exec's starts
+   * on the daemon's side of it), so a refusal is tried again for a moment.
+   */
+  private void resize(String path) throws IOException {
+    for (int i = 0; ; i++) {
+      try {
+        post(path);
+        return;
+      } catch (DaemonError e) {
+        if (i == 50) {
+          return;
+        }
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private void removeQuietly(String id) {
@@ -299,14 +378,24 @@ final class Commands {
     }
   }
 
-  private static int waitFor(Process p) {
-    while (true) {
-      try {
-        return p.waitFor();
-      } catch (InterruptedException e) {
-        continue;
-      }
+  private int rename(List<String> args) throws IOException, UsageException, DaemonError {
+    CommandLine cl =
+        parse(
+            "rename",
+            new Options(),
+            args,
+            false,
+            "rename CONTAINER NEW_NAME",
+            "Rename a container");
+    if (cl.getArgList().size() != 2) {
+      throw new UsageException("rename", "\"jocker rename\" requires exactly 2 arguments.");
     }
+    post(
+        "/containers/"
+            + enc(cl.getArgList().get(0))
+            + "/rename?name="
+            + enc(cl.getArgList().get(1)));
+    return 0;
   }
 
   private int ps(List<String> args) throws IOException, UsageException, DaemonError {
@@ -359,6 +448,25 @@ final class Commands {
     Options o = new Options();
     o.addOption("d", "detach", false, "Detached mode: run command in the background");
     addStdioAndEnvOptions(o);
+    o.addOption(
+        Option.builder("u")
+            .longOpt("user")
+            .hasArg()
+            .argName("string")
+            .desc("Username or UID (format: <name|uid>[:<group|gid>])")
+            .build());
+    o.addOption(
+        Option.builder("w")
+            .longOpt("workdir")
+            .hasArg()
+            .argName("string")
+            .desc("Working directory inside the container")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("privileged")
+            .desc("Give extended privileges to the command")
+            .build());
     CommandLine cl =
         parse(
             "exec",
@@ -381,7 +489,21 @@ final class Commands {
         env.add(e);
       }
     }
-    body.put("Tty", cl.hasOption("t"));
+    if (cl.hasOption("u")) {
+      body.put("User", cl.getOptionValue("u"));
+    }
+    if (cl.hasOption("w")) {
+      body.put("WorkingDir", cl.getOptionValue("w"));
+    }
+    body.put("Privileged", cl.hasOption("privileged"));
+    boolean interactive = cl.hasOption("i");
+    boolean tty = cl.hasOption("t");
+    if (interactive && tty && !Interactive.stdinIsTerminal()) {
+      err.println("the input device is not a TTY");
+      return 1;
+    }
+    body.put("Tty", tty);
+    body.put("AttachStdin", interactive);
     body.put("AttachStdout", true);
     body.put("AttachStderr", true);
     String execId =
@@ -395,18 +517,18 @@ final class Commands {
           "{\"Detach\":true}".getBytes(StandardCharsets.UTF_8));
       return 0;
     }
-    if (cl.hasOption("t") || cl.hasOption("i")) {
-      JsonNode argv = call("POST", "/jocker/exec/" + execId + "/argv", null);
-      Process p = new ProcessBuilder(strings(argv.get("Argv"))).inheritIO().start();
-      return waitFor(p);
-    }
     try (DaemonClient.Response r =
         client.send(
             "POST",
             "/exec/" + execId + "/start",
-            "{\"Detach\":false}".getBytes(StandardCharsets.UTF_8))) {
+            ("{\"Detach\":false,\"Tty\":" + tty + "}").getBytes(StandardCharsets.UTF_8))) {
       check(r);
-      demux(r.body(), false);
+      new Interactive(System.in, out, err)
+          .relay(
+              r,
+              tty,
+              interactive,
+              (rows, columns) -> resize("/exec/" + execId + "/resize?h=" + rows + "&w=" + columns));
     }
     return call("GET", "/exec/" + execId + "/json", null).get("ExitCode").asInt();
   }

@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -51,6 +52,21 @@ final class DaemonClient {
 
     String text() throws IOException {
       return new String(bytes(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The connection's way back to the daemon, once the daemon took it over for a raw stream
+     * (attach, exec start): what is written reaches the container.
+     */
+    OutputStream output() {
+      // The socket's own stream: a write is a system call of its own, never waiting for a read of
+      // the container's output in progress on the other thread.
+      return socket.output();
+    }
+
+    /** Ends what the CLI sends (its stdin's end) and keeps reading. */
+    void closeOutput() throws IOException {
+      socket.shutdownOutput();
     }
 
     @Override

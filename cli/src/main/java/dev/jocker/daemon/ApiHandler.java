@@ -7,6 +7,8 @@ import dev.jocker.cli.Version;
 import dev.jocker.engine.ContainerInfo;
 import dev.jocker.engine.Engine;
 import dev.jocker.engine.EngineException;
+import dev.jocker.engine.ExecRequest;
+import dev.jocker.engine.ExecState;
 import dev.jocker.engine.ImageInfo;
 import dev.jocker.engine.NetworkInfo;
 import java.io.ByteArrayOutputStream;
@@ -139,14 +141,13 @@ final class ApiHandler extends Handler.Abstract {
   private final ApiMeta meta;
 
   ApiHandler(Engine engine) {
-    this(engine, null, null);
+    this(engine, null);
   }
 
   /**
    * @param metaFile where labels are kept until the engine's records hold them (null: in memory)
-   * @param launcher how execs start (null: through nsenter, as today's runtime runs them)
    */
-  ApiHandler(Engine engine, Path metaFile, ExecLauncher launcher) {
+  ApiHandler(Engine engine, Path metaFile) {
     this.engine = engine;
     this.meta = new ApiMeta(metaFile);
     AtomicInteger n = new AtomicInteger();
@@ -162,7 +163,7 @@ final class ApiHandler extends Handler.Abstract {
               t.setDaemon(true);
               return t;
             });
-    this.execs = new Execs(launcher == null ? new NsenterExecs(engine) : launcher, streams);
+    this.execs = new Execs(engine, streams);
     this.monitor = new Monitor(engine, events).start();
     routes();
   }
@@ -185,17 +186,17 @@ final class ApiHandler extends Handler.Abstract {
     post("/containers/([^/]+)/wait", this::await);
     post("/containers/([^/]+)/attach", this::attach);
     post("/containers/([^/]+)/resize", this::resizeContainer);
-    post("/containers/([^/]+)/rename", c -> notYet(c, "rename", "the engine (#19)"));
-    post("/containers/([^/]+)/pause", c -> notYet(c, "pause", "the container launcher (#20)"));
-    post("/containers/([^/]+)/unpause", c -> notYet(c, "unpause", "the container launcher (#20)"));
-    get("/containers/([^/]+)/stats", c -> notYet(c, "stats", "cgroups (#20)"));
+    post("/containers/([^/]+)/rename", this::rename);
+    post("/containers/([^/]+)/pause", c -> pause(c, true));
+    post("/containers/([^/]+)/unpause", c -> pause(c, false));
+    get("/containers/([^/]+)/stats", this::stats);
     get("/containers/([^/]+)/top", this::top);
     get("/containers/([^/]+)/logs", this::logs);
     route("DELETE", "/containers/([^/]+)", this::remove);
     post("/containers/([^/]+)/exec", this::execCreate);
     post("/exec/([^/]+)/start", this::execStart);
     post("/exec/([^/]+)/resize", this::execResize);
-    get("/exec/([^/]+)/json", c -> send(c, 200, execs.get(c.group(1)).inspect()));
+    get("/exec/([^/]+)/json", c -> send(c, 200, Execs.inspect(engine.inspectExec(c.group(1)))));
     get("/networks", this::networks);
     post("/networks/create", this::createNetwork);
     post("/networks/prune", this::pruneNetworks);
@@ -233,23 +234,6 @@ final class ApiHandler extends Handler.Abstract {
                 200,
                 DockerJson.imageSummary(
                     engine.importImage(Path.of(c.param("path", "")), c.param("name", "")))));
-    post(
-        "/jocker/containers/([^/]+)/launch",
-        c -> send(c, 200, Map.of("Argv", engine.launchCommand(c.group(1)))));
-    post(
-        "/jocker/containers/([^/]+)/adopt",
-        c ->
-            send(
-                c,
-                200,
-                inspect(engine.adopt(c.group(1), c.integer("pid", 0, 1, Integer.MAX_VALUE)))));
-    post(
-        "/jocker/containers/([^/]+)/exited",
-        c -> {
-          engine.reportExit(c.group(1), (int) c.integer("code", 0, 0, 255));
-          empty(c, 204);
-        });
-    post("/jocker/exec/([^/]+)/argv", this::execArgv);
     get(
         "/jocker/networks/([^/]+)/topology",
         c -> text(c, 200, engine.topology(c.group(1), c.param("format", "text"))));
@@ -729,7 +713,7 @@ final class ApiHandler extends Handler.Abstract {
   private void stop(Call c) throws IOException {
     Duration timeout = stopTimeout(c);
     ContainerInfo before = engine.container(c.group(1));
-    if (!before.state().running()) {
+    if (!before.state().running() && !before.state().restarting()) {
       empty(c, 304);
       return;
     }
@@ -743,7 +727,7 @@ final class ApiHandler extends Handler.Abstract {
   private void restart(Call c) throws IOException {
     Duration timeout = stopTimeout(c);
     ContainerInfo before = engine.container(c.group(1));
-    if (before.state().running()) {
+    if (before.state().running() || before.state().restarting()) {
       events.container("kill", before, Map.of("signal", "15"));
       engine.stop(before.id(), timeout);
       monitor.poll();
@@ -793,7 +777,6 @@ final class ApiHandler extends Handler.Abstract {
   private void remove(Call c) throws IOException {
     ContainerInfo before = engine.container(c.group(1));
     engine.remove(c.group(1), c.flag("force"));
-    execs.forgetContainer(before.id());
     monitor.poll();
     empty(c, 204);
   }
@@ -828,51 +811,73 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   /**
-   * {@code POST /containers/{id}/attach}: the container's output of its current or next run, as its
-   * log receives it ({@code logs=1}: from the start of the log first), until that run ends. The
-   * container's stdin is not yet open to the API: the client's input is read and dropped.
+   * {@code POST /containers/{id}/attach}: with {@code logs=1} the log so far, then with {@code
+   * stream=1} the output of the current run, or of the next start when the container does not run
+   * (that start waits for this client), through the container's shim until the run ends; with
+   * {@code stdin=1} the client's input goes to the container's stdin (its half-close closes it).
    */
   private void attach(Call c) throws Exception {
     ContainerInfo info = engine.container(c.group(1));
     boolean logs = c.flag("logs");
     boolean stream = c.flag("stream");
+    boolean stdin = c.flag("stdin");
     boolean stdout = c.flag("stdout");
     boolean stderr = c.flag("stderr");
     boolean raw = info.tty();
-    ContainerLogs.Cursor cursor = ContainerLogs.open(Path.of(info.logPath()), !logs);
-    monitor.poll();
-    ContainerInfo first = monitor.current(info.id());
-    Instant firstExit = first == null ? null : first.state().finishedAt();
+    ContainerLogs.Cursor cursor = logs ? ContainerLogs.open(Path.of(info.logPath()), false) : null;
+    java.util.concurrent.CompletableFuture<dev.jocker.container.Attachment> attached =
+        stream ? engine.attach(info.id()) : null;
     hijack(
         c,
         false,
         client -> {
-          try (cursor) {
-            streams.execute(() -> discard(client.in()));
-            OutputStream out = client.out();
-            copyLog(cursor, out, raw, stdout, stderr);
-            if (stream) {
-              while (true) {
-                ContainerInfo now = monitor.current(info.id());
-                boolean ended =
-                    now == null
-                        || !now.state().running()
-                            && !java.util.Objects.equals(now.state().finishedAt(), firstExit);
+          OutputStream out = client.out();
+          try {
+            if (cursor != null) {
+              try (cursor) {
                 copyLog(cursor, out, raw, stdout, stderr);
-                if (ended) {
-                  copyLog(cursor, out, raw, stdout, stderr);
-                  break;
-                }
-                Thread.sleep(10);
               }
             }
-          } catch (IOException | InterruptedException e) {
+            if (attached == null) {
+              streams.execute(() -> discard(client.in()));
+              return;
+            }
+            try (dev.jocker.container.Attachment a = attached.get()) {
+              if (stdin && info.openStdin()) {
+                streams.execute(() -> feed(client.in(), a));
+              } else {
+                streams.execute(() -> discard(client.in()));
+              }
+              for (var f = a.read(); f != null; f = a.read()) {
+                if (f.stream() == StdCopy.STDERR ? stderr : stdout) {
+                  StdCopy.write(out, f.stream(), f.data(), f.data().length, raw);
+                }
+              }
+            }
+          } catch (IOException
+              | InterruptedException
+              | java.util.concurrent.ExecutionException
+              | RuntimeException e) {
             LOG.debug("attach {}: {}", info.name(), e.getMessage());
           } finally {
             client.close();
           }
         });
     events.container("attach", info, Map.of());
+  }
+
+  /** The client's input to the container's stdin; its half-close closes the container's. */
+  private static void feed(InputStream in, dev.jocker.container.Attachment a) {
+    byte[] buf = new byte[32 * 1024];
+    try {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        a.write(buf, n);
+      }
+      a.closeStdin();
+    } catch (IOException | RuntimeException gone) {
+      // The connection or the container ended: nothing more to pass on.
+    }
   }
 
   private static void copyLog(
@@ -904,9 +909,66 @@ final class ApiHandler extends Handler.Abstract {
       throw new EngineException(
           EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
     }
-    // The container's terminal belongs to the container launcher (#20): until then a container
-    // started through the API has none, and the size is Docker's no-op for a container without.
+    engine.resize(info.id(), h, w);
     empty(c, 200);
+  }
+
+  /** {@code POST /containers/{id}/pause} and {@code unpause}. */
+  private void pause(Call c, boolean pause) throws IOException {
+    if (pause) {
+      engine.pause(c.group(1));
+    } else {
+      engine.unpause(c.group(1));
+    }
+    monitor.poll();
+    empty(c, 204);
+  }
+
+  /** {@code POST /containers/{id}/rename?name=NEW}. */
+  private void rename(Call c) throws IOException {
+    String name = c.param("name", "");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("Neither old nor new names may be empty");
+    }
+    engine.rename(c.group(1), name);
+    monitor.poll();
+    empty(c, 204);
+  }
+
+  /**
+   * {@code GET /containers/{id}/stats}: a reading a second (as Docker's collector), each with the
+   * one before it as {@code precpu_stats}; {@code stream=0} answers the second reading, {@code
+   * one-shot=1} with {@code stream=0} the first at once.
+   */
+  private void stats(Call c) throws Exception {
+    boolean stream = !c.param("stream", "1").equals("0") && !c.param("stream", "1").equals("false");
+    boolean oneShot = c.flag("one-shot");
+    ContainerInfo info = engine.container(c.group(1));
+    dev.jocker.engine.ContainerStats before = engine.stats(info.id());
+    if (!stream) {
+      if (oneShot) {
+        send(c, 200, DockerJson.stats(info, before, null));
+        return;
+      }
+      Thread.sleep(1000);
+      send(c, 200, DockerJson.stats(info, engine.stats(info.id()), before));
+      return;
+    }
+    c.response.setStatus(200);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    flushHeaders(c);
+    try (OutputStream out = Content.Sink.asOutputStream(c.response)) {
+      while (true) {
+        Thread.sleep(1000);
+        dev.jocker.engine.ContainerStats now = engine.stats(info.id());
+        out.write(json.writeValueAsBytes(DockerJson.stats(info, now, before)));
+        out.write('\n');
+        out.flush();
+        before = now;
+      }
+    } catch (IOException clientGone) {
+      LOG.debug("stats {}: {}", info.name(), clientGone.getMessage());
+    }
   }
 
   private void top(Call c) throws Exception {
@@ -942,7 +1004,6 @@ final class ApiHandler extends Handler.Abstract {
         continue;
       }
       engine.remove(x.id(), false);
-      execs.forgetContainer(x.id());
       deleted.add(x.id());
     }
     monitor.poll();
@@ -1114,17 +1175,16 @@ final class ApiHandler extends Handler.Abstract {
     boolean stdout = Bodies.bool(body, "AttachStdout", "AttachStdout");
     boolean stderr = Bodies.bool(body, "AttachStderr", "AttachStderr");
     Bodies.bool(body, "Detach", "Detach");
-    for (String[] refused :
-        new String[][] {
-          {"User", "-u, --user"},
-          {"WorkingDir", "-w, --workdir"},
-          {"Privileged", "--privileged"},
-          {"DetachKeys", "--detach-keys"}
-        }) {
-      if (!Bodies.zero(body.get(refused[0]))) {
-        throw new IllegalArgumentException(
-            "exec " + refused[1] + " (" + refused[0] + ") is not supported by jocker");
-      }
+    String user = Bodies.string(body, "User", "User");
+    String workingDir = Bodies.string(body, "WorkingDir", "WorkingDir");
+    boolean privileged = Bodies.bool(body, "Privileged", "Privileged");
+    if (!Bodies.zero(body.get("DetachKeys"))) {
+      throw new IllegalArgumentException(
+          "exec --detach-keys (DetachKeys) is not supported by jocker");
+    }
+    if (!workingDir.isEmpty() && !workingDir.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "the working directory '" + workingDir + "' is invalid, it needs to be an absolute path");
     }
     if (cmd.isEmpty()) {
       throw new IllegalArgumentException("No exec command specified");
@@ -1134,9 +1194,12 @@ final class ApiHandler extends Handler.Abstract {
       throw new EngineException(
           EngineException.Kind.CONFLICT, "Container " + info.id() + " is not running");
     }
-    Execs.Instance i = execs.create(info.id(), new ExecSpec(cmd, env, tty, stdin), stdout, stderr);
-    events.container("exec_create: " + String.join(" ", cmd), info, Map.of("execID", i.id));
-    send(c, 201, Map.of("Id", i.id));
+    String id =
+        engine.createExec(
+            c.group(1),
+            new ExecRequest(cmd, env, tty, user, workingDir, privileged, stdin, stdout, stderr));
+    events.container("exec_create: " + String.join(" ", cmd), info, Map.of("execID", id));
+    send(c, 201, Map.of("Id", id));
   }
 
   private void execStart(Call c) throws Exception {
@@ -1152,10 +1215,10 @@ final class ApiHandler extends Handler.Abstract {
             && console.get(1).canConvertToInt())) {
       throw Bodies.wrong("ConsoleSize", "[height, width]", console);
     }
-    Execs.Instance i = execs.get(c.group(1));
+    ExecState i = engine.execInstance(c.group(1));
     ContainerInfo info;
     try {
-      info = engine.container(i.containerId);
+      info = engine.container(i.containerId());
     } catch (EngineException gone) {
       throw EngineException.notFound("exec instance", c.group(1));
     }
@@ -1165,9 +1228,9 @@ final class ApiHandler extends Handler.Abstract {
           "Container " + info.id() + " is not running: " + info.state().status());
     }
     events.container(
-        "exec_start: " + String.join(" ", i.spec.command()), info, Map.of("execID", i.id));
+        "exec_start: " + String.join(" ", i.request().command()), info, Map.of("execID", i.id()));
     if (detach) {
-      execs.startDetached(i);
+      engine.startExec(i.id(), true);
       empty(c, 200);
       return;
     }
@@ -1175,11 +1238,10 @@ final class ApiHandler extends Handler.Abstract {
         c,
         true,
         client -> {
-          execs.startAttached(i, client, tty);
+          execs.startAttached(i.id(), client, tty);
+          Integer code = engine.execInstance(i.id()).exitCode();
           events.container(
-              "exec_die",
-              info,
-              Map.of("execID", i.id, "exitCode", String.valueOf(i.inspect().get("ExitCode"))));
+              "exec_die", info, Map.of("execID", i.id(), "exitCode", String.valueOf(code)));
         });
   }
 
@@ -1189,27 +1251,14 @@ final class ApiHandler extends Handler.Abstract {
     if (h < 0 || w < 0) {
       throw new IllegalArgumentException("resize needs h and w (whole numbers)");
     }
-    Execs.Instance i = execs.get(c.group(1));
-    Stdio io = i.stdio();
-    if (io == null) {
-      throw new EngineException(EngineException.Kind.CONFLICT, "exec " + i.id + " is not running");
-    }
-    if (i.spec.tty()) {
-      io.resize(h, w);
+    ExecState i = engine.execInstance(c.group(1));
+    if (i.request().tty()) {
+      engine.resizeExec(i.id(), h, w);
+    } else if (!i.running()) {
+      throw new EngineException(
+          EngineException.Kind.CONFLICT, "exec " + i.id() + " is not running");
     }
     empty(c, 200);
-  }
-
-  private void execArgv(Call c) throws IOException {
-    Execs.Instance i = execs.get(c.group(1));
-    send(
-        c,
-        200,
-        Map.of(
-            "Argv",
-            engine.execCommand(
-                i.containerId,
-                new dev.jocker.engine.ExecRequest(i.spec.command(), i.spec.env(), i.spec.tty()))));
   }
 
   /**

@@ -33,12 +33,9 @@ record CreateBody(
   private static final Map<String, String> CONFIG_REFUSED =
       options(
           "Domainname", "--domainname",
-          "User", "-u, --user",
           "ExposedPorts", "--expose",
           "Healthcheck", "--health-cmd",
           "Volumes", "-v, --volume",
-          "WorkingDir", "-w, --workdir",
-          "Entrypoint", "--entrypoint",
           "NetworkDisabled", "--network-disabled",
           "MacAddress", "--mac-address",
           "OnBuild", "ONBUILD",
@@ -52,8 +49,6 @@ record CreateBody(
           "PortBindings", "-p, --publish",
           "VolumeDriver", "--volume-driver",
           "VolumesFrom", "--volumes-from",
-          "CapAdd", "--cap-add",
-          "CapDrop", "--cap-drop",
           "Dns", "--dns",
           "DnsOptions", "--dns-option",
           "DnsSearch", "--dns-search",
@@ -62,19 +57,14 @@ record CreateBody(
           "Cgroup", "--cgroup",
           "Links", "--link",
           "OomScoreAdj", "--oom-score-adj",
-          "Privileged", "--privileged",
           "PublishAllPorts", "-P, --publish-all",
           "ReadonlyRootfs", "--read-only",
-          "SecurityOpt", "--security-opt",
           "StorageOpt", "--storage-opt",
           "Tmpfs", "--tmpfs",
           "UsernsMode", "--userns",
           "ShmSize", "--shm-size",
           "Sysctls", "--sysctl",
           "Isolation", "--isolation",
-          "CpuShares", "-c, --cpu-shares",
-          "Memory", "-m, --memory",
-          "NanoCpus", "--cpus",
           "CgroupParent", "--cgroup-parent",
           "BlkioWeight", "--blkio-weight",
           "BlkioWeightDevice", "--blkio-weight-device",
@@ -94,9 +84,7 @@ record CreateBody(
           "KernelMemory", "--kernel-memory",
           "KernelMemoryTCP", "--kernel-memory-tcp",
           "MemoryReservation", "--memory-reservation",
-          "MemorySwap", "--memory-swap",
           "OomKillDisable", "--oom-kill-disable",
-          "PidsLimit", "--pids-limit",
           "Ulimits", "--ulimit",
           "CpuCount", "--cpu-count",
           "CpuPercent", "--cpu-percent",
@@ -148,6 +136,14 @@ record CreateBody(
       }
     }
     List<String> cmd = Bodies.strSlice(body, "Cmd", "Cmd");
+    JsonNode entrypointNode = body.get("Entrypoint");
+    List<String> entrypoint =
+        entrypointNode == null || entrypointNode.isNull()
+            ? null
+            : Bodies.strSlice(body, "Entrypoint", "Entrypoint");
+    CreateRequest.Process process =
+        new CreateRequest.Process(
+            Bodies.string(body, "User", "User"), Bodies.string(body, "WorkingDir", "WorkingDir"));
     boolean tty = Bodies.bool(body, "Tty", "Tty");
     boolean openStdin = Bodies.bool(body, "OpenStdin", "OpenStdin");
     for (String f :
@@ -159,6 +155,9 @@ record CreateBody(
     JsonNode host = Bodies.objectField(body, "HostConfig", "HostConfig");
     String network = "default";
     boolean autoRemove = false;
+    CreateRequest.Security security = CreateRequest.Security.DEFAULT;
+    CreateRequest.Resources resources = CreateRequest.Resources.NONE;
+    CreateRequest.Restart restart = CreateRequest.Restart.NO;
     if (host != null) {
       for (Iterator<Map.Entry<String, JsonNode>> it = host.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> f = it.next();
@@ -186,14 +185,31 @@ record CreateBody(
           throw unsupported("--log-opt", "HostConfig.LogConfig.Config", null);
         }
       }
-      JsonNode restart = Bodies.objectField(host, "RestartPolicy", "HostConfig.RestartPolicy");
-      if (restart != null) {
-        String policy = Bodies.string(restart, "Name", "HostConfig.RestartPolicy.Name");
-        Bodies.integer(restart, "MaximumRetryCount", "HostConfig.RestartPolicy.MaximumRetryCount");
-        if (!policy.isEmpty() && !policy.equals("no")) {
-          throw unsupported("--restart " + policy, "HostConfig.RestartPolicy", null);
-        }
+      JsonNode policy = Bodies.objectField(host, "RestartPolicy", "HostConfig.RestartPolicy");
+      if (policy != null) {
+        restart =
+            new CreateRequest.Restart(
+                Bodies.string(policy, "Name", "HostConfig.RestartPolicy.Name"),
+                (int)
+                    Bodies.integer(
+                        policy, "MaximumRetryCount", "HostConfig.RestartPolicy.MaximumRetryCount"));
       }
+      security =
+          new CreateRequest.Security(
+              Bodies.strings(host, "CapAdd", "HostConfig.CapAdd"),
+              Bodies.strings(host, "CapDrop", "HostConfig.CapDrop"),
+              Bodies.bool(host, "Privileged", "HostConfig.Privileged"),
+              Bodies.strings(host, "SecurityOpt", "HostConfig.SecurityOpt"));
+      JsonNode pids = host.get("PidsLimit");
+      resources =
+          new CreateRequest.Resources(
+              Bodies.integer(host, "Memory", "HostConfig.Memory"),
+              Bodies.integer(host, "MemorySwap", "HostConfig.MemorySwap"),
+              Bodies.integer(host, "NanoCpus", "HostConfig.NanoCpus"),
+              Bodies.integer(host, "CpuShares", "HostConfig.CpuShares"),
+              pids == null || pids.isNull()
+                  ? null
+                  : Bodies.integer(host, "PidsLimit", "HostConfig.PidsLimit"));
       JsonNode console = host.get("ConsoleSize");
       if (console != null && !console.isNull()) {
         if (!console.isArray()
@@ -216,6 +232,9 @@ record CreateBody(
       }
       Bodies.strings(host, "MaskedPaths", "HostConfig.MaskedPaths");
       Bodies.strings(host, "ReadonlyPaths", "HostConfig.ReadonlyPaths");
+    }
+    if (autoRemove && !restart.name().equals("no")) {
+      throw new IllegalArgumentException("can't create 'AutoRemove' container with restart policy");
     }
     String ip = null;
     JsonNode networking = Bodies.objectField(body, "NetworkingConfig", "NetworkingConfig");
@@ -247,7 +266,12 @@ record CreateBody(
             hostname.isEmpty() ? null : hostname,
             tty,
             openStdin,
-            false);
+            false,
+            entrypoint,
+            process,
+            security,
+            resources,
+            restart);
     return new CreateBody(
         request, labels, autoRemove, network.equals("default") ? "bridge" : network);
   }

@@ -111,8 +111,7 @@ public final class Daemon {
     QueuedThreadPool threads = new QueuedThreadPool(32, 4);
     threads.setName("api");
     Server server = new Server(threads);
-    ApiHandler api =
-        new ApiHandler(engine, config.engine().dataRoot().resolve("api-labels.json"), null);
+    ApiHandler api = new ApiHandler(engine, config.engine().dataRoot().resolve("api-labels.json"));
     server.addConnector(connector(server, config.socket()));
     server.setHandler(api);
     server.setErrorHandler(new JsonErrors());

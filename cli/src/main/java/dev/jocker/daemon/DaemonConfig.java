@@ -111,6 +111,23 @@ public record DaemonConfig(
             .desc("Directory of named network namespaces (default /run/netns)")
             .build());
     o.addOption(
+        Option.builder()
+            .longOpt("live-restore")
+            .hasArg()
+            .optionalArg(true)
+            .argName("bool")
+            .desc(
+                "Keep containers running while the daemon is down (default true; false stops them"
+                    + " at shutdown, as dockerd does by default)")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("cgroup-parent")
+            .hasArg()
+            .argName("name")
+            .desc("Parent cgroup of every container's (default jocker)")
+            .build());
+    o.addOption(
         Option.builder("l")
             .longOpt("log-level")
             .hasArg()
@@ -186,7 +203,13 @@ public record DaemonConfig(
             pick(cl, json, "iptables-chain-prefix", "iptables-chain-prefix", "DOCKER"),
             Path.of(pick(cl, json, "netns-dir", "netns-dir", "/run/netns")),
             Duration.ofSeconds(rulesCheck),
-            null);
+            null,
+            cgroupParent(pick(cl, json, "cgroup-parent", "cgroup-parent", "jocker")),
+            bool(
+                cl.hasOption("live-restore") && cl.getOptionValue("live-restore") == null
+                    ? "true"
+                    : pick(cl, json, "live-restore", "live-restore", "true"),
+                "--live-restore"));
     String level = pick(cl, json, "log-level", "log-level", "info");
     if (!List.of("debug", "info", "warn", "error").contains(level)) {
       throw new IllegalArgumentException(
@@ -208,6 +231,16 @@ public record DaemonConfig(
       return fallback;
     }
     return v.isArray() ? v.get(0).asText() : v.asText();
+  }
+
+  /** A cgroup path relative to each hierarchy's root, as dockerd takes {@code --cgroup-parent}. */
+  private static String cgroupParent(String parent) {
+    String p = parent.startsWith("/") ? parent.substring(1) : parent;
+    if (p.isEmpty() || p.contains("..")) {
+      throw new IllegalArgumentException(
+          "--cgroup-parent " + parent + ": name a cgroup below the root, without ..");
+    }
+    return p;
   }
 
   private static boolean bool(String v, String flag) {

@@ -3,6 +3,7 @@ package dev.jocker.daemon;
 import dev.jocker.container.HumanTime;
 import dev.jocker.doctor.Finding;
 import dev.jocker.engine.ContainerInfo;
+import dev.jocker.engine.ContainerStats;
 import dev.jocker.engine.EndpointInfo;
 import dev.jocker.engine.ImageInfo;
 import dev.jocker.engine.NetworkInfo;
@@ -68,14 +69,14 @@ final class DockerJson {
     m.put("Args", c.args());
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("Status", c.state().status());
-    state.put("Running", c.state().running());
-    state.put("Paused", false);
-    state.put("Restarting", false);
-    state.put("OOMKilled", false);
+    state.put("Running", c.state().running() || c.state().restarting());
+    state.put("Paused", c.state().paused());
+    state.put("Restarting", c.state().restarting());
+    state.put("OOMKilled", c.state().oomKilled());
     state.put("Dead", false);
     state.put("Pid", c.state().pid());
     state.put("ExitCode", c.state().exitCode());
-    state.put("Error", "");
+    state.put("Error", c.state().error());
     state.put(
         "StartedAt", c.state().startedAt() == null ? ZERO_TIME : c.state().startedAt().toString());
     state.put(
@@ -88,29 +89,51 @@ final class DockerJson {
     m.put("HostsPath", c.hostsPath());
     m.put("LogPath", c.logPath());
     m.put("Name", "/" + c.name());
-    m.put("RestartCount", 0);
+    m.put("RestartCount", c.restartCount());
     m.put("Driver", "overlay");
     m.put("Platform", "linux");
     Map<String, Object> hostConfig = new LinkedHashMap<>();
+    ContainerInfo.Spec spec = c.spec();
+    hostConfig.put("LogConfig", mapOf("Type", "json-file", "Config", Map.of()));
     hostConfig.put("NetworkMode", c.networkMode().equals("bridge") ? "default" : c.networkMode());
+    hostConfig.put(
+        "RestartPolicy",
+        mapOf("Name", spec.restartPolicy(), "MaximumRetryCount", spec.restartRetries()));
     hostConfig.put("AutoRemove", c.autoRemove());
+    hostConfig.put("CapAdd", spec.capAdd().isEmpty() ? null : spec.capAdd());
+    hostConfig.put("CapDrop", spec.capDrop().isEmpty() ? null : spec.capDrop());
+    hostConfig.put("CgroupnsMode", "host");
     hostConfig.put("IpcMode", "private");
     hostConfig.put("PidMode", "");
+    hostConfig.put("Privileged", spec.privileged());
+    hostConfig.put("ReadonlyRootfs", false);
+    hostConfig.put("SecurityOpt", spec.securityOpt().isEmpty() ? null : spec.securityOpt());
     hostConfig.put("UTSMode", "");
+    hostConfig.put("ShmSize", 67108864);
+    hostConfig.put("CpuShares", spec.cpuShares());
+    hostConfig.put("Memory", spec.memory());
+    hostConfig.put("NanoCpus", spec.nanoCpus());
+    hostConfig.put("CgroupParent", "");
+    hostConfig.put("CpuPeriod", 0);
+    hostConfig.put("CpuQuota", 0);
+    hostConfig.put("MemorySwap", spec.memorySwap());
+    hostConfig.put("PidsLimit", spec.pidsLimit());
+    if (!spec.privileged()) {
+      hostConfig.put("MaskedPaths", MASKED_PATHS);
+      hostConfig.put("ReadonlyPaths", READONLY_PATHS);
+    }
     m.put("HostConfig", hostConfig);
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("Hostname", c.hostname());
     config.put("Domainname", "");
-    config.put("User", "");
+    config.put("User", spec.user());
     config.put("Tty", c.tty());
     config.put("OpenStdin", c.openStdin());
     config.put("Env", c.env());
-    List<String> cmd = new ArrayList<>(List.of(c.path()));
-    cmd.addAll(c.args());
-    config.put("Cmd", cmd);
+    config.put("Cmd", spec.cmd().isEmpty() ? null : spec.cmd());
     config.put("Image", c.image());
-    config.put("WorkingDir", "");
-    config.put("Entrypoint", null);
+    config.put("WorkingDir", spec.workingDir());
+    config.put("Entrypoint", spec.entrypoint());
     config.put("Labels", Map.of());
     m.put("Config", config);
     Map<String, Object> ns = new LinkedHashMap<>();
@@ -131,6 +154,97 @@ final class DockerJson {
     ns.put("Networks", networks(c));
     m.put("NetworkSettings", ns);
     return m;
+  }
+
+  /** Docker's masked and read-only paths of an unprivileged container (moby's oci defaults). */
+  private static final List<String> MASKED_PATHS =
+      List.of(
+          "/proc/asound",
+          "/proc/acpi",
+          "/proc/kcore",
+          "/proc/keys",
+          "/proc/latency_stats",
+          "/proc/timer_list",
+          "/proc/timer_stats",
+          "/proc/sched_debug",
+          "/proc/scsi",
+          "/sys/firmware");
+
+  private static final List<String> READONLY_PATHS =
+      List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+  private static Map<String, Object> mapOf(Object... kv) {
+    return ApiHandler.mapOf(kv);
+  }
+
+  /**
+   * {@code GET /containers/{id}/stats}: a reading, with the one before it as {@code precpu_stats}
+   * (null: zeros, as Docker's first reading).
+   */
+  static Map<String, Object> stats(ContainerInfo c, ContainerStats now, ContainerStats before) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("read", now.read().toString());
+    m.put("preread", before == null ? ZERO_TIME : before.read().toString());
+    m.put("pids_stats", mapOf("current", now.pids(), "limit", now.pidsLimit()));
+    m.put(
+        "blkio_stats",
+        mapOf(
+            "io_service_bytes_recursive", null,
+            "io_serviced_recursive", null,
+            "io_queue_recursive", null,
+            "io_service_time_recursive", null,
+            "io_wait_time_recursive", null,
+            "io_merged_recursive", null,
+            "io_time_recursive", null,
+            "sectors_recursive", null));
+    m.put("num_procs", 0);
+    m.put("storage_stats", Map.of());
+    m.put("cpu_stats", cpu(now));
+    m.put(
+        "precpu_stats",
+        before == null
+            ? mapOf(
+                "cpu_usage",
+                mapOf("total_usage", 0),
+                "throttling_data",
+                mapOf("periods", 0, "throttled_periods", 0, "throttled_time", 0))
+            : cpu(before));
+    m.put(
+        "memory_stats",
+        mapOf("usage", now.memoryUsage(), "stats", now.memoryStats(), "limit", now.memoryLimit()));
+    m.put("name", "/" + c.name());
+    m.put("id", c.id());
+    Map<String, Object> networks = new LinkedHashMap<>();
+    now.networks()
+        .forEach(
+            (name, n) ->
+                networks.put(
+                    name,
+                    mapOf(
+                        "rx_bytes", n.rxBytes(),
+                        "rx_packets", n.rxPackets(),
+                        "rx_errors", n.rxErrors(),
+                        "rx_dropped", n.rxDropped(),
+                        "tx_bytes", n.txBytes(),
+                        "tx_packets", n.txPackets(),
+                        "tx_errors", n.txErrors(),
+                        "tx_dropped", n.txDropped())));
+    if (!networks.isEmpty()) {
+      m.put("networks", networks);
+    }
+    return m;
+  }
+
+  private static Map<String, Object> cpu(ContainerStats s) {
+    return mapOf(
+        "cpu_usage",
+        mapOf("total_usage", s.cpuNanos()),
+        "system_cpu_usage",
+        s.systemCpuNanos(),
+        "online_cpus",
+        s.onlineCpus(),
+        "throttling_data",
+        mapOf("periods", 0, "throttled_periods", 0, "throttled_time", 0));
   }
 
   private static Map<String, Object> networks(ContainerInfo c) {

@@ -4,9 +4,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * The stdio of a running process as the API relays it: an exec's today, started by the daemon
- * through nsenter; the container launcher's (#20) in its place later. With a terminal, {@link
- * #stdout} carries everything the terminal shows and {@link #stderr} is null.
+ * The stdio of a running process as the API relays it: an exec that the engine started through the
+ * container launcher ({@link ExecStdio}). With a terminal, {@link #stdout} carries everything the
+ * terminal shows and {@link #stderr} is null.
  */
 interface Stdio extends AutoCloseable {
   /** Where the client's stdin goes, or null when the process's stdin is not attached. */

@@ -1,7 +1,11 @@
 package dev.jocker.daemon;
 
+import dev.jocker.container.Attachment;
+import dev.jocker.container.ExecProcess;
 import dev.jocker.doctor.Finding;
 import dev.jocker.engine.ContainerInfo;
+import dev.jocker.engine.ContainerListener;
+import dev.jocker.engine.ContainerStats;
 import dev.jocker.engine.CreateRequest;
 import dev.jocker.engine.Engine;
 import dev.jocker.engine.EngineException;
@@ -11,11 +15,14 @@ import dev.jocker.engine.ExecResult;
 import dev.jocker.engine.ExecState;
 import dev.jocker.engine.ImageInfo;
 import dev.jocker.engine.NetworkInfo;
+import dev.jocker.engine.WaitCondition;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** An engine in memory: one container at most, always running once created. */
 final class FakeEngine implements Engine {
@@ -45,7 +52,7 @@ final class FakeEngine implements Engine {
             List.of(),
             "aaaaaaaaaaaa",
             Instant.now(),
-            new ContainerInfo.State("running", 42, 0, Instant.now(), null),
+            new ContainerInfo.State("running", 42, 0, Instant.now(), null, false, ""),
             "bridge",
             null,
             "/run/netns/jocker-" + request.name(),
@@ -55,7 +62,24 @@ final class FakeEngine implements Engine {
             "/log",
             "/hosts",
             "/hostname",
-            "/resolv.conf");
+            "/resolv.conf",
+            new ContainerInfo.Spec(
+                null,
+                request.command(),
+                "",
+                "",
+                List.of(),
+                List.of(),
+                false,
+                List.of(),
+                0,
+                0,
+                0,
+                0,
+                null,
+                "no",
+                0),
+            0);
     return container;
   }
 
@@ -116,12 +140,6 @@ final class FakeEngine implements Engine {
   }
 
   @Override
-  public List<String> execCommand(String ref, ExecRequest request) {
-    actions.add("exec");
-    return new ArrayList<>(request.command());
-  }
-
-  @Override
   public String createExec(String ref, ExecRequest request) {
     return "e".repeat(64);
   }
@@ -133,26 +151,66 @@ final class FakeEngine implements Engine {
 
   @Override
   public ExecState inspectExec(String execId) {
-    return new ExecState(execId, "c".repeat(64), false, 0);
+    return execInstance(execId);
   }
 
   @Override
-  public List<String> execArgv(String execId) {
-    return List.of("true");
+  public ExecState execInstance(String execId) {
+    return new ExecState(
+        execId, "c".repeat(64), new ExecRequest(List.of("true"), List.of(), false), false, 0, 0);
   }
 
   @Override
-  public List<String> launchCommand(String ref) {
-    return List.of();
+  public ExecProcess startExec(String execId) {
+    actions.add("exec");
+    throw new EngineException(EngineException.Kind.INVALID, "no processes in memory");
   }
 
   @Override
-  public ContainerInfo adopt(String ref, long pid) {
+  public void resizeExec(String execId, int rows, int columns) {}
+
+  @Override
+  public CompletableFuture<Integer> await(String ref, WaitCondition condition) {
+    container(ref);
+    return CompletableFuture.completedFuture(0);
+  }
+
+  @Override
+  public void addListener(ContainerListener listener) {}
+
+  @Override
+  public ContainerInfo pause(String ref) {
+    actions.add("pause");
     return container(ref);
   }
 
   @Override
-  public void reportExit(String ref, int exitCode) {}
+  public ContainerInfo unpause(String ref) {
+    actions.add("unpause");
+    return container(ref);
+  }
+
+  @Override
+  public ContainerInfo rename(String ref, String newName) {
+    actions.add("rename");
+    return container(ref);
+  }
+
+  @Override
+  public CompletableFuture<Attachment> attach(String ref) {
+    actions.add("attach");
+    return CompletableFuture.failedFuture(
+        new EngineException(EngineException.Kind.INVALID, "no processes in memory"));
+  }
+
+  @Override
+  public void resize(String ref, int rows, int columns) {}
+
+  @Override
+  public ContainerStats stats(String ref) {
+    container(ref);
+    return new ContainerStats(Instant.now(), 0, 0, 1, 0, 0, Map.of(), 0, 0, Map.of());
+  }
 
   @Override
   public List<NetworkInfo> networks() {

@@ -180,7 +180,12 @@ class HostileInputTest {
             "POST",
             create,
             "{\"Image\":\"busybox\",\"Hostname\":\"a\\n1.2.3.4 evil\"}"));
-    a.add(json("user refused", "POST", create, "{\"Image\":\"busybox\",\"User\":\"nobody\"}"));
+    a.add(
+        json(
+            "stop signal refused",
+            "POST",
+            create,
+            "{\"Image\":\"busybox\",\"StopSignal\":\"SIGINT\"}"));
     a.add(
         json(
             "binds refused",
@@ -195,10 +200,10 @@ class HostileInputTest {
             "{\"Image\":\"busybox\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}}}"));
     a.add(
         json(
-            "restart policy refused",
+            "restart policy a string",
             "POST",
             create,
-            "{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\"}}}"));
+            "{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":\"always\"}}"));
     a.add(
         json(
             "--ip on the default bridge",
@@ -249,12 +254,6 @@ class HostileInputTest {
     a.add(json("limit not a number", "GET", "/containers/json?limit=ten", null));
     a.add(json("logs of no stream", "GET", "/containers/c1/logs", null));
     a.add(json("exec with Cmd a number", "POST", "/containers/c1/exec", "{\"Cmd\":5}"));
-    a.add(
-        json(
-            "exec as a user",
-            "POST",
-            "/containers/c1/exec",
-            "{\"Cmd\":[\"id\"],\"User\":\"nobody\"}"));
     a.add(json("exec start of no instance", "POST", "/exec/nope/start", "{\"Detach\":false}"));
     a.add(json("resize to a negative height", "POST", "/containers/c1/resize?h=-1&w=80", null));
     a.add(json("network name a list", "POST", "/networks/create", "{\"Name\":[\"x\"]}"));
@@ -339,10 +338,10 @@ class HostileInputTest {
                 "POST",
                 "/containers/create",
                 "application/json",
-                "{\"Image\":\"busybox\",\"User\":\"nobody\"}"));
+                "{\"Image\":\"busybox\",\"StopSignal\":\"SIGINT\"}"));
     assertEquals(400, r.status());
     assertEquals(
-        "-u, --user (Config.User) is not supported by jocker",
+        "--stop-signal (Config.StopSignal) is not supported by jocker",
         new ObjectMapper().readTree(r.body()).get("message").asText());
   }
 

@@ -66,7 +66,8 @@ class FullDiskIT {
           Thread.sleep(100);
         }
         assertTrue(
-            d.ok("ps", "-a").contains("Exited (3)"), "the exit was recorded: " + d.ok("ps", "-a"));
+            d.ok("ps", "-a").contains("Exited (3)"),
+            "the exit was recorded: " + d.ok("ps", "-a") + d.log());
         d.ok("run", "-d", "--name", "more", "busybox", "sh", "-c", LOOP);
         assertTrue(
             d.ok("exec", "keep", "ping", "-c", "1", "172.17.0.3").contains(" 0% packet loss"));

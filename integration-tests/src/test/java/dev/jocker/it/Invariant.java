@@ -1,6 +1,7 @@
 package dev.jocker.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jocker.cgroup.Cgroups;
 import dev.jocker.firewall.IptablesSave;
 import dev.jocker.testing.Sandbox;
 import java.io.IOException;
@@ -45,6 +46,23 @@ final class Invariant {
               key.isEmpty() ? null : Path.of(key).getFileName().toString()));
     }
     return out;
+  }
+
+  /**
+   * A running container's shim (jocker-launcher, its state directory as its last argument): it
+   * lives outside the container's namespaces by design.
+   */
+  private static boolean isShim(String cmdline) {
+    return cmdline.contains("jocker-launcher start " + RUN_DIRS);
+  }
+
+  /** The containers that have a cgroup under this daemon's parent; null without cgroups. */
+  private static List<String> cgroupIds(Jockerd d) {
+    try {
+      return Cgroups.detect(Cgroups.DEFAULT_ROOT, d.cgroupParent()).ids();
+    } catch (RuntimeException noCgroups) {
+      return null;
+    }
   }
 
   /** Every violation found now; empty when the store and the kernel agree. */
@@ -182,9 +200,17 @@ final class Invariant {
                 + (ids.contains(id)
                     ? "container " + id.substring(0, 12) + ", not running"
                     : "no container"));
-      } else if (want != null && want != namespaceOf(pid)) {
+      } else if (want != null && want != namespaceOf(pid) && !isShim(cmdline)) {
         v.add("process " + pid + " (" + cmdline + ") runs outside its container's namespace");
       }
+    }
+
+    List<String> found = cgroupIds(d);
+    Set<String> cgroups = found == null ? null : new TreeSet<>(found);
+    Set<String> runningIds = new TreeSet<>();
+    running.forEach(r -> runningIds.add(r.id()));
+    if (cgroups != null && !cgroups.equals(runningIds)) {
+      v.add("cgroups of " + cgroups + ", but the running containers are " + runningIds);
     }
 
     String rules = IptablesSave.normalise(host.run("iptables-save"));

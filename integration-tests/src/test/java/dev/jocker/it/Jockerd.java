@@ -2,6 +2,8 @@ package dev.jocker.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jocker.cgroup.Cgroup;
+import dev.jocker.cgroup.Cgroups;
 import dev.jocker.cli.Main;
 import dev.jocker.testing.Sandbox;
 import java.io.ByteArrayOutputStream;
@@ -47,6 +49,14 @@ final class Jockerd implements AutoCloseable {
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
+  private final List<String> daemonArgs = new ArrayList<>();
+
+  /**
+   * The cgroup parent of this state directory's containers: its own, so that tests never touch
+   * another's (cgroups are the machine's), and the same for every daemon on the same directory, so
+   * that a restarted one finds its containers' cgroups.
+   */
+  private final String cgroupParent;
 
   /**
    * A daemon for {@code sandbox} keeping its state under {@code dir}; {@code jvmProperties} such as
@@ -59,6 +69,18 @@ final class Jockerd implements AutoCloseable {
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
+    this.cgroupParent =
+        "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+  }
+
+  /** Passes {@code args} (such as {@code --live-restore=false}) to the daemon. */
+  Jockerd withArgs(String... args) {
+    daemonArgs.addAll(List.of(args));
+    return this;
+  }
+
+  String cgroupParent() {
+    return cgroupParent;
   }
 
   /**
@@ -111,7 +133,10 @@ final class Jockerd implements AutoCloseable {
             "--log-dir",
             dataRoot.resolve("log").toString(),
             "--rules-check-interval",
-            Integer.toString(rulesCheckSeconds)));
+            Integer.toString(rulesCheckSeconds),
+            "--cgroup-parent",
+            cgroupParent));
+    argv.addAll(daemonArgs);
     return argv;
   }
 
@@ -183,6 +208,19 @@ final class Jockerd implements AutoCloseable {
             new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Result(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The argument vector of the real CLI in a process of its own (for what needs the CLI's own stdin
+   * or terminal: {@code run -i}, {@code run -it}).
+   */
+  List<String> cliArgv(String... args) {
+    List<String> argv = new ArrayList<>();
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    argv.addAll(List.of("-H", "unix://" + socket));
+    argv.addAll(List.of(args));
+    return argv;
   }
 
   /** An API response: status and body. */
@@ -286,5 +324,28 @@ final class Jockerd implements AutoCloseable {
       }
     }
     stop();
+    removeCgroups();
+  }
+
+  /**
+   * Removes every cgroup under this directory's parent and the parent itself, killing (and thawing)
+   * what is left in them: a failed test may leave a container running, even paused.
+   */
+  void removeCgroups() {
+    Cgroups tree;
+    try {
+      tree = Cgroups.detect(Cgroups.DEFAULT_ROOT, cgroupParent);
+    } catch (RuntimeException noCgroups) {
+      return;
+    }
+    for (String id : tree.ids()) {
+      Cgroup cgroup = tree.of(id);
+      cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      if (cgroup.frozen()) {
+        cgroup.thaw();
+      }
+      cgroup.remove();
+    }
+    tree.removeParent();
   }
 }

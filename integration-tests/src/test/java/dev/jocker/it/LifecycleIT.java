@@ -167,15 +167,16 @@ class LifecycleIT {
       Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/sh"));
       d.ok("image", "import", rootfs.toString(), "doomed");
       d.ok("create", "--name", "c1", "doomed", "/bin/sh", "-c", "sleep 100");
-      // The image's root file system goes: the init script's mount of the root fails, before it
-      // reports its PID, and the script and the shim end.
+      // The image's root file system goes: the container's PID 1 fails to mount its root, before
+      // the command runs, and the launcher reports why.
       Sandbox.Command.run(
           java.util.List.of("rm", "-rf", dir.resolve("state/images/doomed/rootfs").toString()));
       long before = System.currentTimeMillis();
       Jockerd.Result r = d.jocker("start", "c1");
       long millis = System.currentTimeMillis() - before;
       assertEquals(1, r.exitCode(), r.stderr());
-      assertTrue(r.stderr().contains("ended before it started"), r.stderr());
+      assertTrue(r.stderr().contains("mount overlay on "), r.stderr());
+      assertTrue(r.stderr().contains("no such file or directory"), r.stderr());
       assertTrue(millis < 3_000, "the failure took " + millis + " ms");
       assertEquals("created", inspect(d, "c1").get("State").get("Status").asText());
       assertFalse(hasNetns("jocker-c1"), "the failed start left no namespace");

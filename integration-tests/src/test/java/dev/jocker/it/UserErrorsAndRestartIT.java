@@ -73,7 +73,7 @@ class UserErrorsAndRestartIT {
       expect(d, 1, "No such container: test3", "stop", "test3");
       expect(d, 1, "No such container: test3", "exec", "test3", "true");
       expect(d, 125, "See 'jocker run --help'.", "run", "--bogus", "busybox");
-      assertEquals(127, d.jocker("exec", "test1", "nope").exitCode());
+      assertEquals(126, d.jocker("exec", "test1", "nope").exitCode());
       assertEquals(126, d.jocker("exec", "test1", "/etc/hosts").exitCode());
       assertEquals(3, d.jocker("exec", "test1", "sh", "-c", "exit 3").exitCode());
       assertEquals(

@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One container's cgroup: a directory in each v1 hierarchy, or one in the v2 tree. A process joins
@@ -207,19 +211,46 @@ public final class Cgroup {
     }
   }
 
-  /** The PIDs of its processes (in the caller's PID namespace). */
-  public List<Long> pids() {
-    List<Long> pids = new ArrayList<>();
+  /**
+   * The counters of its {@code memory.stat} (v1's and v2's names as the kernel gives them), empty
+   * without a memory controller.
+   */
+  public Map<String, Long> memoryStat() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    Optional<Path> memory = dir("memory");
+    if (memory.isEmpty() || !Files.exists(memory.get().resolve("memory.stat"))) {
+      return out;
+    }
     try {
-      for (String line : read(dirs.get(0).resolve("cgroup.procs")).split("\n")) {
-        if (!line.isBlank()) {
-          pids.add(Long.parseLong(line.strip()));
+      for (String line : read(memory.get().resolve("memory.stat")).split("\n")) {
+        String[] f = line.split(" ");
+        if (f.length == 2) {
+          out.put(f[0], Long.parseLong(f[1]));
         }
       }
-      return pids;
-    } catch (IOException e) {
-      throw new UncheckedIOException("list the processes of cgroup " + id, e);
+      return out;
+    } catch (IOException | NumberFormatException e) {
+      throw new IllegalStateException("read the memory counters of cgroup " + id, e);
     }
+  }
+
+  /** The PIDs of its processes (in the caller's PID namespace), from every hierarchy. */
+  public List<Long> pids() {
+    Set<Long> pids = new TreeSet<>();
+    for (Path d : dirs) {
+      try {
+        for (String line : read(d.resolve("cgroup.procs")).split("\n")) {
+          if (!line.isBlank()) {
+            pids.add(Long.parseLong(line.strip()));
+          }
+        }
+      } catch (NoSuchFileException notInThisHierarchy) {
+        // A cgroup left half-made (or half-removed) is missing from some hierarchies.
+      } catch (IOException e) {
+        throw new UncheckedIOException("list the processes of cgroup " + id, e);
+      }
+    }
+    return new ArrayList<>(pids);
   }
 
   /** Freezes every process in it ({@code docker pause}), returning once they all are frozen. */
@@ -240,6 +271,8 @@ public final class Cgroup {
       }
       Optional<Path> freezer = dir("freezer");
       return freezer.isPresent() && read(freezer.get().resolve("freezer.state")).equals("FROZEN");
+    } catch (NoSuchFileException gone) {
+      return false;
     } catch (IOException e) {
       throw new UncheckedIOException("read the freezer state of cgroup " + id, e);
     }

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A process running inside a container ({@code docker exec}). Without a terminal its stdin, stdout
@@ -55,6 +57,21 @@ public final class ExecProcess {
               0,
               4);
     }
+  }
+
+  /** Its exit status once it has ended (the launcher passes it on), without waiting. */
+  public OptionalInt exitCode() {
+    return launcher.isAlive() ? OptionalInt.empty() : OptionalInt.of(launcher.exitValue());
+  }
+
+  /** Completes with its exit status when it ends. */
+  public CompletableFuture<Integer> onExit() {
+    return launcher.onExit().thenApply(Process::exitValue);
+  }
+
+  /** Ends it with SIGKILL (its launcher then passes 137 on). */
+  public void kill() {
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
   }
 
   /** Waits for it to end; its exit status (128 + the signal for one killed by a signal). */

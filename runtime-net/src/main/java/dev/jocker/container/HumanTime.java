@@ -45,12 +45,17 @@ public final class HumanTime {
   }
 
   /**
-   * The STATUS column: {@code Up 33 seconds}, {@code Exited (137) 3 seconds ago}, {@code Created}.
+   * The STATUS column: {@code Up 33 seconds}, {@code Up 14 seconds (Paused)}, {@code Restarting (1)
+   * 1 second ago}, {@code Exited (137) 3 seconds ago}, {@code Removal In Progress}, {@code
+   * Created}.
    */
   public static String status(String state, int exitCode, Duration sinceStart, Duration sinceExit) {
     return switch (state) {
       case "running" -> "Up " + duration(sinceStart);
+      case "paused" -> "Up " + duration(sinceStart) + " (Paused)";
+      case "restarting" -> "Restarting (" + exitCode + ") " + duration(sinceExit) + " ago";
       case "exited" -> "Exited (" + exitCode + ") " + duration(sinceExit) + " ago";
+      case "removing" -> "Removal In Progress";
       default -> "Created";
     };
   }

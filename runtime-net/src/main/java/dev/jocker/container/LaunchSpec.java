@@ -80,4 +80,9 @@ public record LaunchSpec(
   public Path exitFile() {
     return stateDir.resolve("exit");
   }
+
+  /** Where the shim records its start's report, {@code PID STARTTIME SHIMPID}. */
+  public Path pidFile() {
+    return stateDir.resolve("pid");
+  }
 }

@@ -97,6 +97,24 @@ public final class Launcher {
     return exit(spec.exitFile());
   }
 
+  /**
+   * What the shim of the container's last start reported, read back from its record: how jockerd
+   * finds a process whose start it did not see answered (it died meanwhile).
+   */
+  public static Optional<Started> recorded(LaunchSpec spec) {
+    Path file = spec.pidFile();
+    try {
+      if (!Files.exists(file)) {
+        return Optional.empty();
+      }
+      String[] f = Files.readString(file).strip().split(" ");
+      return Optional.of(
+          new Started(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("read the start record " + file, e);
+    }
+  }
+
   /** How a run ended, from the shim's record {@code exitFile}. */
   public static Optional<Exit> exit(Path exitFile) {
     try {
@@ -136,6 +154,11 @@ public final class Launcher {
   }
 
   private static final int SIGKILL = 9;
+
+  /** The IDs that have a cgroup under jocker's parent (none without cgroups). */
+  public List<String> cgroupIds() {
+    return cgroups == null ? List.of() : cgroups.ids();
+  }
 
   /** The container's cgroup (for pause, limits and stats), if jocker runs with cgroups. */
   public Optional<Cgroup> cgroup(String id) {
@@ -202,6 +225,7 @@ public final class Launcher {
       Files.createDirectories(spec.layer().resolve("upper"));
       Files.createDirectories(spec.layer().resolve("work"));
       Files.deleteIfExists(spec.exitFile());
+      Files.deleteIfExists(spec.pidFile());
     } catch (IOException e) {
       throw new UncheckedIOException("prepare the directories of container " + spec.id(), e);
     }
@@ -252,7 +276,7 @@ public final class Launcher {
     Process p;
     try {
       p =
-          new ProcessBuilder(binary.toString(), "start")
+          new ProcessBuilder(binary.toString(), "start", spec.stateDir().toString())
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start();
       try (OutputStream in = p.getOutputStream()) {
@@ -293,6 +317,15 @@ public final class Launcher {
    * StartException} with Docker's text when the command cannot be started.
    */
   public ExecProcess exec(LaunchSpec container, Started started, ExecSpec exec) {
+    return exec(container, started, exec, false);
+  }
+
+  /**
+   * As {@link #exec(LaunchSpec, Started, ExecSpec)}; with {@code discardStderr} the process's
+   * stderr goes nowhere (a detached exec, whose caller reads only stdout away).
+   */
+  public ExecProcess exec(
+      LaunchSpec container, Started started, ExecSpec exec, boolean discardStderr) {
     String userSpec = exec.user().isEmpty() ? container.user() : exec.user();
     Path root = Path.of("/proc/" + started.pid() + "/root");
     ExecUser user;
@@ -325,7 +358,11 @@ public final class Launcher {
     entries.add("pid=" + started.pid());
     Process p;
     try {
-      p = new ProcessBuilder(binary.toString(), "exec").start();
+      ProcessBuilder pb = new ProcessBuilder(binary.toString(), "exec");
+      if (discardStderr) {
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+      }
+      p = pb.start();
       OutputStream in = p.getOutputStream();
       in.write(LauncherSpec.encode(entries));
       in.flush();

@@ -211,6 +211,7 @@ final class LauncherSpec {
     }
     e.add("log=" + spec.logFile());
     e.add("exit_file=" + spec.exitFile());
+    e.add("pid_file=" + spec.pidFile());
     e.add("attach=" + spec.attachSocket());
     return e;
   }

@@ -47,4 +47,23 @@ public final class StartException extends RuntimeException {
             + ": unknown"
         : m;
   }
+
+  /**
+   * The text dockerd 20.10 gives for an exec that could not start ({@code docker exec} prints it on
+   * stdout and exits 126): {@code OCI runtime exec failed: exec failed: unable to start container
+   * process: exec: "nosuchcmd": executable file not found in $PATH: unknown}.
+   */
+  public String dockerExecMessage() {
+    return "OCI runtime exec failed: exec failed: unable to start container process: "
+        + getMessage()
+        + ": unknown";
+  }
+
+  /**
+   * The exit code dockerd records for a container whose start failed so: 127 for a command not
+   * found, 126 for one that may not be run, 128 for anything else (daemon/start.go).
+   */
+  public int stateExitCode() {
+    return exitCode == 125 ? 128 : exitCode;
+  }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  * @param imageId the image's {@code sha256:} ID
  * @param path the executable, e.g. {@code /bin/sh}
  * @param args the arguments after the path
- * @param env the full environment of the process
+ * @param env Docker's {@code Config.Env}: the user's variables, then the image's
  * @param hostname hostname inside the container
  * @param created creation time
  * @param state process state
@@ -26,6 +26,8 @@ import java.util.List;
  * @param hostsPath the file bind-mounted as /etc/hosts
  * @param hostnamePath the file bind-mounted as /etc/hostname
  * @param resolvConfPath the file bind-mounted as /etc/resolv.conf
+ * @param spec the rest of its create-time configuration (Config and HostConfig)
+ * @param restartCount restarts by its restart policy since a user last started it
  */
 public record ContainerInfo(
     String id,
@@ -47,7 +49,9 @@ public record ContainerInfo(
     String logPath,
     String hostsPath,
     String hostnamePath,
-    String resolvConfPath) {
+    String resolvConfPath,
+    Spec spec,
+    int restartCount) {
 
   /** The first 12 characters of the ID, as {@code docker ps} shows it. */
   public String shortId() {
@@ -55,18 +59,75 @@ public record ContainerInfo(
   }
 
   /**
-   * Process state.
+   * Process state, as Docker's.
    *
-   * @param status {@code created}, {@code running} or {@code exited}
+   * @param status {@code created}, {@code running}, {@code paused}, {@code restarting} or {@code
+   *     exited}
    * @param pid host PID of the container's PID 1, 0 when not running
    * @param exitCode last exit code (128 + signal when killed by one)
    * @param startedAt last start, or null
    * @param finishedAt last exit, or null
+   * @param oomKilled whether the last run ended by an OOM kill
+   * @param error why the last start failed, empty when it did not
    */
   public record State(
-      String status, long pid, int exitCode, Instant startedAt, Instant finishedAt) {
+      String status,
+      long pid,
+      int exitCode,
+      Instant startedAt,
+      Instant finishedAt,
+      boolean oomKilled,
+      String error) {
+    /**
+     * Whether its process runs (paused or not); Docker's {@code Running} is also true while
+     * restarting.
+     */
     public boolean running() {
-      return "running".equals(status);
+      return "running".equals(status) || "paused".equals(status);
+    }
+
+    public boolean paused() {
+      return "paused".equals(status);
+    }
+
+    public boolean restarting() {
+      return "restarting".equals(status);
     }
   }
+
+  /**
+   * The create-time configuration beyond the command line, as {@code inspect} shows it.
+   *
+   * @param entrypoint {@code Config.Entrypoint}, or null
+   * @param cmd {@code Config.Cmd}
+   * @param user {@code Config.User}
+   * @param workingDir {@code Config.WorkingDir}
+   * @param capAdd {@code HostConfig.CapAdd} as given
+   * @param capDrop {@code HostConfig.CapDrop} as given
+   * @param privileged {@code HostConfig.Privileged}
+   * @param securityOpt {@code HostConfig.SecurityOpt}
+   * @param memory {@code HostConfig.Memory}
+   * @param memorySwap {@code HostConfig.MemorySwap}
+   * @param nanoCpus {@code HostConfig.NanoCpus}
+   * @param cpuShares {@code HostConfig.CpuShares}
+   * @param pidsLimit {@code HostConfig.PidsLimit}, null when not set
+   * @param restartPolicy {@code HostConfig.RestartPolicy.Name}
+   * @param restartRetries {@code HostConfig.RestartPolicy.MaximumRetryCount}
+   */
+  public record Spec(
+      List<String> entrypoint,
+      List<String> cmd,
+      String user,
+      String workingDir,
+      List<String> capAdd,
+      List<String> capDrop,
+      boolean privileged,
+      List<String> securityOpt,
+      long memory,
+      long memorySwap,
+      long nanoCpus,
+      long cpuShares,
+      Long pidsLimit,
+      String restartPolicy,
+      int restartRetries) {}
 }

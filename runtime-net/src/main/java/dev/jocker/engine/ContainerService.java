@@ -3,17 +3,32 @@ package dev.jocker.engine;
 import static dev.jocker.engine.EngineException.Kind.CONFLICT;
 import static dev.jocker.engine.EngineException.Kind.INVALID;
 import static dev.jocker.store.ContainerRecord.CREATED;
+import static dev.jocker.store.ContainerRecord.EXITED;
 import static dev.jocker.store.ContainerRecord.REMOVING;
+import static dev.jocker.store.ContainerRecord.RESTARTING;
 import static dev.jocker.store.ContainerRecord.STARTING;
 
 import dev.jocker.bridge.Crashpoints;
+import dev.jocker.cgroup.Cgroup;
 import dev.jocker.concurrent.KeyedLocks;
+import dev.jocker.container.Attachment;
+import dev.jocker.container.Capabilities;
 import dev.jocker.container.ContainerFiles;
 import dev.jocker.container.ContainerNames;
+import dev.jocker.container.ExecProcess;
+import dev.jocker.container.ExecSpec;
+import dev.jocker.container.Exit;
 import dev.jocker.container.Images;
-import dev.jocker.container.ProcessRuntime;
-import dev.jocker.container.ProcessSpec;
+import dev.jocker.container.InvalidConfigException;
+import dev.jocker.container.LaunchSpec;
+import dev.jocker.container.Launcher;
+import dev.jocker.container.ProcessConfig;
+import dev.jocker.container.Resources;
+import dev.jocker.container.RestartPolicy;
+import dev.jocker.container.StartException;
+import dev.jocker.container.Started;
 import dev.jocker.kernel.ExitWatch;
+import dev.jocker.kernel.Pidfd;
 import dev.jocker.kernel.Processes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Sandbox;
@@ -25,33 +40,41 @@ import dev.jocker.store.JournalEntry;
 import dev.jocker.store.NetworkRecord;
 import dev.jocker.store.Store;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * Containers from create to remove, Docker's daemon side: a create writes the record only; a start
- * makes the sandbox through the network controller, then spawns; the end of the process (noticed by
- * the supervisor, or waited for by stop and remove) releases the sandbox. Each multi-step change
- * writes a journal entry in the same transaction as the state it leaves ({@code starting}, {@code
- * exited}, {@code removing}), before the kernel is touched, so {@link #recover} finishes it after a
- * crash. Operations resolve a reference to an ID, lock that ID, and read the record again by ID:
- * operations on different containers run in parallel, those on one container one at a time, and
- * none acts on a record that changed or went while it waited.
+ * Containers from create to remove, Docker's daemon side: a create checks and writes the record
+ * only; a start makes the sandbox through the network controller, then starts the process through
+ * the {@link Launcher}; the end of the process (noticed by the supervisor through the shim's pidfd,
+ * or waited for by stop and remove) releases the sandbox, and the restart policy may start it
+ * again. Each multi-step change writes a journal entry in the same transaction as the state it
+ * leaves ({@code starting}, {@code exited}, {@code removing}), before the kernel is touched, so
+ * {@link #recover} finishes it after a crash. Operations resolve a reference to an ID, lock that
+ * ID, and read the record again by ID: operations on different containers run in parallel, those on
+ * one container one at a time, and none acts on a record that changed or went while it waited.
  */
 @SuppressWarnings("try") // a held lock is a resource whose body never names it
 final class ContainerService {
@@ -62,14 +85,33 @@ final class ContainerService {
   private static final int SIGKILL = 9;
   private static final int SIGTERM = 15;
 
+  /**
+   * Every image's configuration: jocker's images are root file systems without one, so each gets
+   * Docker Hub busybox's ({@code CMD ["sh"]}, Docker's PATH).
+   */
+  static final List<String> IMAGE_CMD = List.of("sh");
+
+  static final List<String> IMAGE_ENV = List.of("PATH=" + ProcessConfig.DEFAULT_PATH);
+
+  /** How long a stop by the daemon's shutdown waits before SIGKILL, Docker's stop timeout. */
+  static final Duration SHUTDOWN_STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Schedules a task after a delay; the future cancels it. */
+  interface Scheduler {
+    Future<?> schedule(Runnable task, Duration delay);
+  }
+
   private final EngineConfig config;
   private final Store store;
   private final ContainerIndex index;
   private final NetworkController network;
   private final Images images;
+  private final Launcher launcher;
   private final ExecInstances execs = new ExecInstances();
   private final KeyedLocks locks = new KeyedLocks();
+  private final List<ContainerListener> listeners = new CopyOnWriteArrayList<>();
   private ExitWatch exits;
+  private Scheduler scheduler;
 
   /** Each container's layer and log, which outlive a reboot, by container ID. */
   private final Path containersDir;
@@ -77,32 +119,43 @@ final class ContainerService {
   /** Each container's files of its current run, on the exec root, by container ID. */
   private final Path runDirs;
 
-  /** Completed when a watched process ends, before its exit is recorded; by container ID. */
+  /** Completed when a watched shim (or PID 1) ends, before its exit is recorded; by ID. */
   private final Map<String, CompletableFuture<Void>> ended = new ConcurrentHashMap<>();
 
-  /** Completed with the exit code once a run's end is recorded (or the container goes). */
-  private final Map<String, CompletableFuture<Integer>> finished = new ConcurrentHashMap<>();
+  /** Waits for runs' ends and removals, by container ID; changed under the container's lock. */
+  private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
 
-  /** The journal entry of each start whose process the caller launches itself ({@code run -it}). */
-  private final Map<String, Long> launching = new ConcurrentHashMap<>();
+  /** Attach clients waiting for a container's next start, by ID; under the container's lock. */
+  private final Map<String, List<CompletableFuture<Attachment>>> attachers =
+      new ConcurrentHashMap<>();
 
-  /**
-   * Launched containers whose process ended before the caller reported its exit code, by when it
-   * ended: recorded when the report comes, or with 137 if it never does.
-   */
-  private final Map<String, Instant> unreported = new ConcurrentHashMap<>();
+  /** Each container's restart manager (its back-off), by ID; used under the container's lock. */
+  private final Map<String, RestartPolicy.Manager> restartManagers = new ConcurrentHashMap<>();
+
+  /** Restarts waiting for their delay, by container ID. */
+  private final Map<String, Future<?>> pendingRestarts = new ConcurrentHashMap<>();
+
+  /** Containers a user stops now: their exit starts nothing. */
+  private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+
+  /** The daemon opens (exits are recorded, restarts decided afterwards) or shuts down. */
+  private volatile boolean quiet;
+
+  private record Waiter(WaitCondition condition, CompletableFuture<Integer> result) {}
 
   ContainerService(
       EngineConfig config,
       Store store,
       ContainerIndex index,
       NetworkController network,
-      Images images) {
+      Images images,
+      Launcher launcher) {
     this.config = config;
     this.store = store;
     this.index = index;
     this.network = network;
     this.images = images;
+    this.launcher = launcher;
     this.containersDir = config.dataRoot().resolve("containers");
     this.runDirs = config.execRoot().resolve("containers");
   }
@@ -110,6 +163,31 @@ final class ContainerService {
   /** The exit watch, made after this service since its callback leads back here. */
   void watchExitsWith(ExitWatch watch) {
     this.exits = watch;
+  }
+
+  /** Where delayed restarts are scheduled (the supervisor's timer). */
+  void scheduleWith(Scheduler s) {
+    this.scheduler = s;
+  }
+
+  void addListener(ContainerListener listener) {
+    listeners.add(listener);
+  }
+
+  private void emit(String action, ContainerRecord c, Map<String, String> attributes) {
+    ContainerEvent e =
+        new ContainerEvent(action, c.id(), c.name(), c.config().image(), Instant.now(), attributes);
+    for (ContainerListener l : listeners) {
+      try {
+        l.event(e);
+      } catch (RuntimeException ex) {
+        Events.warn("a container event listener failed: " + Errors.describe(ex), c.name(), null);
+      }
+    }
+  }
+
+  private void emit(String action, ContainerRecord c) {
+    emit(action, c, Map.of());
   }
 
   // ---------------------------------------------------------------- references and locks
@@ -144,7 +222,10 @@ final class ContainerService {
 
   // ---------------------------------------------------------------- create
 
-  /** Writes the container's record (and reserves its {@code --ip}), in one transaction. */
+  /**
+   * Checks the request as dockerd does at create (each failure Docker's text, nothing written),
+   * then writes the container's record (and reserves its {@code --ip}) in one transaction.
+   */
   ContainerRecord create(CreateRequest request) {
     Images.Image image =
         images
@@ -157,6 +238,7 @@ final class ContainerService {
             ? NetworkController.BRIDGE
             : network.network(request.network()).name();
     String ip = request.ipv4() == null || request.ipv4().isEmpty() ? null : request.ipv4();
+    ContainerConfig containerConfig = checked(request, image, mode, ip);
     String id = ContainerNames.newId();
     String hostname =
         request.hostname() != null && !request.hostname().isEmpty()
@@ -164,18 +246,7 @@ final class ContainerService {
             : mode.equals(NetworkController.HOST)
                 ? ContainerFiles.hostHostname()
                 : id.substring(0, 12);
-    ContainerConfig containerConfig =
-        new ContainerConfig(
-            request.image(),
-            image.id(),
-            request.command().isEmpty() ? List.of("sh") : request.command(),
-            ProcessRuntime.environment(hostname, request.env(), request.tty()),
-            hostname,
-            mode,
-            ip,
-            request.tty(),
-            request.openStdin(),
-            request.autoRemove());
+    ContainerConfig withHostname = withHostname(containerConfig, hostname);
     // One transaction from the name check to the reservation: the insert relies on what the checks
     // read, and a transaction of its own per check cost more than the checks.
     ContainerRecord record =
@@ -185,9 +256,9 @@ final class ContainerService {
               if (name == null || name.isEmpty()) {
                 name = uniqueGeneratedName(tx);
               } else {
-                checkNewName(tx, name);
+                checkNewName(tx, name, "");
               }
-              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), containerConfig);
+              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), withHostname);
               tx.insertContainer(c);
               if (ip != null) {
                 network.reserve(tx, id, mode, ip);
@@ -196,11 +267,175 @@ final class ContainerService {
               return c;
             });
     Events.info("container created", record.name(), mode, "address", ip == null ? "at start" : ip);
+    emit("create", record);
     return record;
   }
 
-  /** Refuses a name that is malformed or taken. */
-  private static void checkNewName(Store.Tx tx, String name) {
+  /** Docker's create-time checks; the configuration to record (without its hostname yet). */
+  private static ContainerConfig checked(
+      CreateRequest r, Images.Image image, String mode, String ip) {
+    try {
+      List<String> argv = ProcessConfig.command(null, IMAGE_CMD, r.entrypoint(), r.command());
+      ProcessConfig.checkEnvironment(r.env());
+      String workingDir =
+          r.process().workingDir().isEmpty()
+              ? ""
+              : ProcessConfig.workingDir(r.process().workingDir());
+      checkWorkingDir(image, workingDir);
+      List<String> capAdd = Capabilities.normalize(r.security().capAdd(), "CapAdd");
+      List<String> capDrop = Capabilities.normalize(r.security().capDrop(), "CapDrop");
+      checkSecurityOptions(r.security().securityOpt());
+      CreateRequest.Resources res = r.resources();
+      Long pids = res.pidsLimit() == null || res.pidsLimit() <= 0 ? null : res.pidsLimit();
+      // cpu-shares are dockerd's (and runc's) to refuse at start, as Docker 20.10 does.
+      Resources limits =
+          new Resources(res.memory(), res.memorySwap(), res.nanoCpus(), 0, 0)
+              .validate(Runtime.getRuntime().availableProcessors());
+      RestartPolicy policy =
+          new RestartPolicy(r.restart().name(), r.restart().maximumRetryCount()).validate();
+      if (r.autoRemove() && !policy.name().equals("no")) {
+        throw new InvalidConfigException("can't create 'AutoRemove' container with restart policy");
+      }
+      List<String> entrypoint =
+          r.entrypoint() == null || r.entrypoint().isEmpty() || r.entrypoint().equals(List.of(""))
+              ? null
+              : r.entrypoint();
+      List<String> cmd = entrypoint == null ? argv : argv.subList(entrypoint.size(), argv.size());
+      return new ContainerConfig(
+          r.image(),
+          image.id(),
+          cmd,
+          configEnv(r.env()),
+          null,
+          mode,
+          ip,
+          r.tty(),
+          r.openStdin(),
+          r.autoRemove(),
+          entrypoint,
+          r.process().user(),
+          workingDir,
+          capAdd,
+          capDrop,
+          r.security().privileged(),
+          r.security().securityOpt(),
+          limits.memory(),
+          limits.memorySwap(),
+          limits.nanoCpus(),
+          res.cpuShares(),
+          pids,
+          policy.name(),
+          policy.maximumRetryCount());
+    } catch (InvalidConfigException e) {
+      throw new EngineException(INVALID, e.getMessage(), e);
+    }
+  }
+
+  private static ContainerConfig withHostname(ContainerConfig c, String hostname) {
+    return new ContainerConfig(
+        c.image(),
+        c.imageId(),
+        c.cmd(),
+        c.env(),
+        hostname,
+        c.networkMode(),
+        c.ipv4Address(),
+        c.tty(),
+        c.openStdin(),
+        c.autoRemove(),
+        c.entrypoint(),
+        c.user(),
+        c.workingDir(),
+        c.capAdd(),
+        c.capDrop(),
+        c.privileged(),
+        c.securityOpt(),
+        c.memory(),
+        c.memorySwap(),
+        c.nanoCpus(),
+        c.cpuShares(),
+        c.pidsLimit(),
+        c.restartPolicy(),
+        c.restartRetries());
+  }
+
+  /** Docker's Config.Env: the user's variables, then the image's that the user does not set. */
+  static List<String> configEnv(List<String> user) {
+    List<String> env = new ArrayList<>(user);
+    for (String e : IMAGE_ENV) {
+      String name = e.substring(0, e.indexOf('=') + 1);
+      if (user.stream()
+          .noneMatch(u -> u.startsWith(name) || u.equals(name.substring(0, name.length() - 1)))) {
+        env.add(e);
+      }
+    }
+    return env;
+  }
+
+  /**
+   * Docker makes the working directory at create and fails there when the image has a file in its
+   * place; jocker makes it at start, so the image is looked at now.
+   */
+  private static void checkWorkingDir(Images.Image image, String dir) {
+    if (dir.isEmpty() || dir.equals("/")) {
+      return;
+    }
+    Path p = image.rootfs().resolve(dir.substring(1));
+    if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isSymbolicLink(p)) {
+      throw new InvalidConfigException("Cannot mkdir: " + dir + " is not a directory");
+    }
+  }
+
+  /**
+   * dockerd's parse of {@code --security-opt}: {@code no-new-privileges} (alone or with a boolean);
+   * {@code seccomp}, {@code apparmor} and {@code label} only as the no-ops jocker can honour.
+   */
+  static void checkSecurityOptions(List<String> options) {
+    for (String opt : options) {
+      if (opt.equals("no-new-privileges") || opt.equals("disable")) {
+        continue;
+      }
+      int at = opt.indexOf('=') >= 0 ? opt.indexOf('=') : opt.indexOf(':');
+      if (at < 0) {
+        throw new InvalidConfigException("invalid --security-opt 1: \"" + opt + "\"");
+      }
+      String key = opt.substring(0, at);
+      String value = opt.substring(at + 1);
+      switch (key) {
+        case "no-new-privileges" -> {
+          if (!List.of(
+                  "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False")
+              .contains(value)) {
+            throw new InvalidConfigException("invalid --security-opt 2: \"" + opt + "\"");
+          }
+        }
+        case "seccomp", "apparmor" -> {
+          if (!value.equals("unconfined")) {
+            throw new InvalidConfigException(
+                "--security-opt "
+                    + opt
+                    + " is not supported by jocker: it applies no "
+                    + key
+                    + " profile (only "
+                    + key
+                    + "=unconfined)");
+          }
+        }
+        case "label" -> {
+          if (!value.equals("disable")) {
+            throw new InvalidConfigException(
+                "--security-opt " + opt + " is not supported by jocker (only label=disable)");
+          }
+        }
+        default -> throw new InvalidConfigException("invalid --security-opt 2: \"" + opt + "\"");
+      }
+    }
+  }
+
+  /** Refuses a name that is malformed or taken; {@code prefix} starts Docker's conflict text. */
+  private static void checkNewName(Store.Tx tx, String name, String prefix) {
     String problem = ContainerNames.problem(name);
     if (problem != null) {
       throw new EngineException(INVALID, problem);
@@ -209,7 +444,8 @@ final class ContainerService {
     if (clash.isPresent()) {
       throw new EngineException(
           CONFLICT,
-          "Conflict. The container name \"/"
+          prefix
+              + "Conflict. The container name \"/"
               + name
               + "\" is already in use by container \""
               + clash.get().id()
@@ -229,7 +465,10 @@ final class ContainerService {
 
   // ---------------------------------------------------------------- start
 
-  /** Starts a created or exited container; a running one is left as it is. */
+  /**
+   * Starts a created, exited or restarting container, as a user does: its restart count starts
+   * again from zero and a manual stop is forgotten. A running one is left as it is.
+   */
   ContainerRecord start(String ref) {
     return locked(
         ref,
@@ -238,7 +477,10 @@ final class ContainerService {
             return c;
           }
           refuseWhileBusy(c);
-          return startLocked(c);
+          cancelRestart(c.id());
+          restartManagers.remove(c.id());
+          ContainerRecord fresh = c.withRun(c.run().withRestartCount(0).withManuallyStopped(false));
+          return startLocked(fresh);
         });
   }
 
@@ -253,21 +495,66 @@ final class ContainerService {
   }
 
   /**
-   * Journals the start with the {@code starting} state, makes the sandbox, spawns, and records the
-   * process; any failure undoes every step and names its cause.
+   * Journals the start with the {@code starting} state, makes the sandbox, starts the process, and
+   * records it; any failure undoes every step and names its cause. A start that failed in the
+   * container (a missing command) leaves the container with Docker's exit code and error.
    */
   private ContainerRecord startLocked(ContainerRecord c) {
     Images.Image image = image(c);
+    checkAtStart(c);
     long journal = prepareRun(c);
+    List<CompletableFuture<Attachment>> waiting = takeAttachers(c.id());
     try {
-      CompletableFuture<Integer> done = new CompletableFuture<>();
-      finished.put(c.id(), done);
-      ProcessRuntime.Started started = ProcessRuntime.start(spec(c, image));
+      LaunchSpec spec = spec(c, image);
+      Started started;
+      Attachment first = null;
+      if (waiting.isEmpty()) {
+        started = launcher.start(spec);
+      } else {
+        Launcher.Attached a = launcher.startAttached(spec);
+        started = a.started();
+        first = a.attachment();
+      }
       Crashpoints.reach("start:spawned");
-      return running(c, started, journal);
+      ContainerRecord running = running(c, started, journal);
+      handOut(waiting, first, spec);
+      return running;
+    } catch (StartException e) {
+      String status = c.status().equals(RESTARTING) ? EXITED : c.status();
+      undoStart(c, journal, c.failedStart(status, e.stateExitCode(), e.dockerMessage()));
+      waiting.forEach(f -> f.completeExceptionally(e));
+      throw new EngineException(INVALID, e.dockerMessage(), e);
     } catch (RuntimeException e) {
-      undoStart(c, journal);
+      undoStart(c, journal, null);
+      waiting.forEach(f -> f.completeExceptionally(e));
       throw Errors.of("start container " + c.name(), e, this::nameOf);
+    }
+  }
+
+  /** What dockerd and runc refuse only when the container starts (Docker leaves it created). */
+  private void checkAtStart(ContainerRecord c) {
+    long shares = c.config().cpuShares();
+    String problem = null;
+    if (shares < 0) {
+      problem = "shares: invalid argument";
+    } else if (shares == 1) {
+      problem =
+          "failed to create shim task: OCI runtime create failed: runc create failed: unable to"
+              + " start container process: error during container init: error setting cgroup"
+              + " config for procHooks process: the minimum allowed cpu-shares is 2: unknown";
+    } else if (shares > 262144) {
+      problem = "the maximum allowed cpu-shares is 262144";
+    }
+    if (problem != null) {
+      ContainerRecord failed =
+          c.failedStart(c.startedAt() == null ? CREATED : EXITED, 128, problem);
+      store.inTransaction(
+          tx -> {
+            tx.updateContainerState(failed);
+            tx.onCommit(() -> index.put(failed));
+            return null;
+          });
+      throw new EngineException(INVALID, problem);
     }
   }
 
@@ -282,7 +569,11 @@ final class ContainerService {
     Consumer<Store.Tx> journaled =
         tx -> {
           tx.updateContainerState(starting);
-          journal[0] = tx.beginJournal(START, c.id(), Map.of("from", c.status()));
+          journal[0] =
+              tx.beginJournal(
+                  START,
+                  c.id(),
+                  Map.of("from", c.status().equals(RESTARTING) ? EXITED : c.status()));
           tx.onCommit(() -> index.put(starting));
         };
     try {
@@ -304,7 +595,7 @@ final class ContainerService {
       return journal[0];
     } catch (RuntimeException e) {
       if (journal[0] != 0) {
-        undoStart(c, journal[0]);
+        undoStart(c, journal[0], null);
       }
       throw Errors.of("start container " + c.name(), e, this::nameOf);
     }
@@ -324,10 +615,10 @@ final class ContainerService {
   }
 
   /** Records a started process as the container's: state, journal entry finished, watched. */
-  private ContainerRecord running(ContainerRecord c, ProcessRuntime.Started started, long journal) {
-    ContainerRecord running = c.running(started.pid(), started.startTime(), Instant.now());
-    CompletableFuture<Void> end = new CompletableFuture<>();
-    ended.put(c.id(), end);
+  private ContainerRecord running(ContainerRecord c, Started started, long journal) {
+    ContainerRecord running =
+        c.running(started.pid(), started.startTime(), started.shimPid(), Instant.now());
+    ended.put(c.id(), new CompletableFuture<>());
     store.inTransaction(
         tx -> {
           tx.updateContainerState(running);
@@ -336,9 +627,9 @@ final class ContainerService {
           return null;
         });
     Events.info("container started", c.name(), c.config().networkMode(), "pid", "" + started.pid());
-    if (!exits.watch(c.id(), started.pid())) {
+    emit("start", running);
+    if (!watch(running)) {
       // It ended before it could be watched: record that now, as the watch would have.
-      end.complete(null);
       recordExit(running);
       return index.get(c.id()).orElse(running);
     }
@@ -346,11 +637,44 @@ final class ContainerService {
   }
 
   /**
-   * Undoes a start: ends whatever runs in the sandbox, releases the sandbox, and puts the state
-   * back to what it was, finishing the journal entry.
+   * Watches the container's shim (the exit record is complete once it is gone), or its PID 1 when
+   * the shim was killed; false when neither lives.
    */
-  private void undoStart(ContainerRecord c, long journal) {
-    ContainerRecord before = c.status().equals(STARTING) ? c.withStatus(CREATED) : c;
+  private boolean watch(ContainerRecord c) {
+    if (shimAlive(c)) {
+      return exits.watch(c.id(), c.run().shimPid());
+    }
+    return Pidfd.startTime(c.pid()) == c.pidStart() && exits.watch(c.id(), c.pid());
+  }
+
+  /** Whether the shim recorded for {@code c} runs, the container's state directory in its argv. */
+  private boolean shimAlive(ContainerRecord c) {
+    long shim = c.run().shimPid();
+    if (shim == 0) {
+      return false;
+    }
+    try {
+      String cmdline =
+          new String(
+              Files.readAllBytes(Path.of("/proc/" + shim + "/cmdline")), StandardCharsets.UTF_8);
+      return cmdline.contains(runDirs.resolve(c.id()).toString());
+    } catch (IOException gone) {
+      return false;
+    }
+  }
+
+  /**
+   * Undoes a start: ends whatever runs in the sandbox and the cgroup, releases the sandbox, and
+   * puts the state back to what it was ({@code failed} when the start failed in the container),
+   * finishing the journal entry.
+   */
+  private void undoStart(ContainerRecord c, long journal, ContainerRecord failed) {
+    ContainerRecord before =
+        failed != null
+            ? failed
+            : c.status().equals(STARTING)
+                ? c.withStatus(CREATED)
+                : c.status().equals(RESTARTING) ? c.withStatus(EXITED) : c;
     endProcessesOf(c.id());
     network.release(
         c.id(),
@@ -359,23 +683,36 @@ final class ContainerService {
           tx.finishJournal(journal);
           tx.onCommit(() -> index.put(before));
         });
-    launching.remove(c.id());
-    CompletableFuture<Integer> done = finished.remove(c.id());
-    if (done != null) {
-      done.complete(before.exitCode());
-    }
   }
 
   /**
-   * SIGKILL to every process in the container's sandbox namespace and to its recorded PID 1 (when
-   * it still is that process): what a crash or a failed start may have left running.
+   * SIGKILL to every process in the container's sandbox namespace, in its cgroup and to its
+   * recorded PID 1 (when it still is that process), then its cgroup removed: what a crash or a
+   * failed start may have left.
    */
   private void endProcessesOf(String id) {
     Optional<Sandbox> sandbox = network.sandbox(id);
     sandbox.ifPresent(s -> Processes.inNamespace(network.netnsPath(s)).forEach(Processes::kill));
-    ProcessRuntime.recorded(runDirs.resolve(id))
-        .filter(r -> ProcessRuntime.alive(r.started().pid(), r.started().startTime()))
-        .ifPresent(r -> Processes.kill(r.started().pid()));
+    Launcher.recorded(launchSpecPaths(id))
+        .filter(r -> Pidfd.startTime(r.pid()) == r.startTime())
+        .ifPresent(r -> Processes.kill(r.pid()));
+    removeCgroup(id);
+  }
+
+  /** Kills what is left in the container's cgroup (thawed first) and removes it. */
+  private void removeCgroup(String id) {
+    Optional<Cgroup> cgroup = launcher.cgroup(id).filter(Cgroup::exists);
+    if (cgroup.isEmpty()) {
+      return;
+    }
+    Cgroup g = cgroup.get();
+    for (long pid : g.pids()) {
+      Processes.kill(pid);
+    }
+    if (g.frozen()) {
+      g.thaw();
+    }
+    g.remove();
   }
 
   private Images.Image image(ContainerRecord c) {
@@ -384,24 +721,60 @@ final class ContainerService {
         .orElseThrow(() -> EngineException.notFound("image", c.config().image()));
   }
 
-  private ProcessSpec spec(ContainerRecord c, Images.Image image) {
+  /** The paths of a container's launch (enough to read its records back). */
+  private LaunchSpec launchSpecPaths(String id) {
+    return new LaunchSpec(
+        id,
+        runDirs.resolve(id),
+        containersDir.resolve(id),
+        containersDir.resolve(id),
+        null,
+        "",
+        List.of(),
+        List.of(),
+        "",
+        "",
+        false,
+        false,
+        LaunchSpec.Security.DEFAULT,
+        Resources.NONE,
+        logPath(id));
+  }
+
+  private LaunchSpec spec(ContainerRecord c, Images.Image image) {
+    ContainerConfig cc = c.config();
     Path netns =
         network
             .sandbox(c.id())
             .map(network::netnsPath)
-            .orElse(
-                c.config().networkMode().equals(NetworkController.HOST)
-                    ? config.hostNetns()
-                    : null);
-    return new ProcessSpec(
+            .orElse(cc.networkMode().equals(NetworkController.HOST) ? config.hostNetns() : null);
+    return new LaunchSpec(
+        c.id(),
         runDirs.resolve(c.id()),
-        containersDir.resolve(c.id()),
         image.rootfs(),
+        containersDir.resolve(c.id()),
         netns,
-        c.config().hostname(),
-        c.config().cmd(),
-        c.config().env(),
-        c.config().tty());
+        cc.hostname(),
+        cc.argv(),
+        cc.env(),
+        cc.user() == null ? "" : cc.user(),
+        cc.workingDir() == null ? "" : cc.workingDir(),
+        cc.tty(),
+        cc.openStdin(),
+        new LaunchSpec.Security(
+            cc.capAdd(), cc.capDrop(), cc.privileged(), cc.noNewPrivileges(), false),
+        new Resources(
+            cc.memory(),
+            cc.memorySwap(),
+            cc.nanoCpus(),
+            cc.cpuShares(),
+            cc.pidsLimit() == null ? 0 : cc.pidsLimit()),
+        logPath(c.id()));
+  }
+
+  /** The container's json-file log, Docker's {@code <id>-json.log} beside its layer. */
+  Path logPath(String id) {
+    return containersDir.resolve(id).resolve(id + "-json.log");
   }
 
   /**
@@ -428,79 +801,70 @@ final class ContainerService {
     }
   }
 
-  // ---------------------------------------------------------------- run -it: launch and adopt
+  // ---------------------------------------------------------------- attach
 
   /**
-   * Prepares a run whose process the caller starts itself with its own terminal: journaled start
-   * and sandbox as for {@link #start}; returns the argument vector. {@link #adopt} finishes it.
+   * The container's stdio: its current run's when it runs, else its next run's, which then waits
+   * for this attachment before its command starts. The future completes subscribed to the output.
    */
-  List<String> launch(String ref) {
+  CompletableFuture<Attachment> attach(String ref) {
     return locked(
         ref,
         c -> {
           if (c.running()) {
-            throw new EngineException(CONFLICT, "Container " + c.id() + " is already running");
+            Attachment a = launcher.attach(spec(c, image(c)));
+            a.subscribe();
+            return CompletableFuture.completedFuture(a);
           }
           refuseWhileBusy(c);
-          Images.Image image = image(c);
-          long journal = prepareRun(c);
-          try {
-            Path dir = runDirs.resolve(c.id());
-            Files.deleteIfExists(dir.resolve("pid"));
-            Files.deleteIfExists(dir.resolve("exitcode"));
-            finished.put(c.id(), new CompletableFuture<>());
-            List<String> argv = ProcessRuntime.launchArgv(spec(c, image));
-            launching.put(c.id(), journal);
-            return argv;
-          } catch (IOException | RuntimeException e) {
-            undoStart(c, journal);
-            throw Errors.of(
-                "launch container " + c.name(),
-                e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e),
-                this::nameOf);
-          }
+          CompletableFuture<Attachment> f = new CompletableFuture<>();
+          attachers.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(f);
+          return f;
         });
   }
 
-  /** Takes over a process the caller started from {@link #launch} as {@code launcherPid}. */
-  ContainerRecord adopt(String ref, long launcherPid) {
-    return locked(
-        ref,
-        c -> {
-          Long journal = launching.remove(c.id());
-          if (journal == null || !c.status().equals(STARTING)) {
-            throw new EngineException(CONFLICT, "container " + c.name() + " was not launched");
-          }
-          try {
-            ProcessRuntime.Started started =
-                ProcessRuntime.awaitStarted(spec(c, image(c)), launcherPid, 10_000);
-            return running(c, started, journal);
-          } catch (RuntimeException e) {
-            undoStart(c, journal);
-            throw Errors.of("start container " + c.name(), e, this::nameOf);
-          }
-        });
-  }
-
-  /** Records how a launched container's process ended, as its launcher saw it. */
-  void reportExit(String ref, int exitCode) {
-    ContainerRecord c = resolve(ref);
-    Path file = runDirs.resolve(c.id()).resolve("exitcode");
-    try {
-      if (!Files.exists(file)) {
-        Files.writeString(file, Integer.toString(exitCode));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("write " + file + ": " + e.getMessage(), e);
+  private List<CompletableFuture<Attachment>> takeAttachers(String id) {
+    List<CompletableFuture<Attachment>> waiting = attachers.remove(id);
+    if (waiting == null) {
+      return List.of();
     }
-    if (unreported.remove(c.id()) != null) {
-      handleExit(c.id());
+    waiting.removeIf(CompletableFuture::isDone);
+    return waiting;
+  }
+
+  /** The first waiting client gets the attachment made before the exec, the others their own. */
+  private void handOut(
+      List<CompletableFuture<Attachment>> waiting, Attachment first, LaunchSpec spec) {
+    for (CompletableFuture<Attachment> f : waiting) {
+      Attachment a = first;
+      first = null;
+      try {
+        if (a == null) {
+          a = launcher.attach(spec);
+          a.subscribe();
+        }
+        if (!f.complete(a)) {
+          a.close();
+        }
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    }
+  }
+
+  /** Resizes a running container's terminal; nothing without one. */
+  void resize(String ref, int rows, int columns) {
+    ContainerRecord c = runningContainer(ref);
+    if (c.config().tty()) {
+      try (Attachment a = launcher.attach(spec(c, image(c)))) {
+        a.resize(rows, columns);
+      }
     }
   }
 
   // ---------------------------------------------------------------- the end of a run
 
-  /** Called by the exit watch's thread when a container's process ended; must not block. */
+  /** Called by the exit watch's thread when a container's shim (or PID 1) ended; must not block. */
   void processEnded(String id) {
     CompletableFuture<Void> end = ended.get(id);
     if (end != null) {
@@ -518,7 +882,8 @@ final class ContainerService {
       if (c == null || !c.running()) {
         return;
       }
-      if (ProcessRuntime.alive(c.pid(), c.pidStart()) && exits.watch(id, c.pid())) {
+      if (watch(c)) {
+        // The shim was killed but the container runs on: its PID 1 is watched from now.
         return;
       }
       recordExit(c);
@@ -526,28 +891,37 @@ final class ContainerService {
   }
 
   /**
-   * Records a run's end, the caller holding the lock: the {@code exited} state with the code the
-   * shim recorded and a journal entry in one transaction, then the sandbox released with the entry
-   * finished. A launched process whose launcher has not yet reported its code waits for that.
+   * Records a run's end, the caller holding the lock: the code the shim recorded (137 when the shim
+   * itself was killed), the cgroup removed, then the {@code exited} (or, by the restart policy,
+   * {@code restarting}) state with a journal entry, and the sandbox released.
    */
   private void recordExit(ContainerRecord c) {
-    ended.remove(c.id());
     exits.forget(c.id());
-    OptionalInt code = exitCodeOf(c);
-    if (code.isEmpty()) {
-      unreported.putIfAbsent(c.id(), Instant.now());
-      return;
+    CompletableFuture<Void> end = ended.remove(c.id());
+    if (end != null) {
+      end.complete(null);
     }
-    finishRun(c, c.exited(code.getAsInt(), Instant.now()));
+    Optional<Exit> exit = Launcher.exit(launchSpecPaths(c.id()).exitFile());
+    removeCgroup(c.id());
+    int code = exit.map(Exit::code).orElse(137);
+    boolean oom = exit.map(Exit::oomKilled).orElse(false);
+    Instant at = exit.map(Exit::finishedAt).orElse(Instant.now());
+    finishRun(c, c.exited(code, oom, at));
   }
 
   private void finishRun(ContainerRecord c, ContainerRecord exited) {
-    unreported.remove(c.id());
+    Optional<Duration> restart = restartDelay(c, exited);
+    ContainerRecord after =
+        restart.isPresent()
+            ? exited
+                .withStatus(RESTARTING)
+                .withRun(exited.run().withRestartCount(restartManagers.get(c.id()).restartCount()))
+            : exited;
     long journal =
         store.inTransaction(
             tx -> {
-              tx.updateContainerState(exited);
-              tx.onCommit(() -> index.put(exited));
+              tx.updateContainerState(after);
+              tx.onCommit(() -> index.put(after));
               return tx.beginJournal(STOP, c.id(), Map.of());
             });
     Events.info(
@@ -555,12 +929,75 @@ final class ContainerService {
     Crashpoints.reach("stop:journaled");
     release(c.id(), journal);
     execs.forgetContainer(c.id());
-    CompletableFuture<Integer> done = finished.remove(c.id());
-    if (done != null) {
-      done.complete(exited.exitCode());
+    if (exited.run().oomKilled()) {
+      emit("oom", after);
     }
-    if (c.config().autoRemove()) {
-      removeLocked(exited);
+    emit("die", after, Map.of("exitCode", Integer.toString(exited.exitCode())));
+    complete(c.id(), exited.exitCode(), WaitCondition.NOT_RUNNING, WaitCondition.NEXT_EXIT);
+    if (restart.isPresent()) {
+      Events.info(
+          "restarting by its policy",
+          c.name(),
+          null,
+          "policy",
+          c.config().restartPolicyName(),
+          "delay",
+          restart.get().toMillis() + " ms");
+      pendingRestarts.put(c.id(), scheduler.schedule(() -> restartByPolicy(c.id()), restart.get()));
+    } else if (c.config().autoRemove()) {
+      removeLocked(after);
+    }
+  }
+
+  /** The restart policy's verdict on a run's end: the delay before the restart, or none. */
+  private Optional<Duration> restartDelay(ContainerRecord c, ContainerRecord exited) {
+    if (quiet || stopping.contains(c.id()) || c.config().restartPolicyName().equals("no")) {
+      return Optional.empty();
+    }
+    RestartPolicy.Manager m =
+        restartManagers.computeIfAbsent(
+            c.id(),
+            k ->
+                new RestartPolicy.Manager(
+                    new RestartPolicy(c.config().restartPolicyName(), c.config().restartRetries()),
+                    c.run().restartCount()));
+    Duration ran =
+        c.startedAt() == null
+            ? Duration.ZERO
+            : Duration.between(c.startedAt(), exited.finishedAt());
+    return m.shouldRestart(exited.exitCode(), c.run().manuallyStopped(), ran);
+  }
+
+  /** The restart the policy scheduled: the container starts again unless it changed meanwhile. */
+  void restartByPolicy(String id) {
+    try (KeyedLocks.Held held = locks.exclusive(id)) {
+      pendingRestarts.remove(id);
+      ContainerRecord c = index.get(id).orElse(null);
+      if (c == null || !c.status().equals(RESTARTING)) {
+        return;
+      }
+      try {
+        startLocked(c);
+      } catch (RuntimeException e) {
+        Events.warn("restart by its policy failed: " + Errors.describe(e), c.name(), null);
+        ContainerRecord now = index.get(id).orElse(c);
+        if (now.status().equals(RESTARTING)) {
+          ContainerRecord stopped = now.withStatus(EXITED);
+          store.inTransaction(
+              tx -> {
+                tx.updateContainerState(stopped);
+                tx.onCommit(() -> index.put(stopped));
+                return null;
+              });
+        }
+      }
+    }
+  }
+
+  private void cancelRestart(String id) {
+    Future<?> pending = pendingRestarts.remove(id);
+    if (pending != null) {
+      pending.cancel(false);
     }
   }
 
@@ -568,104 +1005,77 @@ final class ContainerService {
     network.release(id, tx -> tx.finishJournal(journal));
   }
 
-  /**
-   * The code the shim recorded. The shim writes it a moment after PID 1 ends, then exits itself:
-   * when the file is not there yet, one poll(2) on the shim's pidfd waits for that (no sleep loop).
-   * A process the caller launched has no shim: empty until its launcher reports the code.
-   */
-  private OptionalInt exitCodeOf(ContainerRecord c) {
-    Path dir = runDirs.resolve(c.id());
-    OptionalInt code = ProcessRuntime.exitCode(dir);
-    if (code.isPresent()) {
-      return code;
-    }
-    long shim = ProcessRuntime.recorded(dir).map(ProcessRuntime.Recorded::shimPid).orElse(0L);
-    if (shim == 0) {
-      return unreported.containsKey(c.id()) || !launchedByCaller(dir)
-          ? OptionalInt.of(137)
-          : OptionalInt.empty();
-    }
-    ExitWatch.awaitEnd(shim, 2_000);
-    code = ProcessRuntime.exitCode(dir);
-    // No code although the shim is gone: the shim itself was killed, and with it the record.
-    return code.isPresent() ? code : OptionalInt.of(137);
-  }
-
-  private static boolean launchedByCaller(Path dir) {
-    return ProcessRuntime.recorded(dir).map(r -> r.shimPid() == 0).orElse(false);
-  }
-
-  /**
-   * Records with code 137 the launched runs whose launcher never reported how they ended (it died
-   * too), {@code grace} after their process did.
-   */
-  void expireUnreported(Duration grace) {
-    for (Map.Entry<String, Instant> e : Map.copyOf(unreported).entrySet()) {
-      if (e.getValue().plus(grace).isBefore(Instant.now())) {
-        try (KeyedLocks.Held held = locks.exclusive(e.getKey())) {
-          ContainerRecord c = index.get(e.getKey()).orElse(null);
-          if (c != null && c.running()) {
-            finishRun(c, c.exited(137, Instant.now()));
-          } else {
-            unreported.remove(e.getKey());
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Abandons launches whose caller never adopted the process within {@code grace}: a {@code
-   * starting} container with no process of its own gets its state back and its sandbox released.
-   */
-  void expireLaunches(Duration grace) {
-    for (String id : List.copyOf(launching.keySet())) {
-      try (KeyedLocks.Held held = locks.exclusive(id)) {
-        ContainerRecord c = index.get(id).orElse(null);
-        Long journal = launching.get(id);
-        boolean stale =
-            c != null
-                && journal != null
-                && c.status().equals(STARTING)
-                && network
-                    .sandbox(id)
-                    .map(s -> s.record().created().plus(grace).isBefore(Instant.now()))
-                    .orElse(true)
-                && ProcessRuntime.recorded(runDirs.resolve(id)).isEmpty();
-        if (stale) {
-          Events.warn("launch was never adopted; undoing it", c.name(), null);
-          undoStart(c, journal);
-        }
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- stop, kill, wait
 
-  /** SIGTERM, then SIGKILL after {@code timeout}; the end of the run is recorded before return. */
+  /**
+   * SIGTERM, then SIGKILL after {@code timeout}; the end of the run is recorded before return, and
+   * the restart policy leaves it stopped. A restarting container just stays stopped.
+   */
   ContainerRecord stop(String ref, Duration timeout) {
     return locked(
         ref,
         c -> {
+          if (c.status().equals(RESTARTING)) {
+            cancelRestart(c.id());
+            ContainerRecord stopped =
+                c.withStatus(EXITED).withRun(c.run().withManuallyStopped(true));
+            store.inTransaction(
+                tx -> {
+                  tx.updateContainerState(stopped);
+                  tx.onCommit(() -> index.put(stopped));
+                  return null;
+                });
+            emit("stop", stopped);
+            return stopped;
+          }
           if (!c.running()) {
             return c;
           }
-          exits.signal(c.id(), SIGTERM);
-          if (!awaitEnd(c, timeout.toMillis())) {
-            exits.signal(c.id(), SIGKILL);
-            awaitEnd(c, 10_000);
+          ContainerRecord marked = manuallyStopped(c);
+          stopping.add(c.id());
+          try {
+            signal(marked, SIGTERM);
+            if (!awaitEnd(marked, timeout.toMillis())) {
+              signal(marked, SIGKILL);
+              awaitEnd(marked, 10_000);
+            }
+            Events.info("container stopped", c.name(), c.config().networkMode());
+            recordExit(marked);
+          } finally {
+            stopping.remove(c.id());
           }
-          Events.info("container stopped", c.name(), c.config().networkMode());
-          recordExit(c);
-          return index.get(c.id()).orElse(c.exited(137, Instant.now()));
+          ContainerRecord after = index.get(c.id()).orElse(marked.exited(137, Instant.now()));
+          emit("stop", after);
+          return after;
         });
   }
 
-  /** Waits for a running container's process to end; false when {@code millis} passed first. */
+  /** Records that a user stopped or killed it, which {@code unless-stopped} respects. */
+  private ContainerRecord manuallyStopped(ContainerRecord c) {
+    if (c.run().manuallyStopped()) {
+      return c;
+    }
+    ContainerRecord marked = c.withRun(c.run().withManuallyStopped(true));
+    store.inTransaction(
+        tx -> {
+          tx.updateContainerState(marked);
+          tx.onCommit(() -> index.put(marked));
+          return null;
+        });
+    return marked;
+  }
+
+  /** Sends {@code signal} to PID 1 (thawing a paused container after SIGKILL); false if gone. */
+  private boolean signal(ContainerRecord c, int signal) {
+    emit("kill", c, Map.of("signal", Integer.toString(signal)));
+    return launcher.signal(c.id(), new Started(c.pid(), c.pidStart(), c.run().shimPid()), signal);
+  }
+
+  /** Waits for a running container's shim to end; false when {@code millis} passed first. */
   private boolean awaitEnd(ContainerRecord c, long millis) {
     CompletableFuture<Void> end = ended.get(c.id());
     if (end == null) {
-      return !ProcessRuntime.alive(c.pid(), c.pidStart());
+      return !shimAlive(c) && Pidfd.startTime(c.pid()) != c.pidStart();
     }
     try {
       end.get(millis, TimeUnit.MILLISECONDS);
@@ -680,31 +1090,148 @@ final class ContainerService {
     }
   }
 
-  /** Sends {@code signal} to the container's PID 1, through its pidfd. */
+  /** Sends {@code signal} to the container's PID 1. */
   void kill(String ref, String signal) {
-    ContainerRecord c = resolve(ref);
     int number = Signals.number(signal);
-    if (!c.running() || !exits.signal(c.id(), number)) {
-      throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
-    }
-    Events.info("container signalled", c.name(), c.config().networkMode(), "signal", signal);
+    locked(
+        ref,
+        c -> {
+          if (!c.running()) {
+            throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
+          }
+          ContainerRecord marked = manuallyStopped(c);
+          if (!signal(marked, number)) {
+            throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
+          }
+          Events.info("container signalled", c.name(), c.config().networkMode(), "signal", signal);
+          return null;
+        });
   }
 
   /**
-   * Blocks until the container is not running (its end recorded) and returns its exit code; a
-   * container that is not running answers at once.
+   * A future of the container's exit code when {@code condition} holds: at once for {@code
+   * not-running} on a container that does not run.
    */
-  int waitForExit(String ref) throws InterruptedException {
-    ContainerRecord c = resolve(ref);
-    CompletableFuture<Integer> done = finished.get(c.id());
-    if (done == null || !(c.running() || c.status().equals(STARTING))) {
-      return index.get(c.id()).map(ContainerRecord::exitCode).orElse(c.exitCode());
+  CompletableFuture<Integer> await(String ref, WaitCondition condition) {
+    return locked(
+        ref,
+        c -> {
+          boolean live =
+              c.running() || c.status().equals(STARTING) || c.status().equals(RESTARTING);
+          if (condition == WaitCondition.NOT_RUNNING && !live) {
+            return CompletableFuture.completedFuture(c.exitCode());
+          }
+          CompletableFuture<Integer> f = new CompletableFuture<>();
+          waiters
+              .computeIfAbsent(c.id(), k -> Collections.synchronizedList(new ArrayList<>()))
+              .add(new Waiter(condition, f));
+          return f;
+        });
+  }
+
+  /** Completes the waits of {@code conditions} with {@code code} (the others stay). */
+  private void complete(String id, int code, WaitCondition... conditions) {
+    List<Waiter> list = waiters.get(id);
+    if (list == null) {
+      return;
     }
-    try {
-      return done.get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e);
+    List<WaitCondition> which = List.of(conditions);
+    synchronized (list) {
+      list.removeIf(
+          w -> {
+            if (w.result().isDone()) {
+              return true;
+            }
+            if (which.contains(w.condition())) {
+              w.result().complete(code);
+              return true;
+            }
+            return false;
+          });
     }
+  }
+
+  // ---------------------------------------------------------------- pause
+
+  /** Freezes every process of a running container ({@code docker pause}). */
+  ContainerRecord pause(String ref) {
+    return locked(
+        ref,
+        c -> {
+          if (!c.running()) {
+            throw new EngineException(CONFLICT, "Container " + c.id() + " is not running");
+          }
+          if (c.run().paused()) {
+            throw new EngineException(CONFLICT, "Container " + c.id() + " is already paused");
+          }
+          cgroupOf(c).freeze();
+          return paused(c, true, "pause");
+        });
+  }
+
+  /** Lets a paused container's processes run again ({@code docker unpause}). */
+  ContainerRecord unpause(String ref) {
+    return locked(
+        ref,
+        c -> {
+          if (!c.running() || !c.run().paused()) {
+            throw new EngineException(CONFLICT, "Container " + c.id() + " is not paused");
+          }
+          cgroupOf(c).thaw();
+          return paused(c, false, "unpause");
+        });
+  }
+
+  private Cgroup cgroupOf(ContainerRecord c) {
+    return launcher
+        .cgroup(c.id())
+        .filter(Cgroup::exists)
+        .orElseThrow(
+            () ->
+                new EngineException(
+                    CONFLICT,
+                    "container "
+                        + c.name()
+                        + " has no cgroup: jockerd runs without cgroups (see its log)"));
+  }
+
+  private ContainerRecord paused(ContainerRecord c, boolean paused, String action) {
+    ContainerRecord after = c.withRun(c.run().withPaused(paused));
+    store.inTransaction(
+        tx -> {
+          tx.updateContainerState(after);
+          tx.onCommit(() -> index.put(after));
+          return null;
+        });
+    Events.info("container " + action + "d", c.name(), null);
+    emit(action, after);
+    return after;
+  }
+
+  // ---------------------------------------------------------------- rename
+
+  /** Gives the container another name; its running sandbox keeps its namespace's name. */
+  ContainerRecord rename(String ref, String newName) {
+    String name = newName.startsWith("/") ? newName.substring(1) : newName;
+    return locked(
+        ref,
+        c -> {
+          if (name.equals(c.name())) {
+            throw new EngineException(
+                INVALID, "Renaming a container with the same name as its current name");
+          }
+          ContainerRecord renamed = c.withName(name);
+          store.inTransaction(
+              tx -> {
+                checkNewName(tx, name, "Error when allocating new name: ");
+                tx.renameContainer(c.id(), name);
+                tx.onCommit(() -> index.put(renamed));
+                return null;
+              });
+          Events.info("container renamed", name, null, "from", c.name());
+          emit("rename", renamed, Map.of("oldName", "/" + c.name()));
+          return renamed;
+        });
   }
 
   // ---------------------------------------------------------------- remove
@@ -720,7 +1247,18 @@ final class ContainerService {
           if ((c.running() || c.status().equals(STARTING)) && !force) {
             throw new EngineException(
                 CONFLICT,
-                "You cannot remove a running container "
+                "You cannot remove a "
+                    + (c.run().paused() ? "paused" : "running")
+                    + " container "
+                    + c.id()
+                    + ". "
+                    + (c.run().paused() ? "Unpause and then stop" : "Stop")
+                    + " the container before attempting removal or force remove");
+          }
+          if (c.status().equals(RESTARTING) && !force) {
+            throw new EngineException(
+                CONFLICT,
+                "You cannot remove a restarting container "
                     + c.id()
                     + ". Stop the container before attempting removal or force remove");
           }
@@ -734,6 +1272,7 @@ final class ContainerService {
   }
 
   private void removeLocked(ContainerRecord c) {
+    cancelRestart(c.id());
     ContainerRecord removing = c.withStatus(REMOVING);
     long journal =
         store.inTransaction(
@@ -743,26 +1282,31 @@ final class ContainerService {
               return tx.beginJournal(REMOVE, c.id(), Map.of());
             });
     Crashpoints.reach("remove:journaled");
+    int code = c.exitCode();
     if (c.running()) {
-      exits.signal(c.id(), SIGKILL);
+      signal(c, SIGKILL);
       awaitEnd(c, 10_000);
+      code = Launcher.exit(launchSpecPaths(c.id()).exitFile()).map(Exit::code).orElse(137);
+      emit("die", c, Map.of("exitCode", Integer.toString(code)));
+      complete(c.id(), code, WaitCondition.NOT_RUNNING, WaitCondition.NEXT_EXIT);
     } else if (c.status().equals(STARTING)) {
       endProcessesOf(c.id());
     }
     Crashpoints.reach("remove:killed");
-    forget(c, journal);
+    forget(c, journal, code);
     Events.info("container removed", c.name(), c.config().networkMode());
   }
 
   /**
    * The last step of a remove, also after a crash: the sandbox released, then the record, its
-   * reserved address and the journal entry in one transaction, then its files.
+   * reserved address and the journal entry in one transaction, then its cgroup and files.
    */
-  private void forget(ContainerRecord c, long journal) {
+  private void forget(ContainerRecord c, long journal, int exitCode) {
     ended.remove(c.id());
     exits.forget(c.id());
-    launching.remove(c.id());
-    unreported.remove(c.id());
+    restartManagers.remove(c.id());
+    cancelRestart(c.id());
+    endProcessesOf(c.id());
     network.release(
         c.id(),
         tx -> {
@@ -772,10 +1316,13 @@ final class ContainerService {
           tx.onCommit(() -> index.remove(c.id()));
         });
     execs.forgetContainer(c.id());
-    CompletableFuture<Integer> done = finished.remove(c.id());
-    if (done != null) {
-      OptionalInt code = ProcessRuntime.exitCode(runDirs.resolve(c.id()));
-      done.complete(code.orElse(137));
+    emit("destroy", c);
+    complete(c.id(), exitCode, WaitCondition.values());
+    waiters.remove(c.id());
+    List<CompletableFuture<Attachment>> waiting = attachers.remove(c.id());
+    if (waiting != null) {
+      waiting.forEach(
+          f -> f.completeExceptionally(EngineException.notFound("container", c.name())));
     }
     deleteDir(runDirs.resolve(c.id()));
     deleteDir(containersDir.resolve(c.id()));
@@ -786,35 +1333,97 @@ final class ContainerService {
   /** A new exec instance in a running container. */
   String createExec(String ref, ExecRequest request) {
     ContainerRecord c = runningContainer(ref);
+    refusePaused(c, ref);
     return execs.create(c.id(), request).id;
+  }
+
+  private static void refusePaused(ContainerRecord c, String ref) {
+    if (c.run().paused()) {
+      throw new EngineException(
+          CONFLICT, "Container " + ref + " is paused, unpause the container before exec");
+    }
+  }
+
+  /**
+   * Starts an exec instance and returns its process, whose streams the caller relays; the instance
+   * records its exit code when it ends. A command that cannot start fails with Docker's text, the
+   * instance then ended with 126.
+   */
+  ExecProcess startExec(String execId) {
+    return launchExec(execs.get(execId), false);
+  }
+
+  private ExecProcess launchExec(ExecInstances.Instance i, boolean detached) {
+    ContainerRecord c = runningContainer(i.containerId);
+    refusePaused(c, c.name());
+    if (!i.begin()) {
+      throw new EngineException(CONFLICT, "Error: Exec command " + i.id + " has already run");
+    }
+    ExecRequest r = i.request;
+    ExecProcess p;
+    try {
+      p =
+          launcher.exec(
+              spec(c, image(c)),
+              new Started(c.pid(), c.pidStart(), c.run().shimPid()),
+              new ExecSpec(r.command(), r.env(), r.user(), r.workingDir(), r.tty(), r.privileged()),
+              detached);
+    } catch (StartException e) {
+      i.ended(126);
+      throw new EngineException(INVALID, e.dockerExecMessage(), e);
+    } catch (RuntimeException e) {
+      i.ended(126);
+      throw Errors.of("exec in container " + c.name(), e, this::nameOf);
+    }
+    i.running(p);
+    p.onExit().thenAccept(i::ended);
+    if (!r.attachStdin() && !r.tty()) {
+      try {
+        p.stdin().close();
+      } catch (IOException e) {
+        // The process reads end of file either way.
+      }
+    }
+    return p;
   }
 
   /** Runs an exec instance to its end (or, detached, starts it and returns null). */
   ExecResult startExec(String execId, boolean detach) {
     ExecInstances.Instance i = execs.get(execId);
-    ContainerRecord c = runningContainer(i.containerId);
-    if (!i.start()) {
-      throw new EngineException(CONFLICT, "exec " + execId + " has already been started");
-    }
-    List<String> env = execEnv(c, i.request);
     if (detach) {
-      try {
-        ProcessRuntime.execDetached(c.pid(), i.request.command(), env)
-            .onExit()
-            .thenAccept(p -> i.ended(p.exitValue()));
-      } catch (RuntimeException e) {
-        i.ended(126);
-        throw e;
-      }
+      ExecProcess p = launchExec(i, true);
+      Thread drain =
+          new Thread(() -> discard(p.stdout()), "jocker-exec-" + execId.substring(0, 12));
+      drain.setDaemon(true);
+      drain.start();
       return null;
     }
     try {
-      ProcessRuntime.ExecOutput out = ProcessRuntime.exec(c.pid(), i.request.command(), env);
-      i.ended(out.exitCode());
-      return new ExecResult(out.exitCode(), out.stdout(), out.stderr());
-    } catch (RuntimeException e) {
-      i.ended(126);
+      return collect(launchExec(i, false));
+    } catch (EngineException e) {
+      if (e.getCause() instanceof StartException) {
+        return new ExecResult(126, e.getMessage().getBytes(StandardCharsets.UTF_8), new byte[0]);
+      }
       throw e;
+    }
+  }
+
+  private static void discard(InputStream in) {
+    try (in) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException ended) {
+      // The process ended.
+    }
+  }
+
+  private static ExecResult collect(ExecProcess p) {
+    try {
+      ExecProcess.Output out = p.collect();
+      return new ExecResult(out.exitCode(), out.stdout(), out.stderr());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.kill();
+      throw new EngineException(INVALID, "interrupted waiting for an exec", e);
     }
   }
 
@@ -823,38 +1432,28 @@ final class ContainerService {
     return execs.inspect(execId);
   }
 
-  /**
-   * The argument vector of an interactive exec instance, whose process the caller runs: the
-   * instance is forgotten, as nothing more about it passes through here.
-   */
-  List<String> execArgv(String execId) {
-    ExecInstances.Instance i = execs.get(execId);
-    ContainerRecord c = runningContainer(i.containerId);
-    execs.forget(execId);
-    return ProcessRuntime.execArgv(c.pid(), i.request.command(), execEnv(c, i.request));
+  /** An exec instance's state, not forgotten by this read. */
+  ExecState execInstance(String execId) {
+    return execs.get(execId).state();
   }
 
-  /** Runs a process inside a running container and waits for it. */
+  /** Resizes a running exec's terminal; nothing without one. */
+  void resizeExec(String execId, int rows, int columns) {
+    ExecInstances.Instance i = execs.get(execId);
+    ExecProcess p = i.process();
+    if (p == null) {
+      throw new EngineException(CONFLICT, "Exec " + execId + " is not running");
+    }
+    p.resize(rows, columns);
+  }
+
+  /** Runs a process inside a running container and waits for it, capturing its output. */
   ExecResult exec(String ref, ExecRequest request) {
     ContainerRecord c = runningContainer(ref);
-    ProcessRuntime.ExecOutput out =
-        ProcessRuntime.exec(c.pid(), request.command(), execEnv(c, request));
-    return new ExecResult(out.exitCode(), out.stdout(), out.stderr());
-  }
-
-  /** The argument vector that runs {@code request} in the container, for the caller to run. */
-  List<String> execCommand(String ref, ExecRequest request) {
-    ContainerRecord c = runningContainer(ref);
-    return ProcessRuntime.execArgv(c.pid(), request.command(), execEnv(c, request));
-  }
-
-  private static List<String> execEnv(ContainerRecord c, ExecRequest request) {
-    List<String> env = new ArrayList<>(c.config().env());
-    env.addAll(request.env());
-    if (request.tty()) {
-      env.add("TERM=xterm");
-    }
-    return ProcessRuntime.environment(c.config().hostname(), env, request.tty());
+    String id = execs.create(c.id(), request).id;
+    ExecResult r = startExec(id, false);
+    execs.inspect(id);
+    return r;
   }
 
   private ContainerRecord runningContainer(String ref) {
@@ -865,9 +1464,82 @@ final class ContainerService {
     return c;
   }
 
-  /** The file holding the container's stdout and stderr. */
+  // ---------------------------------------------------------------- stats
+
+  /** What a container uses now; zeros when it does not run. */
+  ContainerStats stats(String ref) {
+    ContainerRecord c = resolve(ref);
+    Map<String, ContainerStats.NetworkStats> nets = new LinkedHashMap<>();
+    if (!c.running()) {
+      return new ContainerStats(
+          Instant.now(),
+          0,
+          HostStats.systemCpuNanos(),
+          HostStats.cpus(),
+          0,
+          0,
+          Map.of(),
+          0,
+          0,
+          nets);
+    }
+    Optional<Sandbox> sandbox = network.sandbox(c.id());
+    if (sandbox.isPresent()) {
+      try (dev.jocker.kernel.Netns ns =
+          dev.jocker.kernel.Netns.open(network.netnsPath(sandbox.get()))) {
+        ns.links()
+            .stats()
+            .forEach(
+                (name, s) -> {
+                  if (!name.equals("lo")) {
+                    nets.put(
+                        name,
+                        new ContainerStats.NetworkStats(
+                            s.rxBytes(),
+                            s.rxPackets(),
+                            s.rxErrors(),
+                            s.rxDropped(),
+                            s.txBytes(),
+                            s.txPackets(),
+                            s.txErrors(),
+                            s.txDropped()));
+                  }
+                });
+      }
+    }
+    Optional<Cgroup> cgroup = launcher.cgroup(c.id()).filter(Cgroup::exists);
+    if (cgroup.isEmpty()) {
+      return new ContainerStats(
+          Instant.now(),
+          0,
+          HostStats.systemCpuNanos(),
+          HostStats.cpus(),
+          0,
+          HostStats.memory(),
+          Map.of(),
+          0,
+          0,
+          nets);
+    }
+    dev.jocker.cgroup.Usage u = cgroup.get().usage();
+    return new ContainerStats(
+        Instant.now(),
+        u.cpuNanos(),
+        HostStats.systemCpuNanos(),
+        HostStats.cpus(),
+        u.memoryBytes(),
+        u.memoryLimit() > 0 ? u.memoryLimit() : HostStats.memory(),
+        cgroup.get().memoryStat(),
+        u.pids(),
+        Math.max(0, u.pidsLimit()),
+        nets);
+  }
+
+  // ---------------------------------------------------------------- paths
+
+  /** The file holding the container's stdout and stderr (Docker's json-file). */
   Path logFile(String ref) {
-    return containersDir.resolve(resolve(ref).id()).resolve("container.log");
+    return logPath(resolve(ref).id());
   }
 
   /** The directory of a container's current run (exec root). */
@@ -885,12 +1557,12 @@ final class ContainerService {
     return runDirs;
   }
 
-  // ---------------------------------------------------------------- recovery
+  // ---------------------------------------------------------------- recovery and shutdown
 
   /**
-   * Finishes a container change a crash interrupted: a start whose process runs (the PID file names
-   * a live process with its recorded start time) is adopted, any other is undone; an exit's release
-   * and a remove are completed.
+   * Finishes a container change a crash interrupted: a start whose process runs (the shim's record
+   * names a live process with its recorded start time) is adopted, any other is undone; an exit's
+   * release and a remove are completed.
    */
   void recover(JournalEntry entry) {
     String id = entry.subject();
@@ -911,29 +1583,32 @@ final class ContainerService {
       switch (entry.kind()) {
         case START -> recoverStart(c, entry);
         case STOP -> {
-          endProcessesOf(id);
+          if (!c.running()) {
+            endProcessesOf(id);
+          }
           release(id, entry.id());
         }
         default -> {
           endProcessesOf(id);
-          forget(c, entry.id());
+          forget(c, entry.id(), c.exitCode());
         }
       }
     }
   }
 
   private void recoverStart(ContainerRecord c, JournalEntry entry) {
-    Optional<ProcessRuntime.Recorded> run = ProcessRuntime.recorded(runDirs.resolve(c.id()));
+    LaunchSpec paths = launchSpecPaths(c.id());
+    Optional<Started> run = Launcher.recorded(paths);
+    Optional<Exit> exit = Launcher.exit(paths.exitFile());
     if (run.isPresent()
-        && ProcessRuntime.alive(run.get().started().pid(), run.get().started().startTime())) {
-      finished.put(c.id(), new CompletableFuture<>());
-      running(c, run.get().started(), entry.id());
+        && exit.isEmpty()
+        && Pidfd.startTime(run.get().pid()) == run.get().startTime()) {
+      running(c, run.get(), entry.id());
       return;
     }
-    OptionalInt code = ProcessRuntime.exitCode(runDirs.resolve(c.id()));
     ContainerRecord before =
-        run.isPresent() && code.isPresent()
-            ? c.exited(code.getAsInt(), Instant.now())
+        run.isPresent() && exit.isPresent()
+            ? c.exited(exit.get().code(), exit.get().oomKilled(), exit.get().finishedAt())
             : c.withStatus(entry.payload().getOrDefault("from", CREATED));
     endProcessesOf(c.id());
     network.release(
@@ -946,32 +1621,147 @@ final class ContainerService {
   }
 
   /**
-   * After the journal: watches every running container's process again (recording the end of those
-   * that ended while the daemon was away), and releases the sandbox of every container that is not
-   * running.
+   * After the journal: watches every running container's shim (or PID 1) again, recording the end
+   * of those that ended while the daemon was away, takes a pause from the cgroup, and releases the
+   * sandbox of every container that is not running. Restart policies are applied afterwards by
+   * {@link #restartOnOpen}.
    */
   void readopt() {
+    quiet = true;
+    try {
+      for (ContainerRecord c : index.newestFirst()) {
+        try (KeyedLocks.Held held = locks.exclusive(c.id())) {
+          ContainerRecord now = index.get(c.id()).orElse(null);
+          if (now == null) {
+            continue;
+          }
+          if (now.running()) {
+            ended.putIfAbsent(now.id(), new CompletableFuture<>());
+            if (!watch(now)) {
+              recordExit(now);
+              continue;
+            }
+            boolean frozen =
+                launcher.cgroup(now.id()).filter(Cgroup::exists).map(Cgroup::frozen).orElse(false);
+            if (frozen != now.run().paused()) {
+              ContainerRecord synced = now.withRun(now.run().withPaused(frozen));
+              store.inTransaction(
+                  tx -> {
+                    tx.updateContainerState(synced);
+                    tx.onCommit(() -> index.put(synced));
+                    return null;
+                  });
+            }
+          } else if (network.sandbox(now.id()).isPresent()) {
+            endProcessesOf(now.id());
+            network.release(now.id(), tx -> {});
+          }
+        }
+      }
+    } finally {
+      quiet = false;
+    }
+  }
+
+  /**
+   * Docker's daemon start: every container that has run and is not running starts again when its
+   * restart policy says so ({@code always}; {@code unless-stopped} unless a user stopped it; {@code
+   * on-failure} after a failure, within its retries). Returns the names of those started.
+   */
+  List<String> restartOnOpen() {
+    List<String> started = new ArrayList<>();
     for (ContainerRecord c : index.newestFirst()) {
+      boolean eligible =
+          (c.status().equals(EXITED) || c.status().equals(RESTARTING)) && c.startedAt() != null;
+      if (!eligible) {
+        continue;
+      }
+      ContainerConfig cc = c.config();
+      boolean restart =
+          switch (cc.restartPolicyName()) {
+            case "always" -> true;
+            case "unless-stopped" -> !c.run().manuallyStopped();
+            case "on-failure" ->
+                c.exitCode() != 0
+                    && (cc.restartRetries() == 0 || c.run().restartCount() < cc.restartRetries());
+            default -> false;
+          };
       try (KeyedLocks.Held held = locks.exclusive(c.id())) {
         ContainerRecord now = index.get(c.id()).orElse(null);
-        if (now == null) {
+        if (now == null || now.running()) {
           continue;
         }
-        if (now.running()) {
-          finished.putIfAbsent(now.id(), new CompletableFuture<>());
-          ended.putIfAbsent(now.id(), new CompletableFuture<>());
-          // The pidfd is opened before the start time is checked, so it refers to the process
-          // the check found.
-          boolean watched = exits.watch(now.id(), now.pid());
-          if (!watched || !ProcessRuntime.alive(now.pid(), now.pidStart())) {
-            recordExit(now);
+        if (!restart) {
+          if (now.status().equals(RESTARTING)) {
+            ContainerRecord stopped = now.withStatus(EXITED);
+            store.inTransaction(
+                tx -> {
+                  tx.updateContainerState(stopped);
+                  tx.onCommit(() -> index.put(stopped));
+                  return null;
+                });
           }
-        } else if (network.sandbox(now.id()).isPresent()) {
-          endProcessesOf(now.id());
-          network.release(now.id(), tx -> {});
+          continue;
+        }
+        try {
+          startLocked(now);
+          started.add(now.name());
+        } catch (RuntimeException e) {
+          Events.warn(
+              "could not start it again by its restart policy: " + Errors.describe(e),
+              now.name(),
+              null);
         }
       }
     }
+    return started;
+  }
+
+  /**
+   * Stops every running container, as dockerd without live-restore does at its shutdown and, at its
+   * start, with the survivors of a crash: SIGTERM to all, SIGKILL to those still running after
+   * {@code timeout}, each end recorded without a restart.
+   */
+  void stopAll(Duration timeout) {
+    boolean wasQuiet = quiet;
+    quiet = true;
+    try {
+      stopEach(timeout);
+    } finally {
+      quiet = wasQuiet;
+    }
+  }
+
+  private void stopEach(Duration timeout) {
+    List<ContainerRecord> running =
+        index.newestFirst().stream().filter(ContainerRecord::running).toList();
+    for (ContainerRecord c : running) {
+      cancelRestart(c.id());
+      signal(c, SIGTERM);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (ContainerRecord c : running) {
+      if (!awaitEnd(c, Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) {
+        signal(c, SIGKILL);
+      }
+    }
+    for (ContainerRecord c : running) {
+      awaitEnd(c, 10_000);
+      try (KeyedLocks.Held held = locks.exclusive(c.id())) {
+        ContainerRecord now = index.get(c.id()).orElse(null);
+        if (now != null && now.running()) {
+          Events.info("container stopped with the daemon", now.name(), null);
+          recordExit(now);
+          emit("stop", now);
+        }
+      }
+    }
+  }
+
+  /** From now on exits start nothing: the daemon shuts down. */
+  void shuttingDown() {
+    quiet = true;
+    pendingRestarts.keySet().forEach(this::cancelRestart);
   }
 
   /** Whether an operation on container {@code id} holds or waits for its lock. */
@@ -984,6 +1774,11 @@ final class ContainerService {
     return index.get(id).map(c -> c.running() || c.status().equals(STARTING)).orElse(false);
   }
 
+  /** Whether {@code pid} is the shim of a container that should run. */
+  boolean isShim(String id, long pid) {
+    return live(id) && index.get(id).map(c -> c.run().shimPid() == pid).orElse(false);
+  }
+
   /** Whether container {@code id} keeps an {@code --ip} address on {@code network}. */
   boolean reserves(String id, NetworkRecord n) {
     return index
@@ -994,6 +1789,31 @@ final class ContainerService {
                     && (c.config().networkMode().equals(n.name())
                         || c.config().networkMode().equals(n.id())))
         .orElse(false);
+  }
+
+  /**
+   * Removes the cgroups of containers that should not run (a shim killed with -9 removes nothing),
+   * killing what is left in them; returns what it removed.
+   */
+  List<String> removeLeftoverCgroups() {
+    List<String> removed = new ArrayList<>();
+    for (String id : launcher.cgroupIds()) {
+      if (!live(id) && !locks.busy(id)) {
+        try (KeyedLocks.Held held = locks.exclusive(id)) {
+          if (live(id)) {
+            continue;
+          }
+          String whose = index.get(id).isPresent() ? "container " + nameOf(id) : id;
+          try {
+            removeCgroup(id);
+            removed.add("removed the cgroup of " + whose + ", which is not running");
+          } catch (RuntimeException e) {
+            removed.add("could not remove the cgroup of " + whose + ": " + Errors.describe(e));
+          }
+        }
+      }
+    }
+    return removed;
   }
 
   private static void deleteDir(Path dir) {

@@ -4,7 +4,11 @@ import static dev.jocker.engine.EngineException.Kind.INVALID;
 
 import dev.jocker.bridge.BridgeConfig;
 import dev.jocker.bridge.BridgeDriver;
+import dev.jocker.cgroup.Cgroups;
+import dev.jocker.container.Attachment;
+import dev.jocker.container.ExecProcess;
 import dev.jocker.container.Images;
+import dev.jocker.container.Launcher;
 import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
@@ -15,6 +19,7 @@ import dev.jocker.network.NetworkController;
 import dev.jocker.network.NetworkListener;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.store.ContainerConfig;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.JournalEntry;
@@ -26,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -84,11 +91,14 @@ public final class DefaultEngine implements Engine {
                 config.chainPrefix()),
             new Listener());
     addOns.forEach(network::addOn);
-    this.containers = new ContainerService(config, store, index, network, images);
+    this.containers =
+        new ContainerService(
+            config, store, index, network, images, Launcher.create(cgroups(config)));
     this.reconciler = new Reconciler(network, containers, config.netnsDir());
     this.supervisor = new Supervisor(containers, reconciler);
     this.exits = new ExitWatch(supervisor::exited);
     containers.watchExitsWith(exits);
+    containers.scheduleWith(supervisor::schedule);
     this.facts = new LiveFacts(config, host, namespaces, network, containers, reconciler);
     recover();
     supervisor.start(config.rulesCheckInterval());
@@ -111,6 +121,26 @@ public final class DefaultEngine implements Engine {
     }
   }
 
+  /**
+   * The machine's cgroups (v1 or v2, read from {@link Cgroups#DEFAULT_ROOT}) with containers under
+   * the configured parent; none when the configuration asks for none or the machine has none
+   * mounted (containers then run without limits, pause and stats, as the log says).
+   */
+  private static Cgroups cgroups(EngineConfig config) {
+    if (config.cgroupParent() == null) {
+      return null;
+    }
+    try {
+      return Cgroups.detect(Cgroups.DEFAULT_ROOT, config.cgroupParent());
+    } catch (RuntimeException e) {
+      Events.warn(
+          "containers run without cgroups (no limits, pause or stats): " + Errors.describe(e),
+          null,
+          null);
+      return null;
+    }
+  }
+
   private void recover() {
     List<JournalEntry> journal = store.inTransaction(tx -> tx.journal());
     for (JournalEntry e : journal) {
@@ -125,7 +155,17 @@ public final class DefaultEngine implements Engine {
       }
     }
     containers.readopt();
+    if (!config.liveRestore()) {
+      // dockerd without live-restore: what a crash left running is stopped, as its shutdown
+      // would have stopped it; the restart policies then decide.
+      containers.stopAll(ContainerService.SHUTDOWN_STOP_TIMEOUT);
+    }
     reconciler.reconcile();
+    List<String> restarted = containers.restartOnOpen();
+    if (!restarted.isEmpty()) {
+      Events.info(
+          "started again by their restart policies: " + String.join(", ", restarted), null, null);
+    }
   }
 
   /** Logs the network side's events with the container's name, which only this side knows. */
@@ -199,7 +239,21 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public int waitForExit(String ref) throws InterruptedException {
-    return containers.waitForExit(ref);
+    try {
+      return containers.await(ref, WaitCondition.NOT_RUNNING).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("wait for container " + ref, e.getCause());
+    }
+  }
+
+  @Override
+  public CompletableFuture<Integer> await(String ref, WaitCondition condition) {
+    return containers.await(ref, condition);
+  }
+
+  @Override
+  public void addListener(ContainerListener listener) {
+    containers.addListener(listener);
   }
 
   @Override
@@ -210,6 +264,21 @@ public final class DefaultEngine implements Engine {
           containers.remove(ref, force);
           return null;
         });
+  }
+
+  @Override
+  public ContainerInfo pause(String ref) {
+    return guard("pause container " + ref, () -> info(containers.pause(ref)));
+  }
+
+  @Override
+  public ContainerInfo unpause(String ref) {
+    return guard("unpause container " + ref, () -> info(containers.unpause(ref)));
+  }
+
+  @Override
+  public ContainerInfo rename(String ref, String newName) {
+    return guard("rename container " + ref, () -> info(containers.rename(ref, newName)));
   }
 
   @Override
@@ -228,13 +297,28 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
-  public ExecResult exec(String ref, ExecRequest request) {
-    return guard("exec in container " + ref, () -> containers.exec(ref, request));
+  public CompletableFuture<Attachment> attach(String ref) {
+    return guard("attach to container " + ref, () -> containers.attach(ref));
   }
 
   @Override
-  public List<String> execCommand(String ref, ExecRequest request) {
-    return containers.execCommand(ref, request);
+  public void resize(String ref, int rows, int columns) {
+    guard(
+        "resize the terminal of container " + ref,
+        () -> {
+          containers.resize(ref, rows, columns);
+          return null;
+        });
+  }
+
+  @Override
+  public ContainerStats stats(String ref) {
+    return guard("read the statistics of container " + ref, () -> containers.stats(ref));
+  }
+
+  @Override
+  public ExecResult exec(String ref, ExecRequest request) {
+    return guard("exec in container " + ref, () -> containers.exec(ref, request));
   }
 
   @Override
@@ -243,8 +327,23 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public ExecProcess startExec(String execId) {
+    return guard("exec " + execId, () -> containers.startExec(execId));
+  }
+
+  @Override
   public ExecResult startExec(String execId, boolean detach) {
     return guard("exec " + execId, () -> containers.startExec(execId, detach));
+  }
+
+  @Override
+  public void resizeExec(String execId, int rows, int columns) {
+    guard(
+        "resize exec " + execId,
+        () -> {
+          containers.resizeExec(execId, rows, columns);
+          return null;
+        });
   }
 
   @Override
@@ -253,28 +352,8 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
-  public List<String> execArgv(String execId) {
-    return containers.execArgv(execId);
-  }
-
-  @Override
-  public List<String> launchCommand(String ref) {
-    return guard("launch container " + ref, () -> containers.launch(ref));
-  }
-
-  @Override
-  public ContainerInfo adopt(String ref, long pid) {
-    return guard("start container " + ref, () -> info(containers.adopt(ref, pid)));
-  }
-
-  @Override
-  public void reportExit(String ref, int exitCode) {
-    guard(
-        "record the exit of container " + ref,
-        () -> {
-          containers.reportExit(ref, exitCode);
-          return null;
-        });
+  public ExecState execInstance(String execId) {
+    return containers.execInstance(execId);
   }
 
   // ---------------------------------------------------------------- networks and images
@@ -403,6 +482,10 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public void close() {
+    containers.shuttingDown();
+    if (!config.liveRestore()) {
+      containers.stopAll(ContainerService.SHUTDOWN_STOP_TIMEOUT);
+    }
     exits.close();
     supervisor.close();
     store.close();
@@ -431,32 +514,58 @@ public final class DefaultEngine implements Engine {
             .flatMap(e -> network.find(e.networkId()).map(n -> endpointInfo(n, e)))
             .orElse(null);
     Path dir = containers.runDir(c.id());
-    List<String> cmd = c.config().cmd();
+    ContainerConfig cc = c.config();
+    List<String> argv = cc.argv();
+    String status =
+        switch (c.status()) {
+          case ContainerRecord.STARTING -> ContainerRecord.CREATED;
+          case ContainerRecord.RUNNING -> c.run().paused() ? "paused" : ContainerRecord.RUNNING;
+          default -> c.status();
+        };
     return new ContainerInfo(
         c.id(),
         c.name(),
-        c.config().image(),
-        c.config().imageId(),
-        cmd.get(0),
-        cmd.subList(1, cmd.size()),
-        c.config().env(),
-        c.config().hostname(),
+        cc.image(),
+        cc.imageId(),
+        argv.isEmpty() ? "" : argv.get(0),
+        argv.isEmpty() ? List.of() : argv.subList(1, argv.size()),
+        cc.env(),
+        cc.hostname(),
         c.created(),
         new ContainerInfo.State(
-            c.status().equals(ContainerRecord.STARTING) ? ContainerRecord.CREATED : c.status(),
-            c.pid(),
+            status,
+            c.running() ? c.pid() : 0,
             c.exitCode(),
             c.startedAt(),
-            c.finishedAt()),
-        c.config().networkMode(),
+            c.finishedAt(),
+            c.run().oomKilled(),
+            c.run().error() == null ? "" : c.run().error()),
+        cc.networkMode(),
         endpoint,
         sandbox.map(s -> network.netnsPath(s).toString()).orElse(null),
-        c.config().tty(),
-        c.config().openStdin(),
-        c.config().autoRemove(),
-        containers.containersDir().resolve(c.id()).resolve("container.log").toString(),
+        cc.tty(),
+        cc.openStdin(),
+        cc.autoRemove(),
+        containers.logPath(c.id()).toString(),
         dir.resolve("hosts").toString(),
         dir.resolve("hostname").toString(),
-        dir.resolve("resolv.conf").toString());
+        dir.resolve("resolv.conf").toString(),
+        new ContainerInfo.Spec(
+            cc.entrypoint(),
+            cc.cmd(),
+            cc.user() == null ? "" : cc.user(),
+            cc.workingDir() == null ? "" : cc.workingDir(),
+            cc.capAdd(),
+            cc.capDrop(),
+            cc.privileged(),
+            cc.securityOpt(),
+            cc.memory(),
+            cc.memorySwap(),
+            cc.nanoCpus(),
+            cc.cpuShares(),
+            cc.pidsLimit(),
+            cc.restartPolicyName(),
+            cc.restartRetries()),
+        c.run().restartCount());
   }
 }

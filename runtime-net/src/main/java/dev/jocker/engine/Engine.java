@@ -1,9 +1,12 @@
 package dev.jocker.engine;
 
+import dev.jocker.container.Attachment;
+import dev.jocker.container.ExecProcess;
 import dev.jocker.doctor.Finding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The one entry point the daemon uses: containers, networks and images on this host. References
@@ -33,8 +36,31 @@ public interface Engine extends AutoCloseable {
   /** Blocks until the container is not running and returns its exit code. */
   int waitForExit(String ref) throws InterruptedException;
 
+  /**
+   * Docker's {@code POST /containers/{id}/wait}: a future of the exit code once {@code condition}
+   * holds ({@code not-running} completes at once for a container that does not run; {@code removed}
+   * also after an automatic removal). A reference to no container fails at once.
+   */
+  CompletableFuture<Integer> await(String ref, WaitCondition condition);
+
+  /**
+   * Receives every container event from now on ({@code create}, {@code start}, {@code die} with its
+   * exit code, {@code oom}, {@code kill}, {@code stop}, {@code pause}, {@code unpause}, {@code
+   * rename}, {@code destroy}), on the thread that made the change: it must not block.
+   */
+  void addListener(ContainerListener listener);
+
   /** Removes a container; a running one only with {@code force} (SIGKILL first). */
   void remove(String ref, boolean force);
+
+  /** Freezes a running container's processes ({@code docker pause}). */
+  ContainerInfo pause(String ref);
+
+  /** Thaws a paused container ({@code docker unpause}). */
+  ContainerInfo unpause(String ref);
+
+  /** Renames a container; Docker's errors for a name in use or the same name. */
+  ContainerInfo rename(String ref, String newName);
 
   /** All containers ({@code all}) or the running ones, newest first. */
   List<ContainerInfo> containers(boolean all);
@@ -42,18 +68,30 @@ public interface Engine extends AutoCloseable {
   /** One container by reference. */
   ContainerInfo container(String ref);
 
-  /** The file holding the container's stdout and stderr, as written. */
+  /**
+   * The container's json-file log (Docker's {@code <id>-json.log}: a line per write with its stream
+   * and time, written by the container's shim); {@code dev.jocker.container.ContainerLogs} reads
+   * it.
+   */
   Path logFile(String ref);
+
+  /**
+   * The container's stdio through its shim ({@code docker attach}): the current run's if it runs,
+   * else the next start's, which then waits (up to 30 s) for this attachment before its command
+   * runs, so that not a byte of output is missed. The future completes subscribed to the output
+   * (Docker's stream frames; stream 1 only with a terminal), or fails when that start fails or the
+   * container goes. Cancel it to give up waiting.
+   */
+  CompletableFuture<Attachment> attach(String ref);
+
+  /** Resizes a running container's terminal ({@code POST /containers/{id}/resize}). */
+  void resize(String ref, int rows, int columns);
+
+  /** What a container uses now: its cgroup's counters and its interfaces'; zeros when stopped. */
+  ContainerStats stats(String ref);
 
   /** Runs a process inside a running container and waits for it, capturing its output. */
   ExecResult exec(String ref, ExecRequest request);
-
-  /**
-   * The argument vector (util-linux {@code nsenter} into every namespace and the root of the
-   * container) that runs {@code request} inside the running container when started by the caller,
-   * for interactive sessions where the caller owns the terminal.
-   */
-  List<String> execCommand(String ref, ExecRequest request);
 
   /**
    * Creates an exec instance of {@code request} in a running container ({@code POST
@@ -62,10 +100,22 @@ public interface Engine extends AutoCloseable {
   String createExec(String ref, ExecRequest request);
 
   /**
+   * Starts exec instance {@code execId} and returns its process, whose streams the caller relays
+   * (stdout and stderr apart; with a terminal all output on stdout, and stdin and {@link
+   * #resizeExec} go to the terminal). The instance records its exit code when it ends. A command
+   * that cannot run fails with Docker's text ({@code OCI runtime exec failed: ...}), the instance
+   * ended with 126.
+   */
+  ExecProcess startExec(String execId);
+
+  /**
    * Runs exec instance {@code execId} to its end and returns its output; with {@code detach},
    * starts it, discarding its output, and returns null at once.
    */
   ExecResult startExec(String execId, boolean detach);
+
+  /** Resizes a running exec's terminal ({@code POST /exec/{id}/resize}). */
+  void resizeExec(String execId, int rows, int columns);
 
   /**
    * Exec instance {@code execId} as {@code GET /exec/{id}/json} shows it. Once it has ended,
@@ -75,24 +125,9 @@ public interface Engine extends AutoCloseable {
   ExecState inspectExec(String execId);
 
   /**
-   * The argument vector that runs exec instance {@code execId} when the caller starts it with its
-   * own terminal; the instance is forgotten, the caller owning its process from then on.
+   * Exec instance {@code execId} as it is now, without forgetting it (for the caller's own use).
    */
-  List<String> execArgv(String execId);
-
-  /**
-   * The argument vector that starts a created container's process when run by the caller with its
-   * own terminal ({@code run -it}); the caller then reports the started PID with {@link #adopt}.
-   */
-  List<String> launchCommand(String ref);
-
-  /**
-   * Takes over supervision of a container process the caller started from {@link #launchCommand}.
-   */
-  ContainerInfo adopt(String ref, long pid);
-
-  /** Records how an adopted container's process ended, as seen by the caller that started it. */
-  void reportExit(String ref, int exitCode);
+  ExecState execInstance(String execId);
 
   /** Networks: {@code bridge}, {@code host}, {@code none}. */
   List<NetworkInfo> networks();
@@ -147,7 +182,10 @@ public interface Engine extends AutoCloseable {
   /** Facts for {@code jocker info} and {@code GET /info}. */
   EngineInfo info();
 
-  /** Releases resources; running containers keep running (live restore). */
+  /**
+   * Releases resources. With live restore (the default) running containers keep running and are
+   * adopted again at the next open; without, they are stopped first, as dockerd stops them.
+   */
   @Override
   void close();
 }

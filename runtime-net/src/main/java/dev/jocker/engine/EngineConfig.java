@@ -20,6 +20,11 @@ import java.time.Duration;
  * @param rulesCheckInterval how often to look for rules removed behind jocker's back and restore
  *     them (a firewall reload, {@code iptables -F}); zero never looks
  * @param hostNetns the namespace playing the host, or null for the caller's own
+ * @param cgroupParent the cgroup every container's goes under ({@code jocker}, as dockerd's {@code
+ *     --cgroup-parent} is {@code docker}), or null to run containers without cgroups
+ * @param liveRestore whether containers keep running while the daemon is down (jocker's default);
+ *     false does what dockerd does by default: they are stopped at its shutdown, and those a crash
+ *     left running at its next start
  */
 public record EngineConfig(
     Path dataRoot,
@@ -32,7 +37,9 @@ public record EngineConfig(
     String chainPrefix,
     Path netnsDir,
     Duration rulesCheckInterval,
-    Path hostNetns) {
+    Path hostNetns,
+    String cgroupParent,
+    boolean liveRestore) {
 
   /** The prefix of every container's namespace name, {@code jocker-} and the container's name. */
   public String netnsPrefix() {
@@ -52,7 +59,9 @@ public record EngineConfig(
         "DOCKER",
         Path.of("/run/netns"),
         Duration.ofSeconds(10),
-        null);
+        null,
+        "jocker",
+        true);
   }
 
   /** The same configuration with another host namespace. */
@@ -68,7 +77,9 @@ public record EngineConfig(
         chainPrefix,
         netnsDir,
         rulesCheckInterval,
-        netns);
+        netns,
+        cgroupParent,
+        liveRestore);
   }
 
   /** The same configuration with another rules check interval (zero: never). */
@@ -84,6 +95,44 @@ public record EngineConfig(
         chainPrefix,
         netnsDir,
         interval,
-        hostNetns);
+        hostNetns,
+        cgroupParent,
+        liveRestore);
+  }
+
+  /** The same configuration with another cgroup parent (null: no cgroups). */
+  public EngineConfig withCgroupParent(String parent) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        parent,
+        liveRestore);
+  }
+
+  /** The same configuration with live restore on or off. */
+  public EngineConfig withLiveRestore(boolean on) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        cgroupParent,
+        on);
   }
 }

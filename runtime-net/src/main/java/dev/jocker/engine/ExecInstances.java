@@ -1,7 +1,9 @@
 package dev.jocker.engine;
 
 import dev.jocker.container.ContainerNames;
+import dev.jocker.container.ExecProcess;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -10,15 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * the map holds only what a client may still ask about.
  */
 final class ExecInstances {
-  /** One instance; its fields change as its process starts and ends. */
+  /** One instance; its fields change under its own lock as its process starts and ends. */
   static final class Instance {
     final String id;
     final String containerId;
     final ExecRequest request;
-    private volatile boolean started;
-    private volatile boolean running;
-    private volatile boolean ended;
-    private volatile int exitCode;
+    private boolean started;
+    private ExecProcess process;
+    private long pid;
+    private Integer exitCode;
 
     private Instance(String id, String containerId, ExecRequest request) {
       this.id = id;
@@ -27,23 +29,45 @@ final class ExecInstances {
     }
 
     /** Marks it started; false if it was started before (an instance runs once, as Docker's). */
-    synchronized boolean start() {
+    synchronized boolean begin() {
       if (started) {
         return false;
       }
       started = true;
-      running = true;
       return true;
     }
 
-    void ended(int code) {
-      exitCode = code;
-      running = false;
-      ended = true;
+    synchronized void running(ExecProcess p) {
+      process = p;
+      pid = p.pid();
     }
 
-    ExecState state() {
-      return new ExecState(id, containerId, running, exitCode);
+    synchronized void ended(int code) {
+      if (exitCode == null) {
+        exitCode = code;
+      }
+      process = null;
+    }
+
+    /** Its process while it runs, else null. */
+    synchronized ExecProcess process() {
+      settle();
+      return process;
+    }
+
+    synchronized ExecState state() {
+      settle();
+      return new ExecState(id, containerId, request, started && exitCode == null, exitCode, pid);
+    }
+
+    /** Takes the exit of a process that has ended, so a reader never sees it running still. */
+    private void settle() {
+      if (process != null) {
+        OptionalInt code = process.exitCode();
+        if (code.isPresent()) {
+          ended(code.getAsInt());
+        }
+      }
     }
   }
 
@@ -69,15 +93,10 @@ final class ExecInstances {
   ExecState inspect(String id) {
     Instance i = get(id);
     ExecState state = i.state();
-    if (i.ended) {
+    if (state.ended()) {
       instances.remove(id);
     }
     return state;
-  }
-
-  /** Forgets an instance whose process the caller runs itself (an interactive exec). */
-  void forget(String id) {
-    instances.remove(id);
   }
 
   /** Forgets every instance of a container that stopped or went. */

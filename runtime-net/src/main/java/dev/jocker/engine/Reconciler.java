@@ -16,8 +16,9 @@ import java.util.Optional;
  * forwarding, FORWARD policy, rules, endpoints on their bridges), cheap enough to run every few
  * seconds; {@link #reconcile} adds what needs a walk of every process and link: processes in a
  * jocker namespace whose container is not running, veths and namespaces no sandbox owns, addresses
- * no endpoint holds, directories no container owns. The invariant it restores: every kernel object
- * jocker made belongs to exactly one record in a state that should hold it.
+ * no endpoint holds, directories no container owns, cgroups of containers that are not running. The
+ * invariant it restores: every kernel object jocker made belongs to exactly one record in a state
+ * that should hold it.
  */
 final class Reconciler {
   private final NetworkController network;
@@ -47,6 +48,7 @@ final class Reconciler {
     fixed.addAll(network.removeOrphans(orphans));
     fixed.addAll(network.releaseStrayLeases(containers::reserves));
     fixed.addAll(containers.removeOrphanDirectories());
+    fixed.addAll(containers.removeLeftoverCgroups());
     for (String f : fixed) {
       Events.info("reconcile: " + f, null, null);
     }
@@ -114,8 +116,9 @@ final class Reconciler {
       }
       String id =
           containerOf(runDirs, p.cmdline()).orElse(containerOf(runDirs, p.root()).orElse(null));
-      if (id == null || containers.busy(id)) {
-        // A container being started or stopped has launcher processes on their way in or out.
+      if (id == null || containers.busy(id) || containers.isShim(id, p.pid())) {
+        // A container being started or stopped has launcher processes on their way in or out;
+        // a running container's shim lives outside its namespaces.
         continue;
       }
       if (!containers.live(id)) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -15,14 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What runs in the background, on a bounded number of threads whatever the number of containers:
  * the exit watch's one thread hands each ended process to two exit workers, which record the end
- * and release the sandbox at once; one timer thread retries what failed (a full disk), expires
- * launches nobody adopted, and every check interval heals the kernel state. Failures are logged
- * once per change of state.
+ * and release the sandbox at once; one timer thread retries what failed (a full disk), times the
+ * restart policies' delays (the restarts themselves run on the exit workers), and every check
+ * interval heals the kernel state. Failures are logged once per change of state.
  */
 final class Supervisor implements AutoCloseable {
   private static final Duration RETRY = Duration.ofSeconds(1);
-  private static final Duration LAUNCH_GRACE = Duration.ofSeconds(30);
-  private static final Duration REPORT_GRACE = Duration.ofSeconds(5);
 
   private final ContainerService containers;
   private final Reconciler reconciler;
@@ -86,13 +85,11 @@ final class Supervisor implements AutoCloseable {
     for (String id : Set.copyOf(pending)) {
       record(id);
     }
-    try {
-      containers.expireLaunches(LAUNCH_GRACE);
-      containers.expireUnreported(REPORT_GRACE);
-      health.worked("expiring launches");
-    } catch (RuntimeException e) {
-      health.failed("expiring launches", Errors.describe(e));
-    }
+  }
+
+  /** Runs {@code task} on an exit worker after {@code delay} (a restart policy's back-off). */
+  Future<?> schedule(Runnable task, Duration delay) {
+    return timer.schedule(() -> exitWorkers.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void heal() {

@@ -35,7 +35,9 @@ import dev.jocker.netlink.IfInfoMsg;
 import dev.jocker.netlink.MessageWriter;
 import dev.jocker.netlink.NlMsg;
 import java.net.Inet4Address;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Network interfaces of one namespace, over rtnetlink. */
@@ -286,6 +288,22 @@ public final class Links {
         .filter(m -> m.type() == NlMsg.RTM_NEWLINK)
         .map(Links::decode)
         .toList();
+  }
+
+  /** Equivalent to: {@code ip -s link show}: every interface's counters, by name. */
+  public Map<String, LinkStats> stats() {
+    MessageWriter w = request(NlMsg.RTM_GETLINK, NLM_F_DUMP).ifinfomsg(AF_UNSPEC, 0, 0, 0);
+    Map<String, LinkStats> out = new LinkedHashMap<>();
+    for (NlMsg m : ns.socket().dump(w, "link statistics", "all")) {
+      if (m.type() != NlMsg.RTM_NEWLINK) {
+        continue;
+      }
+      Attributes a = IfInfoMsg.decode(m.body()).attributes();
+      a.get(LinkStats.IFLA_STATS64)
+          .filter(s -> s.value().length >= 64)
+          .ifPresent(s -> out.put(a.string(IFLA_IFNAME), LinkStats.decode(s.value())));
+    }
+    return out;
   }
 
   static Link decode(NlMsg msg) {

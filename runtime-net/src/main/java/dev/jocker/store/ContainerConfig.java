@@ -2,6 +2,7 @@ package dev.jocker.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,14 +13,30 @@ import java.util.List;
  *
  * @param image the image name it was created from
  * @param imageId the image's ID
- * @param cmd path and arguments
- * @param env the full environment
+ * @param cmd Docker's {@code Config.Cmd} after the image's was merged in (the whole argument vector
+ *     for records written before entrypoints were kept)
+ * @param env Docker's {@code Config.Env}: the user's variables, then the image's it does not set
  * @param hostname hostname inside
  * @param networkMode {@code bridge}, {@code host}, {@code none} or a user network's name
  * @param ipv4Address the address asked for with {@code --ip}, or null for any free one
  * @param tty has a terminal
  * @param openStdin keeps stdin open
  * @param autoRemove removed when its process ends
+ * @param entrypoint {@code Config.Entrypoint}, or null for none
+ * @param user {@code -u}: empty or null for root
+ * @param workingDir {@code -w}: empty or null for /
+ * @param capAdd {@code --cap-add} as given
+ * @param capDrop {@code --cap-drop} as given
+ * @param privileged {@code --privileged}
+ * @param securityOpt {@code --security-opt} as given
+ * @param memory {@code --memory} in bytes, 0 for none
+ * @param memorySwap memory plus swap in bytes as dockerd keeps it (twice the memory when unset), 0
+ *     for none, -1 for unlimited swap
+ * @param nanoCpus {@code --cpus} in billionths, 0 for none
+ * @param cpuShares {@code --cpu-shares}, 0 for the default
+ * @param pidsLimit {@code --pids-limit}, null when not given
+ * @param restartPolicy {@code --restart}'s name, null or {@code no} for none
+ * @param restartRetries on-failure's maximum retry count, 0 for no limit
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,9 +50,91 @@ public record ContainerConfig(
     String ipv4Address,
     boolean tty,
     boolean openStdin,
-    boolean autoRemove) {
+    boolean autoRemove,
+    List<String> entrypoint,
+    String user,
+    String workingDir,
+    List<String> capAdd,
+    List<String> capDrop,
+    boolean privileged,
+    List<String> securityOpt,
+    long memory,
+    long memorySwap,
+    long nanoCpus,
+    long cpuShares,
+    Long pidsLimit,
+    String restartPolicy,
+    int restartRetries) {
   public ContainerConfig {
     cmd = cmd == null ? List.of() : List.copyOf(cmd);
     env = env == null ? List.of() : List.copyOf(env);
+    entrypoint = entrypoint == null ? null : List.copyOf(entrypoint);
+    capAdd = capAdd == null ? List.of() : List.copyOf(capAdd);
+    capDrop = capDrop == null ? List.of() : List.copyOf(capDrop);
+    securityOpt = securityOpt == null ? List.of() : List.copyOf(securityOpt);
+  }
+
+  /** A configuration with Docker's defaults for everything but the basics. */
+  public ContainerConfig(
+      String image,
+      String imageId,
+      List<String> cmd,
+      List<String> env,
+      String hostname,
+      String networkMode,
+      String ipv4Address,
+      boolean tty,
+      boolean openStdin,
+      boolean autoRemove) {
+    this(
+        image,
+        imageId,
+        cmd,
+        env,
+        hostname,
+        networkMode,
+        ipv4Address,
+        tty,
+        openStdin,
+        autoRemove,
+        null,
+        null,
+        null,
+        null,
+        null,
+        false,
+        null,
+        0,
+        0,
+        0,
+        0,
+        null,
+        null,
+        0);
+  }
+
+  /** The process's argument vector: the entrypoint followed by the command. */
+  public List<String> argv() {
+    List<String> argv = new ArrayList<>(entrypoint == null ? List.of() : entrypoint);
+    argv.addAll(cmd);
+    return argv;
+  }
+
+  /** {@code --restart}'s name, {@code no} when none was given. */
+  public String restartPolicyName() {
+    return restartPolicy == null || restartPolicy.isEmpty() ? "no" : restartPolicy;
+  }
+
+  /** Whether {@code --security-opt no-new-privileges} (or {@code =true}) was given. */
+  public boolean noNewPrivileges() {
+    boolean on = false;
+    for (String o : securityOpt) {
+      if (o.equals("no-new-privileges")) {
+        on = true;
+      } else if (o.startsWith("no-new-privileges=") || o.startsWith("no-new-privileges:")) {
+        on = Boolean.parseBoolean(o.substring("no-new-privileges=".length()));
+      }
+    }
+    return on;
   }
 }

@@ -64,7 +64,10 @@ public final class Store implements AutoCloseable {
               CREATE TABLE journal(id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
                 subject TEXT NOT NULL, payload TEXT NOT NULL, created TEXT NOT NULL);
               """),
-          Store::sandboxesAndConfigDocuments);
+          Store::sandboxesAndConfigDocuments,
+          // Schema 3: the rest of a container's state (its shim, restarts, OOM kill, start error,
+          // pause, manual stop) as one JSON document.
+          sql("ALTER TABLE containers ADD COLUMN run TEXT NOT NULL DEFAULT '{}'"));
 
   private final Connection connection;
   private final Path file;
@@ -451,7 +454,7 @@ public final class Store implements AutoCloseable {
       update(
           "create container " + c.name(),
           "INSERT INTO containers(id, name, created, config, status, pid, pid_start, exit_code,"
-              + " started_at, finished_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              + " started_at, finished_at, run) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           c.id(),
           c.name(),
           c.created().toString(),
@@ -461,22 +464,29 @@ public final class Store implements AutoCloseable {
           c.pidStart(),
           c.exitCode(),
           text(c.startedAt()),
-          text(c.finishedAt()));
+          text(c.finishedAt()),
+          json(c.run()));
     }
 
     /** Writes a container's state fields. */
     public void updateContainerState(ContainerRecord c) {
       update(
           "update container " + c.name(),
-          "UPDATE containers SET status=?, pid=?, pid_start=?, exit_code=?, started_at=?, finished_at=?"
-              + " WHERE id=?",
+          "UPDATE containers SET status=?, pid=?, pid_start=?, exit_code=?, started_at=?, finished_at=?,"
+              + " run=? WHERE id=?",
           c.status(),
           c.pid(),
           c.pidStart(),
           c.exitCode(),
           text(c.startedAt()),
           text(c.finishedAt()),
+          json(c.run()),
           c.id());
+    }
+
+    /** Renames a container (the unique index refuses a name in use). */
+    public void renameContainer(String id, String name) {
+      update("rename container " + id, "UPDATE containers SET name=? WHERE id=?", name, id);
     }
 
     /** Deletes a container row (its leases go through IPAM first). */
@@ -696,11 +706,13 @@ public final class Store implements AutoCloseable {
 
   private static ContainerRecord container(ResultSet rs) throws SQLException {
     ContainerConfig config;
+    ContainerRecord.RunState run;
     try {
       config = JSON.readValue(rs.getString("config"), ContainerConfig.class);
+      run = JSON.readValue(rs.getString("run"), ContainerRecord.RunState.class);
     } catch (JsonProcessingException e) {
       throw new SQLException(
-          "container " + rs.getString("id") + " has an unreadable config: " + e.getMessage(), e);
+          "container " + rs.getString("id") + " has an unreadable record: " + e.getMessage(), e);
     }
     return new ContainerRecord(
         rs.getString("id"),
@@ -712,6 +724,7 @@ public final class Store implements AutoCloseable {
         rs.getLong("pid_start"),
         rs.getInt("exit_code"),
         instant(rs.getString("started_at")),
-        instant(rs.getString("finished_at")));
+        instant(rs.getString("finished_at")),
+        run);
   }
 }

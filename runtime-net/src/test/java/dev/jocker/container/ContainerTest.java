@@ -50,41 +50,14 @@ class ContainerTest {
         "Exited (137) 3 seconds ago",
         HumanTime.status("exited", 137, Duration.ZERO, Duration.ofSeconds(3)));
     assertEquals("Created", HumanTime.status("created", 0, Duration.ZERO, Duration.ZERO));
+    // reference/docker-20.10/container-resources/paused-ps, container-restart/ps-a
+    assertEquals(
+        "Up 14 seconds (Paused)",
+        HumanTime.status("paused", 0, Duration.ofSeconds(14), Duration.ZERO));
+    assertEquals(
+        "Restarting (1) 1 second ago",
+        HumanTime.status("restarting", 1, Duration.ZERO, Duration.ofSeconds(1)));
     assertEquals("3 days", HumanTime.duration(Duration.ofDays(3)));
-  }
-
-  @Test
-  void fstabsMountWhatDockerMountsAndEscapeWhiteSpace() {
-    java.nio.file.Path dir = java.nio.file.Path.of("/var/lib/my data/containers/c1");
-    assertEquals(
-        "proc /var/lib/my\\040data/containers/c1/rootfs/proc proc nosuid,nodev,noexec 0 0\n"
-            + "sysfs /var/lib/my\\040data/containers/c1/rootfs/sys sysfs ro,nosuid,nodev,noexec 0 0\n"
-            + "tmpfs /var/lib/my\\040data/containers/c1/rootfs/dev tmpfs nosuid,mode=755 0 0\n",
-        ProcessRuntime.baseFstab(dir.resolve("rootfs")));
-    String binds = ProcessRuntime.bindsFstab(dir);
-    assertTrue(
-        binds.startsWith(
-            "devpts /var/lib/my\\040data/containers/c1/rootfs/dev/pts devpts"
-                + " newinstance,ptmxmode=0666,mode=620,X-mount.mkdir 0 0\n"
-                + "shm /var/lib/my\\040data/containers/c1/rootfs/dev/shm tmpfs"
-                + " nosuid,nodev,noexec,mode=1777,size=65536k,X-mount.mkdir 0 0\n"
-                + "/dev/null /var/lib/my\\040data/containers/c1/rootfs/dev/null none bind 0 0\n"),
-        binds);
-    assertTrue(
-        binds.endsWith(
-            "/var/lib/my\\040data/containers/c1/resolv.conf"
-                + " /var/lib/my\\040data/containers/c1/rootfs/etc/resolv.conf none bind 0 0\n"),
-        binds);
-    assertEquals(11, binds.lines().count());
-    assertEquals("a\\011b\\012c\\134d", ProcessRuntime.fstabEscape("a\tb\nc\\d"));
-  }
-
-  @Test
-  void startTimeIsField22EvenWhenTheCommandNameHoldsSpacesAndParentheses() {
-    String fields3To21 = "S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18";
-    assertEquals(
-        703687L, ProcessRuntime.startTimeOf("4242 (a) b (c) " + fields3To21 + " 703687 9 8 7\n"));
-    assertEquals(99L, ProcessRuntime.startTimeOf("1 (sh) " + fields3To21 + " 99"));
   }
 
   @Test

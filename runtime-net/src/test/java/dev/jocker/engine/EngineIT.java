@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jocker.cgroup.Cgroups;
 import dev.jocker.doctor.Doctor;
 import dev.jocker.doctor.Finding;
 import dev.jocker.firewall.IptablesSave;
@@ -17,12 +18,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 @Privileged
 class EngineIT {
   @TempDir Path dataRoot;
+
+  /** This test's own cgroup parent: cgroups are the machine's. */
+  private final String cgroupParent =
+      "jocker-test-"
+          + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+
+  /** Docker's defaults under this test's data root and cgroup parent. */
+  private EngineConfig defaults() {
+    return EngineConfig.defaults(dataRoot).withCgroupParent(cgroupParent);
+  }
+
+  @AfterEach
+  void removeCgroupParent() {
+    Cgroups tree = Cgroups.detect(Cgroups.DEFAULT_ROOT, cgroupParent);
+    for (String id : tree.ids()) {
+      tree.of(id)
+          .pids()
+          .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      tree.of(id).remove();
+    }
+    tree.removeParent();
+  }
 
   private static final List<String> LOOP =
       List.of("/bin/sh", "-c", "while true; do sleep 3600;done");
@@ -42,7 +66,7 @@ class EngineIT {
   @Test
   void seedScenario(Sandbox sandbox) throws Exception {
     sandbox.internet();
-    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    EngineConfig config = defaults().withHostNetns(sandbox.host().path());
     try (Engine engine = DefaultEngine.open(config)) {
       engine.create(busybox("test1"));
       engine.start("test1");
@@ -69,7 +93,7 @@ class EngineIT {
       assertTrue(
           exec(engine, "test1", "cat", "/proc/1/cmdline").startsWith("/bin/sh\0-c\0while true"));
       assertEquals(
-          127, engine.exec("test1", new ExecRequest(List.of("nope"), List.of(), false)).exitCode());
+          126, engine.exec("test1", new ExecRequest(List.of("nope"), List.of(), false)).exitCode());
       String save = sandbox.host().run("iptables-save");
       assertTrue(save.contains("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE"), save);
       engine.remove("test1", true);
@@ -87,7 +111,7 @@ class EngineIT {
 
   @Test
   void eachStartWritesTheEtcFilesOfItsRunWithThatRunsAddress(Sandbox sandbox) throws Exception {
-    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    EngineConfig config = defaults().withHostNetns(sandbox.host().path());
     try (Engine engine = DefaultEngine.open(config)) {
       engine.create(busybox("first"));
       ContainerInfo created = engine.create(busybox("test1"));
@@ -107,6 +131,140 @@ class EngineIT {
       engine.remove("test1", true);
       engine.remove("first", true);
       assertFalse(Files.exists(run));
+    }
+  }
+
+  private static CreateRequest busybox(
+      String name,
+      List<String> command,
+      boolean autoRemove,
+      CreateRequest.Resources resources,
+      CreateRequest.Restart restart) {
+    return new CreateRequest(
+        name,
+        "busybox",
+        command,
+        List.of(),
+        null,
+        null,
+        null,
+        false,
+        false,
+        autoRemove,
+        null,
+        null,
+        null,
+        resources,
+        restart);
+  }
+
+  @Test
+  void eventsAndWaitsFollowARunToItsAutomaticRemoval(Sandbox sandbox) throws Exception {
+    try (Engine engine = DefaultEngine.open(defaults().withHostNetns(sandbox.host().path()))) {
+      List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      engine.addListener(
+          e -> seen.add((e.action() + " " + e.name() + " " + e.attributes()).strip()));
+      engine.create(busybox("w1", List.of("sh", "-c", "sleep 1; exit 3"), true, null, null));
+      assertEquals(
+          0, engine.await("w1", WaitCondition.NOT_RUNNING).get(), "a created one does not run");
+      var next = engine.await("w1", WaitCondition.NEXT_EXIT);
+      var removed = engine.await("w1", WaitCondition.REMOVED);
+      engine.start("w1");
+      assertEquals(3, next.get(20, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(
+          3, removed.get(20, java.util.concurrent.TimeUnit.SECONDS), "after its removal too");
+      assertEquals(
+          List.of("create w1 {}", "start w1 {}", "die w1 {exitCode=3}", "destroy w1 {}"), seen);
+      assertThrows(EngineException.class, () -> engine.await("w1", WaitCondition.REMOVED));
+    }
+  }
+
+  @Test
+  void pauseFreezesTheCgroupStatsReadItAndARenameKeepsTheRun(Sandbox sandbox) throws Exception {
+    try (Engine engine = DefaultEngine.open(defaults().withHostNetns(sandbox.host().path()))) {
+      ContainerInfo p1 =
+          engine.create(
+              busybox(
+                  "p1",
+                  List.of("sleep", "1000"),
+                  false,
+                  new CreateRequest.Resources(64L << 20, 0, 0, 512, 64L),
+                  null));
+      engine.start("p1");
+      ContainerStats stats = engine.stats("p1");
+      assertEquals(64L << 20, stats.memoryLimit());
+      assertEquals(64, stats.pidsLimit());
+      assertEquals(1, stats.pids());
+      assertTrue(stats.memoryUsage() > 0, "memory " + stats.memoryUsage());
+      assertTrue(stats.networks().containsKey("eth0"), stats.networks().toString());
+      assertFalse(stats.networks().containsKey("lo"));
+      var cgroup = Cgroups.detect(Cgroups.DEFAULT_ROOT, cgroupParent).of(p1.id());
+
+      assertEquals("paused", engine.pause("p1").state().status());
+      assertTrue(cgroup.frozen());
+      EngineException again = assertThrows(EngineException.class, () -> engine.pause("p1"));
+      assertEquals("Container " + p1.id() + " is already paused", again.getMessage());
+      EngineException exec =
+          assertThrows(
+              EngineException.class,
+              () -> engine.createExec("p1", new ExecRequest(List.of("true"), List.of(), false)));
+      assertEquals("Container p1 is paused, unpause the container before exec", exec.getMessage());
+      assertEquals("running", engine.unpause("p1").state().status());
+      assertFalse(cgroup.frozen());
+
+      assertEquals("p2", engine.rename("p1", "p2").name());
+      assertEquals(p1.id().substring(0, 12) + "\n", exec(engine, "p2", "hostname"));
+      assertThrows(EngineException.class, () -> engine.rename("p2", "p2"));
+
+      engine.pause("p2");
+      ContainerInfo stopped = engine.stop("p2", Duration.ofMillis(200));
+      assertEquals("exited", stopped.state().status(), "a paused one stops: SIGKILL thaws it");
+      assertEquals(137, stopped.state().exitCode());
+      assertFalse(cgroup.exists(), "the cgroup goes with the run");
+      engine.remove("p2", false);
+    }
+  }
+
+  @Test
+  void onFailureRestartsWithDockersBackOffAndCountsItsRestarts(Sandbox sandbox) throws Exception {
+    try (Engine engine = DefaultEngine.open(defaults().withHostNetns(sandbox.host().path()))) {
+      List<long[]> times = new java.util.concurrent.CopyOnWriteArrayList<>();
+      engine.addListener(
+          e -> {
+            if (e.action().equals("die") || e.action().equals("start")) {
+              times.add(new long[] {e.action().equals("die") ? 0 : 1, System.nanoTime()});
+            }
+          });
+      engine.create(
+          busybox(
+              "r1",
+              List.of("sh", "-c", "exit 3"),
+              false,
+              null,
+              new CreateRequest.Restart("on-failure", 3)));
+      engine.start("r1");
+      long deadline = System.currentTimeMillis() + 20_000;
+      ContainerInfo info = engine.container("r1");
+      while ((!(info.state().status().equals("exited") && info.restartCount() == 3)
+              || times.size() < 8)
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+        info = engine.container("r1");
+      }
+      assertEquals("exited", info.state().status());
+      assertEquals(3, info.restartCount());
+      assertEquals(3, info.state().exitCode());
+      // start, then die and start three times, and die: each restart after 100, 200, 400 ms.
+      assertEquals(8, times.size());
+      long[] delays = new long[3];
+      for (int i = 0; i < 3; i++) {
+        delays[i] = (times.get(2 * i + 2)[1] - times.get(2 * i + 1)[1]) / 1_000_000;
+      }
+      assertTrue(
+          delays[0] >= 100 && delays[1] >= 200 && delays[2] >= 400,
+          java.util.Arrays.toString(delays));
+      assertTrue(delays[2] > delays[0], java.util.Arrays.toString(delays));
+      engine.remove("r1", true);
     }
   }
 
@@ -137,7 +295,7 @@ class EngineIT {
   @Test
   void anAddOnJoinsEachSandboxWithinTheJournaledStartAndLeavesItAtTheEnd(Sandbox sandbox)
       throws Exception {
-    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    EngineConfig config = defaults().withHostNetns(sandbox.host().path());
     Recorder recorder = new Recorder();
     try (Engine engine = DefaultEngine.open(config, List.of(recorder))) {
       engine.create(busybox("web"));
@@ -165,9 +323,7 @@ class EngineIT {
       throws Exception {
     sandbox.internet();
     EngineConfig config =
-        EngineConfig.defaults(dataRoot)
-            .withHostNetns(sandbox.host().path())
-            .withRulesCheckInterval(Duration.ZERO);
+        defaults().withHostNetns(sandbox.host().path()).withRulesCheckInterval(Duration.ZERO);
     try (Engine engine = DefaultEngine.open(config)) {
       engine.create(busybox("test1"));
       assertEquals(List.of(), problems(engine.doctor()), Doctor.render(engine.doctor()));
@@ -227,9 +383,7 @@ class EngineIT {
     // The next default pool is taken by a host route, as a VPN or a lab network would take it.
     host.run("ip", "route", "add", "172.18.0.0/16", "dev", Sandbox.UPLINK);
     EngineConfig config =
-        EngineConfig.defaults(dataRoot)
-            .withHostNetns(host.path())
-            .withRulesCheckInterval(Duration.ZERO);
+        defaults().withHostNetns(host.path()).withRulesCheckInterval(Duration.ZERO);
     String rulesBefore;
     String bridge;
     try (Engine engine = DefaultEngine.open(config)) {
@@ -338,7 +492,7 @@ class EngineIT {
 
   @Test
   void aHundredContainersLeaveTheKernelAtItsBaseline(Sandbox sandbox) {
-    EngineConfig config = EngineConfig.defaults(dataRoot).withHostNetns(sandbox.host().path());
+    EngineConfig config = defaults().withHostNetns(sandbox.host().path());
     try (Engine engine = DefaultEngine.open(config)) {
       String linksBefore = linkNames(sandbox);
       String rulesBefore = sandbox.host().run("iptables", "-S");

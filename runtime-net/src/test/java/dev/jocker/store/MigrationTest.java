@@ -59,7 +59,7 @@ class MigrationTest {
       }
     }
     try (Store store = Store.open(db)) {
-      assertEquals(2, store.schemaVersion());
+      assertEquals(3, store.schemaVersion());
       List<ContainerRecord> containers = store.inTransaction(tx -> tx.containers());
       ContainerRecord test1 =
           containers.stream().filter(x -> x.name().equals("test1")).findFirst().orElseThrow();
@@ -68,6 +68,8 @@ class MigrationTest {
       assertEquals("bridge", test1.config().networkMode());
       assertEquals(true, test1.config().autoRemove());
       assertEquals(4242, test1.pid());
+      assertEquals(List.of("sh", "-c", "sleep 9"), test1.config().argv(), "no entrypoint");
+      assertEquals(ContainerRecord.RunState.NONE, test1.run(), "schema 3's state, empty");
       ContainerRecord test2 =
           containers.stream().filter(x -> x.name().equals("test2")).findFirst().orElseThrow();
       assertEquals(List.of(), test2.config().env());
@@ -97,14 +99,14 @@ class MigrationTest {
   void aConfigFieldUnknownToThisReleaseIsIgnoredAndAMissingOneTakesItsDefault() throws Exception {
     Path db = dir.resolve("jocker.db");
     try (Store store = Store.open(db)) {
-      assertEquals(2, store.schemaVersion());
+      assertEquals(3, store.schemaVersion());
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
         Statement s = c.createStatement()) {
       s.execute(
           "INSERT INTO containers VALUES('c9', 'later', '2024-01-01T00:00:00Z',"
-              + " '{\"image\":\"busybox\",\"cmd\":[\"top\"],\"restartPolicy\":{\"name\":\"always\"}}',"
-              + " 'created', 0, 0, 0, NULL, NULL)");
+              + " '{\"image\":\"busybox\",\"cmd\":[\"top\"],\"aFieldFromLater\":{\"name\":\"always\"}}',"
+              + " 'created', 0, 0, 0, NULL, NULL, '{\"aStateFromLater\":1}')");
     }
     try (Store store = Store.open(db)) {
       ContainerConfig config = store.inTransaction(tx -> tx.container("c9")).orElseThrow().config();
@@ -112,6 +114,10 @@ class MigrationTest {
       assertEquals(List.of(), config.env());
       assertEquals(null, config.ipv4Address());
       assertFalse(config.tty());
+      assertEquals("no", config.restartPolicyName());
+      assertEquals(
+          ContainerRecord.RunState.NONE,
+          store.inTransaction(tx -> tx.container("c9")).orElseThrow().run());
     }
   }
 }

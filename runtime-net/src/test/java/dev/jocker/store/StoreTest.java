@@ -27,7 +27,7 @@ class StoreTest {
           path != null && path.endsWith("native/" + SQLiteJDBCLoader.getVersion() + "-" + platform),
           String.valueOf(path));
       assertTrue(SQLiteJDBCLoader.isNativeMode());
-      assertEquals(2, store.schemaVersion());
+      assertEquals(3, store.schemaVersion());
     }
   }
 
@@ -35,7 +35,7 @@ class StoreTest {
   void aLeaseCommitsWithItsContainerOrNotAtAll() {
     Ipam ipam = new Ipam();
     try (Store store = Store.open(dir.resolve("jocker.db"))) {
-      assertEquals(2, store.schemaVersion());
+      assertEquals(3, store.schemaVersion());
       store.inTransaction(
           tx -> {
             ipam.register(tx, "n1", "bridge", Pool.of("172.17.0.0/16", null, null));
