@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jocker.cgroup.Cgroup;
+import dev.jocker.cgroup.Cgroups;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +39,12 @@ class CliOnEachJdkIT {
       Path.of("../cli/target/jocker-dist").toAbsolutePath().normalize();
 
   @TempDir Path dir;
+
+  /**
+   * The containers' cgroup parent: the test's own, as Jockerd's (cgroups are the machine's, and
+   * another daemon's reconciler kills what it finds under a parent it shares).
+   */
+  private final String cgroupParent = "jocker-it-jdk-" + ProcessHandle.current().pid();
 
   /** Where each command runs, as a user's current directory: a command leaves nothing there. */
   private Path cwd;
@@ -91,6 +100,26 @@ class CliOnEachJdkIT {
     for (Map.Entry<String, List<Run>> other : byJdk.entrySet()) {
       assertEquals(normalised(first), normalised(other.getValue()), "on " + other.getKey());
     }
+  }
+
+  /** Kills what a failed run left in the test's cgroups and removes them, as Jockerd does. */
+  @AfterEach
+  void removeCgroups() {
+    Cgroups tree;
+    try {
+      tree = Cgroups.detect(Cgroups.DEFAULT_ROOT, cgroupParent);
+    } catch (RuntimeException noCgroups) {
+      return;
+    }
+    for (String id : tree.ids()) {
+      Cgroup cgroup = tree.of(id);
+      cgroup.pids().forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+      if (cgroup.frozen()) {
+        cgroup.thaw();
+      }
+      cgroup.remove();
+    }
+    tree.removeParent();
   }
 
   private static void expectWhatAUserSees(List<Run> runs) {
@@ -250,7 +279,9 @@ class CliOnEachJdkIT {
                   "-H",
                   "unix://" + socket,
                   "--log-dir",
-                  state.resolve("log").toString())
+                  state.resolve("log").toString(),
+                  "--cgroup-parent",
+                  cgroupParent)
               .redirectErrorStream(true)
               .redirectOutput(log.toFile());
       pb.environment().put("JOCKER_JAVA_HOME", jdk.toString());
