@@ -252,7 +252,7 @@ untimed_netns() {
 jocker_cni_conf() {
   cat >"$tmp/jocker.conf" <<EOF
 {"cniVersion": "1.0.0", "name": "jnet", "type": "jocker", "bridge": "cni-jocker0",
- "subnet": "10.88.0.0/16", "isGateway": true, "ipMasq": true, "dataDir": "$tmp/cni"}
+ "subnet": "10.88.0.0/16", "isGateway": true, "ipMasq": true, "dataDir": "$tmp/state"}
 EOF
   echo '{"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}' >"$tmp/lo.conf"
   export CNI_PATH=/usr/lib/cni

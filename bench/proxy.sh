@@ -6,7 +6,8 @@
 # one byte; each directly, through docker-proxy and through jocker's proxy (its JVM under jockerd's
 # options, one event loop per core). Beside each rate, the CPU time the proxy process spent (from
 # /proc/PID/stat), per GB or per connection: rates depend on what else the machine runs, CPU costs
-# much less. Then what publishing a port costs a container's start (median of N=200).
+# much less. Then what publishing a port costs a container's start (median of N=200): its steps
+# alone, then a whole engine start with and without -p, the last line the difference.
 # Installs iperf3 and docker.io from Debian when they are missing.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -101,4 +102,6 @@ exec "$root/tools/sandbox-run" sh -eu -c '
   echo "connection rate ratio jocker/docker-proxy: $(ratio "$jocker_rate" "$docker")x (CPU per connection: $(ratio "$docker_cpu" "$jocker_cpu")x less)"
   echo "jocker proxy event-loop threads: $(cat /proc/"$jocker"/task/*/comm | grep -c jocker-proxy) (cores: $threads); docker-proxy: one process per published port and address family"
   (jocker_java publish "$N")
+  # And through the whole engine: a container start with and without -p 8080:80, in turn.
+  java @"$dist/lib/jockerd.args" -cp "$cp" dev.jocker.engine.PublishStartBenchmark "$N"
 '

@@ -9,6 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jocker.container.HumanTime;
 import dev.jocker.doctor.Doctor;
 import dev.jocker.doctor.Finding;
+import dev.jocker.portmap.HostBinding;
+import dev.jocker.portmap.PortConfig;
+import dev.jocker.portmap.PortSpecException;
+import dev.jocker.portmap.PortSpecs;
+import dev.jocker.portmap.PortViews;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -17,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
@@ -72,6 +79,7 @@ final class Commands {
         case "rename" -> rename(args);
         case "rm" -> rm(args);
         case "logs" -> logs(args);
+        case "port" -> port(args);
         case "inspect" -> inspect(args);
         case "images" -> images(args);
         case "image" -> image(args);
@@ -214,8 +222,53 @@ final class Commands {
             .longOpt("rm")
             .desc("Automatically remove the container when it exits")
             .build());
+    o.addOption(
+        Option.builder("p")
+            .longOpt("publish")
+            .hasArg()
+            .argName("list")
+            .desc("Publish a container's port(s) to the host")
+            .build());
+    o.addOption("P", "publish-all", false, "Publish all exposed ports to random ports");
+    o.addOption(
+        Option.builder()
+            .longOpt("expose")
+            .hasArg()
+            .argName("list")
+            .desc("Expose a port or a range of ports")
+            .build());
     RunOptions.add(o);
     return o;
+  }
+
+  /**
+   * {@code -p}, {@code --expose} and {@code -P} into the create body's {@code ExposedPorts}, {@code
+   * HostConfig.PortBindings} and {@code PublishAllPorts}, as Docker's client sends them; a bad spec
+   * is refused with its text before anything is created.
+   */
+  private static void ports(String command, CommandLine cl, ObjectNode body, ObjectNode host)
+      throws UsageException {
+    PortConfig ports;
+    try {
+      ports =
+          PortSpecs.parse(
+              cl.hasOption("p") ? List.of(cl.getOptionValues("p")) : List.of(),
+              cl.hasOption("expose") ? List.of(cl.getOptionValues("expose")) : List.of());
+    } catch (PortSpecException e) {
+      throw new UsageException(command, "jocker: " + e.getMessage() + ".");
+    }
+    if (!ports.exposedPorts().isEmpty()) {
+      ObjectNode exposed = body.putObject("ExposedPorts");
+      ports.exposedPorts().forEach(p -> exposed.putObject(p));
+    }
+    ObjectNode bindings = host.putObject("PortBindings");
+    for (Map.Entry<String, List<HostBinding>> e : ports.portBindings().entrySet()) {
+      ArrayNode list = bindings.putArray(e.getKey());
+      for (HostBinding b : e.getValue()) {
+        list.addObject().put("HostIp", b.hostIp()).put("HostPort", b.hostPort());
+      }
+    }
+    host.put("PublishAllPorts", cl.hasOption("P"));
   }
 
   private String createContainer(String command, CommandLine cl)
@@ -242,6 +295,7 @@ final class Commands {
     body.put("OpenStdin", cl.hasOption("i"));
     ObjectNode host = body.putObject("HostConfig");
     host.put("NetworkMode", cl.getOptionValue("network", "default"));
+    ports(command, cl, body, host);
     RunOptions.apply(command, cl, body, host);
     // Attached, the CLI removes the container itself after reading its exit code.
     host.put("AutoRemove", cl.hasOption("rm") && cl.hasOption("d"));
@@ -291,14 +345,14 @@ final class Commands {
     if (cl.hasOption("d")) {
       // The docker CLI prints the ID before the start, so a start that fails still names it.
       out.println(id);
-      return start(id);
+      return startRun(id, autoRemove);
     }
     if (interactive) {
       try (DaemonClient.Response stream =
           client.send(
               "POST", "/containers/" + id + "/attach?stream=1&stdin=1&stdout=1&stderr=1", null)) {
         check(stream);
-        int failed = start(id);
+        int failed = startRun(id, autoRemove);
         if (failed != 0) {
           return failed;
         }
@@ -312,7 +366,7 @@ final class Commands {
       }
       return exited(id, autoRemove);
     }
-    int failed = start(id);
+    int failed = startRun(id, autoRemove);
     if (failed != 0) {
       return failed;
     }
@@ -336,6 +390,15 @@ final class Commands {
       }
       return m.contains("permission denied") ? 126 : 125;
     }
+  }
+
+  /** {@link #start}, then, as Docker's daemon does for {@code --rm}, removal if it failed. */
+  private int startRun(String id, boolean autoRemove) throws IOException {
+    int failed = start(id);
+    if (failed != 0 && autoRemove) {
+      removeQuietly(id);
+    }
+    return failed;
   }
 
   /** The exit code of the container's run, which is then removed with {@code --rm}. */
@@ -438,7 +501,7 @@ final class Commands {
           "\"" + command + "\"",
           created,
           c.status(),
-          "",
+          PortViews.psColumn(c.ports()),
           c.name());
     }
     return t.render();
@@ -696,6 +759,57 @@ final class Commands {
     return status;
   }
 
+  /**
+   * {@code port CONTAINER [PRIVATE_PORT[/PROTO]]}: the container's published ports, from its {@code
+   * NetworkSettings.Ports}, as Docker's 20.10 client prints them.
+   */
+  private int port(List<String> args) throws IOException, UsageException, DaemonError {
+    CommandLine cl =
+        parse(
+            "port",
+            new Options(),
+            args,
+            false,
+            "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+            "List port mappings or a specific mapping for the container");
+    List<String> positional = cl.getArgList();
+    if (positional.isEmpty() || positional.size() > 2) {
+      throw new UsageException(
+          "port", "\"jocker port\" requires at least 1 and at most 2 arguments.");
+    }
+    String container = positional.get(0);
+    JsonNode ports =
+        call("GET", "/containers/" + enc(container) + "/json", null)
+            .path("NetworkSettings")
+            .path("Ports");
+    Map<String, List<HostBinding>> map = new LinkedHashMap<>();
+    ports
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().isArray()) {
+                List<HostBinding> list = new ArrayList<>();
+                e.getValue()
+                    .forEach(
+                        b ->
+                            list.add(
+                                new HostBinding(
+                                    b.path("HostIp").asText(), b.path("HostPort").asText())));
+                map.put(e.getKey(), list);
+              } else {
+                map.put(e.getKey(), null);
+              }
+            });
+    try {
+      PortViews.portCommand(container, map, positional.size() == 2 ? positional.get(1) : null)
+          .forEach(out::println);
+    } catch (PortSpecException e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+    return 0;
+  }
+
   private int logs(List<String> args) throws IOException, UsageException, DaemonError {
     Options o = new Options();
     o.addOption("f", "follow", false, "Follow log output");
@@ -851,7 +965,8 @@ final class Commands {
             ls          List networks
             rm          Remove one or more networks
             topology    Draw the network as the kernel holds it (--format text|dot|mermaid)
-            trace       Explain the path of a packet: trace CONTAINER DEST
+            trace       Explain the path of a packet: trace CONTAINER DEST, or from outside to a
+                        published port: trace SOURCE HOST-ADDRESS:PORT[/udp]
 
           Run 'jocker network COMMAND --help' for more information on a command.
           """);
@@ -927,7 +1042,8 @@ final class Commands {
         if (rest.size() != 2) {
           throw new UsageException(
               "network trace",
-              "\"jocker network trace\" requires exactly 2 arguments: CONTAINER DEST");
+              "\"jocker network trace\" requires exactly 2 arguments: CONTAINER DEST, or SOURCE"
+                  + " HOST-ADDRESS:PORT[/udp]");
         }
         out.print(
             text(

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jocker.portmap.PortSummary;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,17 @@ final class Json {
 
   /** What {@code ps} prints of one entry of {@code GET /containers/json}. */
   record Container(
-      String id, String image, String command, long created, String status, String name) {}
+      String id,
+      String image,
+      String command,
+      long created,
+      String status,
+      String name,
+      List<PortSummary> ports) {
+    Container(String id, String image, String command, long created, String status, String name) {
+      this(id, image, command, created, status, name, List.of());
+    }
+  }
 
   /**
    * The entries of {@code GET /containers/json}, read field by field: with a thousand containers, a
@@ -55,6 +66,7 @@ final class Json {
         long created = 0;
         String status = "";
         String name = "";
+        List<PortSummary> ports = List.of();
         if (r.nextMember('{')) {
           do {
             switch (r.name()) {
@@ -64,15 +76,35 @@ final class Json {
               case "Created" -> created = r.longValue();
               case "Status" -> status = r.value().asText();
               case "Names" -> name = firstName(r);
+              case "Ports" -> ports = ports(r.value());
               default -> r.skip();
             }
           } while (r.moreMembers());
         }
-        list.add(new Container(id, image, command, created, status, name));
+        list.add(new Container(id, image, command, created, status, name, ports));
       } while (r.moreElements());
     }
     r.end();
     return list;
+  }
+
+  /** Docker's {@code Ports} of a container: {@code IP}, {@code PrivatePort}, ... of each. */
+  private static List<PortSummary> ports(JsonNode value) {
+    List<PortSummary> out = new ArrayList<>();
+    if (!value.isArray()) {
+      return out;
+    }
+    for (JsonNode port : value) {
+      if (port.isObject()) {
+        out.add(
+            new PortSummary(
+                port.path("IP").asText(""),
+                port.path("PrivatePort").asInt(),
+                port.path("PublicPort").asInt(),
+                port.path("Type").asText("")));
+      }
+    }
+    return out;
   }
 
   /** The first of Docker's {@code Names}, without its leading slash. */

@@ -37,6 +37,7 @@ public final class Main {
         kill        Kill one or more running containers
         rm          Remove one or more containers
         logs        Fetch the logs of a container
+        port        List port mappings or a specific mapping for the container
         inspect     Return low-level information on containers
         images      List images
         image       Manage images (import)

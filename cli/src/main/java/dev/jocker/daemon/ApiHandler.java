@@ -241,7 +241,7 @@ final class ApiHandler extends Handler.Abstract {
         "/jocker/containers/([^/]+)/trace",
         c -> text(c, 200, engine.trace(c.group(1), c.param("destination", ""))));
     post("/jocker/reconcile", c -> send(c, 200, Map.of("Fixed", engine.reconcile())));
-    post("/jocker/cni", new CniEndpoint()::handle);
+    post("/jocker/cni", new CniEndpoint(engine)::handle);
     get(
         "/jocker/doctor",
         c -> send(c, 200, Map.of("Findings", DockerJson.findings(engine.doctor()))));

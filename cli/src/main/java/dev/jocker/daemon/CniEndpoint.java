@@ -1,10 +1,9 @@
 package dev.jocker.daemon;
 
-import dev.jocker.cni.CniBackend;
+import dev.jocker.cni.CniException;
 import dev.jocker.cni.CniPlugin;
-import dev.jocker.cni.DirectBackend;
 import dev.jocker.cni.ExecDelegate;
-import dev.jocker.kernel.Netns;
+import dev.jocker.engine.Engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.eclipse.jetty.http.HttpHeader;
@@ -23,25 +21,37 @@ import org.eclipse.jetty.util.Blocker;
  * {@code POST /jocker/cni}: the CNI plugin's fast path. The {@code jocker} CNI binary (a small C
  * program, bin/jocker-cni) sends the call here instead of starting a JVM: the body is each CNI_
  * variable as {@code NAME=VALUE} and a NUL, one more NUL, then the plugin's standard input. The
- * answer is the plugin's standard output, its exit code in the {@code Jocker-Cni-Exit} header.
+ * answer is the plugin's standard output, its exit code in the {@code Jocker-Cni-Exit} header. The
+ * plugin attaches through the engine's network controller, for a configuration whose {@code
+ * dataDir} is this daemon's data root (the default, {@code /var/lib/jocker}, or named): one store
+ * holds jockerd's networks and the orchestrator's, and no call's state goes elsewhere.
  */
 final class CniEndpoint {
   private static final Logger LOG = LogManager.getLogger(CniEndpoint.class);
   static final String EXIT_HEADER = "Jocker-Cni-Exit";
 
-  private CniPlugin plugin;
+  private final CniPlugin plugin;
 
-  /** The plugin, made on the first call: a daemon that never serves CNI opens nothing for it. */
-  private synchronized CniPlugin plugin() {
-    if (plugin == null) {
-      Map<Path, CniBackend> backends = new ConcurrentHashMap<>();
-      Netns host = Netns.current();
-      plugin =
-          new CniPlugin(
-              dir -> backends.computeIfAbsent(dir, d -> new DirectBackend(d, host, null)),
-              new ExecDelegate());
-    }
-    return plugin;
+  CniEndpoint(Engine engine) {
+    Path root = engine.info().dataRoot().toAbsolutePath().normalize();
+    this.plugin =
+        new CniPlugin(
+            dir -> {
+              if (!dir.toAbsolutePath().normalize().equals(root)) {
+                throw new CniException(
+                    CniException.INVALID_CONFIG,
+                    "invalid network configuration",
+                    "dataDir "
+                        + dir
+                        + " is not the data root of the jockerd answering on this socket ("
+                        + root
+                        + "): name "
+                        + root
+                        + " (jockerd's --data-root) in the configuration");
+              }
+              return engine.cniBackend();
+            },
+            new ExecDelegate());
   }
 
   void handle(ApiHandler.Call c) throws IOException {
@@ -51,7 +61,7 @@ final class CniEndpoint {
     Map<String, String> env = new LinkedHashMap<>();
     int stdin = environment(body, env);
     long start = System.nanoTime();
-    CniPlugin.Reply reply = plugin().run(env, Arrays.copyOfRange(body, stdin, body.length));
+    CniPlugin.Reply reply = plugin.run(env, Arrays.copyOfRange(body, stdin, body.length));
     LOG.info(
         "CNI {} {} {}: exit {} in {} ms",
         env.getOrDefault("CNI_COMMAND", "?"),

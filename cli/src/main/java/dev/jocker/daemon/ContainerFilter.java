@@ -2,7 +2,11 @@ package dev.jocker.daemon;
 
 import dev.jocker.engine.ContainerInfo;
 import dev.jocker.engine.EngineException;
+import dev.jocker.portmap.HostBinding;
+import dev.jocker.portmap.PortSpecException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -37,6 +41,8 @@ final class ContainerFilter {
   private final List<Pattern> names;
   private final long beforeCreated;
   private final long sinceCreated;
+  private final Set<String> publish;
+  private final Set<String> expose;
 
   ContainerFilter(
       Filters f, List<ContainerInfo> all, Function<String, Map<String, String>> labels) {
@@ -78,6 +84,48 @@ final class ContainerFilter {
             .toList();
     this.beforeCreated = f.has("before") ? created(find(all, first("before"))) : Long.MAX_VALUE;
     this.sinceCreated = f.has("since") ? created(find(all, first("since"))) : Long.MIN_VALUE;
+    this.publish = ports(f, "publish");
+    this.expose = ports(f, "expose");
+  }
+
+  /**
+   * The ports a {@code publish} or {@code expose} filter names, dockerd's {@code portOp}: {@code
+   * PORT[/PROTO]} or {@code START-END[/PROTO]}, TCP when no protocol is given.
+   */
+  private static Set<String> ports(Filters f, String key) {
+    Set<String> out = new HashSet<>();
+    for (String value : f.get(key)) {
+      if (value.contains(":")) {
+        throw new IllegalArgumentException(
+            "filter for '" + key + "' should not contain ':': " + value);
+      }
+      String[] parts = value.split("/", 2);
+      String proto = parts.length == 2 ? parts[1].toLowerCase(Locale.ROOT) : "tcp";
+      try {
+        int[] range = dev.jocker.portmap.PortSpecs.portRange(parts[0]);
+        for (int p = range[0]; p <= range[1]; p++) {
+          out.add(p + "/" + proto);
+        }
+      } catch (PortSpecException e) {
+        throw new IllegalArgumentException(
+            "error while looking up for " + key + " " + value + ": " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** The host ports published for {@code c} now, as {@code 8080/tcp}. */
+  private static Set<String> published(ContainerInfo c) {
+    Set<String> out = new HashSet<>();
+    c.ports()
+        .forEach(
+            (port, bindings) -> {
+              String proto = port.contains("/") ? port.substring(port.indexOf('/') + 1) : "tcp";
+              for (HostBinding b : bindings == null ? List.<HostBinding>of() : bindings) {
+                out.add(b.hostPort() + "/" + proto);
+              }
+            });
+    return out;
   }
 
   private String first(String key) {
@@ -130,8 +178,8 @@ final class ContainerFilter {
                 v.equals(c.networkMode())
                     || c.endpoint() != null && c.endpoint().networkId().startsWith(v))
         && f.any("health", v -> v.equals("none"))
-        && !f.has("publish")
-        && !f.has("expose")
+        && (publish.isEmpty() || published(c).stream().anyMatch(publish::contains))
+        && (expose.isEmpty() || c.exposedPorts().stream().anyMatch(expose::contains))
         && !f.has("volume")
         && f.any("is-task", v -> !Filters.bool("is-task", v))
         && f.any("isolation", v -> v.equals("default"))

@@ -2,10 +2,16 @@ package dev.jocker.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jocker.engine.CreateRequest;
+import dev.jocker.portmap.HostBinding;
+import dev.jocker.portmap.PortConfig;
+import dev.jocker.portmap.PortSpecs;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -33,7 +39,6 @@ record CreateBody(
   private static final Map<String, String> CONFIG_REFUSED =
       options(
           "Domainname", "--domainname",
-          "ExposedPorts", "--expose",
           "Healthcheck", "--health-cmd",
           "Volumes", "-v, --volume",
           "NetworkDisabled", "--network-disabled",
@@ -46,7 +51,6 @@ record CreateBody(
   private static final Map<String, String> HOST_REFUSED =
       options(
           "Binds", "-v, --volume",
-          "PortBindings", "-p, --publish",
           "VolumeDriver", "--volume-driver",
           "VolumesFrom", "--volumes-from",
           "Dns", "--dns",
@@ -57,7 +61,6 @@ record CreateBody(
           "Cgroup", "--cgroup",
           "Links", "--link",
           "OomScoreAdj", "--oom-score-adj",
-          "PublishAllPorts", "-P, --publish-all",
           "ReadonlyRootfs", "--read-only",
           "StorageOpt", "--storage-opt",
           "Tmpfs", "--tmpfs",
@@ -152,6 +155,10 @@ record CreateBody(
     }
     Map<String, String> labels = Bodies.stringMap(body, "Labels", "Labels");
 
+    TreeSet<String> exposed = exposedPorts(body);
+    TreeMap<String, List<HostBinding>> portBindings = new TreeMap<>();
+    boolean publishAll = false;
+
     JsonNode host = Bodies.objectField(body, "HostConfig", "HostConfig");
     String network = "default";
     boolean autoRemove = false;
@@ -174,6 +181,8 @@ record CreateBody(
         throw unsupported("--network container:", "HostConfig.NetworkMode", null);
       }
       autoRemove = Bodies.bool(host, "AutoRemove", "HostConfig.AutoRemove");
+      portBindings = portBindings(host);
+      publishAll = Bodies.bool(host, "PublishAllPorts", "HostConfig.PublishAllPorts");
       Bodies.string(host, "ContainerIDFile", "HostConfig.ContainerIDFile");
       JsonNode log = Bodies.objectField(host, "LogConfig", "HostConfig.LogConfig");
       if (log != null) {
@@ -271,9 +280,59 @@ record CreateBody(
             process,
             security,
             resources,
-            restart);
+            restart,
+            new PortConfig(exposed, portBindings),
+            publishAll);
     return new CreateBody(
         request, labels, autoRemove, network.equals("default") ? "bridge" : network);
+  }
+
+  /** {@code Config.ExposedPorts}: an object whose keys are ports, {@code {"80/tcp": {}}}. */
+  private static TreeSet<String> exposedPorts(JsonNode body) {
+    TreeSet<String> out = new TreeSet<>();
+    JsonNode exposed = Bodies.objectField(body, "ExposedPorts", "Config.ExposedPorts");
+    if (exposed != null) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = exposed.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        Bodies.objectField(exposed, e.getKey(), "Config.ExposedPorts." + e.getKey());
+        out.add(e.getKey());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code HostConfig.PortBindings}: for each container port, a list of {@code {"HostIp",
+   * "HostPort"}}; checked as dockerd's {@code validatePortBindings} checks what no client parsed.
+   */
+  private static TreeMap<String, List<HostBinding>> portBindings(JsonNode host) {
+    TreeMap<String, List<HostBinding>> out = new TreeMap<>();
+    JsonNode bindings = Bodies.objectField(host, "PortBindings", "HostConfig.PortBindings");
+    if (bindings == null) {
+      return out;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = bindings.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String path = "HostConfig.PortBindings." + e.getKey();
+      List<HostBinding> list = new ArrayList<>();
+      if (!e.getValue().isNull()) {
+        if (!e.getValue().isArray()) {
+          throw Bodies.wrong(path, "a list of port bindings", e.getValue());
+        }
+        for (JsonNode b : e.getValue()) {
+          if (!b.isObject()) {
+            throw Bodies.wrong(path + "[]", "an object", b);
+          }
+          list.add(
+              new HostBinding(
+                  Bodies.string(b, "HostIp", path + "[].HostIp"),
+                  Bodies.string(b, "HostPort", path + "[].HostPort")));
+        }
+      }
+      out.put(e.getKey(), list);
+    }
+    PortSpecs.validate(out);
+    return out;
   }
 
   /** One endpoint's settings: the IPv4 address is honoured, the rest refused. */

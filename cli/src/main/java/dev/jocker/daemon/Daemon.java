@@ -2,6 +2,7 @@ package dev.jocker.daemon;
 
 import dev.jocker.engine.DefaultEngine;
 import dev.jocker.engine.Engine;
+import dev.jocker.store.DataRootLock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -13,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.ParseException;
@@ -72,7 +75,24 @@ public final class Daemon {
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
             StandardOpenOption.READ)) {
-      FileLock lock = lockChannel.tryLock();
+      FileLock lock;
+      // The CNI plugin run without jockerd (its JVM fallback) opens the store itself: wait for such
+      // a call to end, and keep the next one out until this daemon holds its own lock.
+      Optional<DataRootLock> gate =
+          DataRootLock.gate(config.engine().dataRoot(), Duration.ofSeconds(60));
+      if (gate.isEmpty()) {
+        err.println(
+            "jockerd: a CNI plugin process has held "
+                + config.engine().dataRoot().resolve(DataRootLock.GATE_FILE)
+                + " for a minute; find it with: fuser -v "
+                + config.engine().dataRoot().resolve(DataRootLock.GATE_FILE));
+        return 1;
+      }
+      try {
+        lock = lockChannel.tryLock();
+      } finally {
+        gate.get().close();
+      }
       if (lock == null) {
         String holder = Files.readString(lockFile).strip();
         err.println(

@@ -98,6 +98,22 @@ public record DaemonConfig(
             .build());
     o.addOption(
         Option.builder()
+            .longOpt("userland-proxy")
+            .hasArg()
+            .argName("bool")
+            .desc(
+                "Forward published ports to containers from inside jockerd (default true); false"
+                    + " uses NAT alone, as dockerd --userland-proxy=false")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("ip")
+            .hasArg()
+            .argName("ip")
+            .desc("Default host address of published ports (default 0.0.0.0)")
+            .build());
+    o.addOption(
+        Option.builder()
             .longOpt("iptables-chain-prefix")
             .hasArg()
             .argName("name")
@@ -191,6 +207,10 @@ public record DaemonConfig(
       throw new IllegalArgumentException(
           "--rules-check-interval must be a whole number of seconds, 0 or more");
     }
+    String bindIp = pick(cl, json, "ip", "ip", "0.0.0.0");
+    if (dev.jocker.portmap.IpText.canonical(bindIp) == null) {
+      throw new IllegalArgumentException("--ip " + bindIp + ": not an IP address");
+    }
     EngineConfig engine =
         new EngineConfig(
             Path.of(pick(cl, json, "data-root", "data-root", "/var/lib/jocker")),
@@ -209,7 +229,9 @@ public record DaemonConfig(
                 cl.hasOption("live-restore") && cl.getOptionValue("live-restore") == null
                     ? "true"
                     : pick(cl, json, "live-restore", "live-restore", "true"),
-                "--live-restore"));
+                "--live-restore"),
+            bool(pick(cl, json, "userland-proxy", "userland-proxy", "true"), "--userland-proxy"),
+            bindIp);
     String level = pick(cl, json, "log-level", "log-level", "info");
     if (!List.of("debug", "info", "warn", "error").contains(level)) {
       throw new IllegalArgumentException(

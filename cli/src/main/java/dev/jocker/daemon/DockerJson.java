@@ -7,6 +7,9 @@ import dev.jocker.engine.ContainerStats;
 import dev.jocker.engine.EndpointInfo;
 import dev.jocker.engine.ImageInfo;
 import dev.jocker.engine.NetworkInfo;
+import dev.jocker.portmap.HostBinding;
+import dev.jocker.portmap.PortSummary;
+import dev.jocker.portmap.PortViews;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +32,7 @@ final class DockerJson {
     m.put("ImageID", c.imageId());
     m.put("Command", commandLine(c));
     m.put("Created", c.created().getEpochSecond());
-    m.put("Ports", List.of());
+    m.put("Ports", portSummaries(c));
     m.put("Labels", Map.of());
     m.put("State", c.state().status());
     m.put("Status", status(c, Instant.now()));
@@ -39,6 +42,48 @@ final class DockerJson {
     m.put("NetworkSettings", Map.of("Networks", networks(c)));
     m.put("Mounts", List.of());
     return m;
+  }
+
+  /**
+   * Docker's {@code Ports} of {@code /containers/json}: {@code IP} and {@code PublicPort} left out
+   * for a port that is only exposed, as Go's {@code omitempty} does.
+   */
+  private static List<Map<String, Object>> portSummaries(ContainerInfo c) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (PortSummary p : PortViews.summaries(c.ports())) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      if (!p.ip().isEmpty()) {
+        m.put("IP", p.ip());
+      }
+      m.put("PrivatePort", p.privatePort());
+      if (p.publicPort() != 0) {
+        m.put("PublicPort", p.publicPort());
+      }
+      m.put("Type", p.type());
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** A port map ({@code PortBindings}, {@code NetworkSettings.Ports}) in Docker's JSON. */
+  private static Map<String, Object> bindings(Map<String, List<HostBinding>> ports) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    ports.forEach(
+        (port, list) -> {
+          if (list == null) {
+            out.put(port, null);
+            return;
+          }
+          List<Map<String, Object>> bindings = new ArrayList<>();
+          for (HostBinding b : list) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("HostIp", b.hostIp());
+            m.put("HostPort", b.hostPort());
+            bindings.add(m);
+          }
+          out.put(port, bindings);
+        });
+    return out;
   }
 
   /** Docker's Command column source: path and arguments, those with spaces single-quoted. */
@@ -96,6 +141,7 @@ final class DockerJson {
     ContainerInfo.Spec spec = c.spec();
     hostConfig.put("LogConfig", mapOf("Type", "json-file", "Config", Map.of()));
     hostConfig.put("NetworkMode", c.networkMode().equals("bridge") ? "default" : c.networkMode());
+    hostConfig.put("PortBindings", bindings(c.portBindings()));
     hostConfig.put(
         "RestartPolicy",
         mapOf("Name", spec.restartPolicy(), "MaximumRetryCount", spec.restartRetries()));
@@ -106,6 +152,7 @@ final class DockerJson {
     hostConfig.put("IpcMode", "private");
     hostConfig.put("PidMode", "");
     hostConfig.put("Privileged", spec.privileged());
+    hostConfig.put("PublishAllPorts", c.publishAllPorts());
     hostConfig.put("ReadonlyRootfs", false);
     hostConfig.put("SecurityOpt", spec.securityOpt().isEmpty() ? null : spec.securityOpt());
     hostConfig.put("UTSMode", "");
@@ -127,6 +174,11 @@ final class DockerJson {
     config.put("Hostname", c.hostname());
     config.put("Domainname", "");
     config.put("User", spec.user());
+    if (!c.exposedPorts().isEmpty()) {
+      Map<String, Object> exposed = new LinkedHashMap<>();
+      c.exposedPorts().forEach(p -> exposed.put(p, Map.of()));
+      config.put("ExposedPorts", exposed);
+    }
     config.put("Tty", c.tty());
     config.put("OpenStdin", c.openStdin());
     config.put("Env", c.env());
@@ -140,7 +192,7 @@ final class DockerJson {
     ns.put("Bridge", "");
     ns.put("SandboxID", c.sandboxKey() == null ? "" : c.id());
     ns.put("HairpinMode", false);
-    ns.put("Ports", Map.of());
+    ns.put("Ports", bindings(c.ports()));
     ns.put("SandboxKey", c.sandboxKey() == null ? "" : c.sandboxKey());
     EndpointInfo e = c.endpoint();
     ns.put("EndpointID", e == null ? "" : e.endpointId());

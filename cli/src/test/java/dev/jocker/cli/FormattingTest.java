@@ -33,6 +33,27 @@ class FormattingTest {
   }
 
   @Test
+  void psShowsPublishedPortsAsDockers2010Client() throws Exception {
+    Instant now = Instant.ofEpochSecond(1_000_000);
+    List<Json.Container> list =
+        Json.containers(
+            new ByteArrayInputStream(
+                ("[{\"Id\":\"e9212a6a105e1c88f87347b9a7a3e0a23d8dab60d50239a3957624e294a9b56a\","
+                        + "\"Names\":[\"/p1\"],\"Image\":\"busybox\",\"Command\":\"httpd -f -p 80\","
+                        + "\"Created\":999988,\"Ports\":[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,"
+                        + "\"PublicPort\":8080,\"Type\":\"tcp\"},{\"IP\":\"::\",\"PrivatePort\":80,"
+                        + "\"PublicPort\":8080,\"Type\":\"tcp\"},{\"PrivatePort\":7500,\"Type\":\"tcp\"}],"
+                        + "\"Status\":\"Up 10 seconds\"}]")
+                    .getBytes(StandardCharsets.UTF_8)));
+    assertEquals(
+        "CONTAINER ID   IMAGE     COMMAND            CREATED          STATUS          PORTS      "
+            + "                                       NAMES\n"
+            + "e9212a6a105e   busybox   \"httpd -f -p 80\"   12 seconds ago   Up 10 seconds   "
+            + "7500/tcp, 0.0.0.0:8080->80/tcp, :::8080->80/tcp   p1\n",
+        Commands.psTable(list, true, now));
+  }
+
+  @Test
   void networkLsColumnsMatchTheReference() {
     Table t = new Table("NETWORK ID", "NAME", "DRIVER", "SCOPE");
     t.add("ede859cf0082", "bridge", "bridge", "local");

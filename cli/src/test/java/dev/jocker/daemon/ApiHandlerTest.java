@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jocker.engine.ContainerInfo;
+import dev.jocker.portmap.PortViews;
+import dev.jocker.portmap.PublishedPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -143,5 +146,110 @@ class ApiHandlerTest {
         List.of(inspect.get("Args").get(0).asText(), inspect.get("Args").get(1).asText()));
     assertEquals(409, call("DELETE", "/containers/test1", null).status());
     assertEquals(204, call("DELETE", "/containers/test1?force=1", null).status());
+  }
+
+  @Test
+  void portsAreTakenAsDockersClientSendsThemAndShownAsDockersDaemonDoes() throws IOException {
+    Reply created =
+        call(
+            "POST",
+            "/v1.41/containers/create?name=web",
+            "{\"Image\":\"busybox\",\"Cmd\":[\"httpd\"],\"ExposedPorts\":{\"7500/tcp\":{},"
+                + "\"80/tcp\":{},\"90/udp\":{}},\"HostConfig\":{\"PortBindings\":{\"80/tcp\":"
+                + "[{\"HostIp\":\"\",\"HostPort\":\"8080\"}],\"90/udp\":[{\"HostIp\":\"127.0.0.1\","
+                + "\"HostPort\":\"\"}]},\"PublishAllPorts\":false}}");
+    assertEquals(201, created.status(), created.body());
+    assertEquals(
+        dev.jocker.portmap.PortSpecs.parse(
+            List.of("8080:80", "127.0.0.1::90/udp"), List.of("7500")),
+        engine.lastCreate.ports());
+    assertEquals(false, engine.lastCreate.publishAllPorts());
+
+    ContainerInfo c = engine.container;
+    List<String> exposed = List.of("7500/tcp", "80/tcp", "90/udp");
+    engine.container =
+        new ContainerInfo(
+            c.id(),
+            c.name(),
+            c.image(),
+            c.imageId(),
+            c.path(),
+            c.args(),
+            c.env(),
+            c.hostname(),
+            c.created(),
+            c.state(),
+            c.networkMode(),
+            c.endpoint(),
+            c.sandboxKey(),
+            c.tty(),
+            c.openStdin(),
+            c.autoRemove(),
+            c.logPath(),
+            c.hostsPath(),
+            c.hostnamePath(),
+            c.resolvConfPath(),
+            c.spec(),
+            c.restartCount(),
+            exposed,
+            engine.lastCreate.ports().portBindings(),
+            false,
+            PortViews.networkSettingsPorts(
+                exposed,
+                List.of(
+                    new PublishedPort(
+                        c.id(), "docker0", true, "udp", "127.0.0.1", 32768, "172.17.0.2", 90),
+                    new PublishedPort(
+                        c.id(), "docker0", true, "tcp", "0.0.0.0", 8080, "172.17.0.2", 80),
+                    new PublishedPort(
+                        c.id(), "docker0", true, "tcp", "::", 8080, "172.17.0.2", 80))));
+    ObjectMapper json = new ObjectMapper();
+    assertEquals(
+        json.readTree(
+            "[{\"PrivatePort\":7500,\"Type\":\"tcp\"},"
+                + "{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\"},"
+                + "{\"IP\":\"::\",\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":\"tcp\"},"
+                + "{\"IP\":\"127.0.0.1\",\"PrivatePort\":90,\"PublicPort\":32768,\"Type\":\"udp\"}]"),
+        call("GET", "/containers/json", null).json().get(0).get("Ports"));
+    JsonNode inspect = call("GET", "/containers/web/json", null).json();
+    assertEquals(
+        json.readTree(
+            "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}],"
+                + "\"90/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\"}]}"),
+        inspect.get("HostConfig").get("PortBindings"));
+    assertEquals(false, inspect.get("HostConfig").get("PublishAllPorts").asBoolean());
+    assertEquals(
+        json.readTree("{\"7500/tcp\":{},\"80/tcp\":{},\"90/udp\":{}}"),
+        inspect.get("Config").get("ExposedPorts"));
+    assertEquals(
+        json.readTree(
+            "{\"7500/tcp\":null,\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"},"
+                + "{\"HostIp\":\"::\",\"HostPort\":\"8080\"}],"
+                + "\"90/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"32768\"}]}"),
+        inspect.get("NetworkSettings").get("Ports"));
+    assertEquals(
+        1,
+        call("GET", "/containers/json?filters=%7B%22publish%22%3A%5B%228080%22%5D%7D", null)
+            .json()
+            .size(),
+        "ps --filter publish=8080");
+    assertEquals(
+        0,
+        call("GET", "/containers/json?filters=%7B%22publish%22%3A%5B%2280%22%5D%7D", null)
+            .json()
+            .size(),
+        "publish names the host port");
+    assertEquals(
+        1,
+        call("GET", "/containers/json?filters=%7B%22expose%22%3A%5B%227500-7501%22%5D%7D", null)
+            .json()
+            .size(),
+        "ps --filter expose=7500-7501");
+    Reply colon =
+        call("GET", "/containers/json?filters=%7B%22publish%22%3A%5B%228080%3A80%22%5D%7D", null);
+    assertEquals(400, colon.status());
+    assertEquals(
+        "filter for 'publish' should not contain ':': 8080:80",
+        colon.json().get("message").asText());
   }
 }

@@ -1,5 +1,6 @@
 package dev.jocker.daemon;
 
+import dev.jocker.cni.CniBackend;
 import dev.jocker.container.Attachment;
 import dev.jocker.container.ExecProcess;
 import dev.jocker.doctor.Finding;
@@ -278,6 +279,11 @@ final class FakeEngine implements Engine {
   @Override
   public List<String> reconcile() {
     return List.of();
+  }
+
+  @Override
+  public CniBackend cniBackend() {
+    throw new EngineException(EngineException.Kind.INVALID, "no CNI here");
   }
 
   @Override

@@ -194,10 +194,22 @@ class HostileInputTest {
             "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"/:/host\"]}}"));
     a.add(
         json(
-            "ports refused",
+            "port binding of no port refused",
             "POST",
             create,
-            "{\"Image\":\"busybox\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}}}"));
+            "{\"Image\":\"busybox\",\"HostConfig\":{\"PortBindings\":{\"abc/tcp\":[{\"HostPort\":\"8080\"}]}}}"));
+    a.add(
+        json(
+            "port binding of a bad host port refused",
+            "POST",
+            create,
+            "{\"Image\":\"busybox\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"70000\"}]}}}"));
+    a.add(
+        json(
+            "port bindings of the wrong type refused",
+            "POST",
+            create,
+            "{\"Image\":\"busybox\",\"HostConfig\":{\"PortBindings\":{\"80/tcp\":\"8080\"}}}"));
     a.add(
         json(
             "restart policy a string",

@@ -9,7 +9,6 @@ import dev.jocker.firewall.IptablesSave;
 import dev.jocker.testing.Privileged;
 import dev.jocker.testing.Sandbox;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +35,13 @@ class CniPluginIT {
         + "\",\"name\":\"jnet\",\"type\":\"jocker\",\"bridge\":\"jk0\",\"subnet\":\""
         + subnet
         + "\",\"dataDir\":\""
-        + dir.resolve("cni")
+        + state()
         + "\"}";
+  }
+
+  /** jockerd's data root, whose store holds the CNI networks too (Jockerd's and the fallback's). */
+  private Path state() {
+    return dir.resolve("state");
   }
 
   private static String netns(String name) {
@@ -51,7 +54,7 @@ class CniPluginIT {
     return dir.resolve("no-jockerd.sock");
   }
 
-  /** What the plugin may leave on the host: links, rules, and its leases and records. */
+  /** What the plugin may leave on the host: links, rules, and its records in jocker's store. */
   private String hostState(Sandbox sandbox) {
     StringBuilder out = new StringBuilder();
     out.append(
@@ -66,18 +69,7 @@ class CniPluginIT {
         .lines()
         .filter(l -> l.startsWith("-A"))
         .forEach(l -> out.append(l).append('\n'));
-    Path state = dir.resolve("cni");
-    if (Files.isDirectory(state)) {
-      try (Stream<Path> files = Files.walk(state)) {
-        files
-            .filter(
-                f -> f.toString().contains("/leases/") || f.toString().contains("/attachments/"))
-            .filter(Files::isRegularFile)
-            .forEach(f -> out.append(dir.relativize(f)).append('\n'));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    out.append(CniRecords.of(state()));
     return out.toString();
   }
 
@@ -190,6 +182,27 @@ class CniPluginIT {
     }
   }
 
+  /**
+   * After a reboot the runtime's containers and their veths are gone, the records are not, and the
+   * runtime ADDs its containers again without a DEL: the stale attachment is replaced.
+   */
+  @Test
+  void anAddAfterItsVethWentReplacesTheStaleAttachment(Sandbox sandbox) {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String conf = conf("1.0.0", "10.88.0.0/24");
+      String ns = netns("c1");
+      JsonNode first = cni.call("jocker", "ADD", "c1", ns, "eth0", conf).json();
+      sandbox.host().run("ip", "link", "delete", first.at("/interfaces/1/name").asText());
+      CniDriver.Result again = cni.call("jocker", "ADD", "c1", ns, "eth0", conf);
+      assertEquals(0, again.exitCode(), again.stdout());
+      assertEquals("10.88.0.2/24", again.json().at("/ips/0/address").asText());
+      assertEquals(List.of("10.88.0.2"), leases());
+      assertTrue(d.log().contains("removing the stale attachment of c1 eth0"), d.log());
+      assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
+    }
+  }
+
   @Test
   void gcRemovesEveryAttachmentThatIsNotValid(Sandbox sandbox) {
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
@@ -198,7 +211,7 @@ class CniPluginIT {
       String list =
           "{\"cniVersion\":\"1.1.0\",\"name\":\"jnet\",\"plugins\":[{\"type\":\"jocker\","
               + "\"bridge\":\"jk0\",\"subnet\":\"10.88.0.0/24\",\"dataDir\":\""
-              + dir.resolve("cni")
+              + state()
               + "\"}]}";
       for (String c : List.of("a", "b", "c")) {
         assertEquals(0, cni.addList(list, c, netns(c), "eth0", null).exitCode());
@@ -217,12 +230,7 @@ class CniPluginIT {
   }
 
   private List<String> leases() {
-    Path leases = dir.resolve("cni/networks/jnet/leases");
-    try (Stream<Path> files = Files.list(leases)) {
-      return files.map(f -> f.getFileName().toString()).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return CniRecords.leases(state(), "jnet");
   }
 
   @Test
@@ -281,7 +289,14 @@ class CniPluginIT {
       CniDriver.Result noId = cni.exec("jocker", env, good);
       assertEquals(4, noId.code());
       assertTrue(noId.json().get("details").asText().contains("CNI_CONTAINERID"));
-      for (CniDriver.Result r : List.of(old, bad, noId)) {
+      // The plugin's own JVM keeps off a data root a jockerd holds, even one it cannot reach.
+      CniDriver.Result unreachable =
+          new CniDriver(sandbox, dir, noDaemon()).call("jocker", "ADD", "c1", ns, "eth0", good);
+      assertEquals(11, unreachable.code());
+      assertTrue(
+          unreachable.json().get("details").asText().contains("holds the data root " + state()),
+          unreachable.stdout());
+      for (CniDriver.Result r : List.of(old, bad, noId, unreachable)) {
         assertFalse(
             r.stdout().contains("Exception") || r.stderr().contains("Exception"), r.stderr());
       }
@@ -291,9 +306,20 @@ class CniPluginIT {
 
   @Test
   void twoAddsRacingForTheLastAddressWithoutJockerd(Sandbox sandbox) {
+    // No jockerd: each call is a JVM of its own, and the two meet at the data root's gate.
+    race(sandbox, noDaemon());
+  }
+
+  @Test
+  void twoAddsRacingForTheLastAddressThroughJockerd(Sandbox sandbox) {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      race(sandbox, d.socket());
+    }
+  }
+
+  private void race(Sandbox sandbox, Path socket) {
     String before = hostState(sandbox);
-    // No jockerd: each call is a JVM of its own, and the two meet at the network's file lock.
-    CniDriver cni = new CniDriver(sandbox, dir, noDaemon());
+    CniDriver cni = new CniDriver(sandbox, dir, socket);
     String conf = conf("1.0.0", "10.88.0.0/30");
     String ns1 = netns("r1");
     String ns2 = netns("r2");
@@ -363,7 +389,7 @@ class CniPluginIT {
       String conf =
           "{\"cniVersion\":\"1.0.0\",\"name\":\"jnet\",\"type\":\"jocker\",\"bridge\":\"jk0\","
               + "\"hairpinMode\":true,\"dataDir\":\""
-              + dir.resolve("cni")
+              + state()
               + "\",\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.77.0.0/24\","
               + "\"rangeStart\":\"10.77.0.50\",\"dataDir\":\""
               + hostLocal
@@ -392,7 +418,7 @@ class CniPluginIT {
       String list =
           "{\"cniVersion\":\"1.0.0\",\"name\":\"jnet\",\"plugins\":["
               + "{\"type\":\"jocker\",\"bridge\":\"jk0\",\"subnet\":\"10.88.0.0/24\",\"dataDir\":\""
-              + dir.resolve("cni")
+              + state()
               + "\"},"
               + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true}},"
               + "{\"type\":\"firewall\"},"
@@ -441,6 +467,146 @@ class CniPluginIT {
                     && !l.contains("CNI-FORWARD")
                     && !l.contains("CNI-ADMIN"))
         .reduce("", (a, b) -> a + b + "\n");
+  }
+
+  @Test
+  void cniNetworksAreJockerdsInLsInspectTopologyAndTrace(Sandbox sandbox) {
+    sandbox.internet();
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      String before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String conf = conf("1.0.0", "10.88.0.0/24");
+      String web = "a1".repeat(32);
+      String api = "b2".repeat(32);
+      // The names as runtimes pass them: Podman's container name, Kubernetes' namespace and pod.
+      cni.env("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAME=web");
+      assertEquals(0, cni.call("jocker", "ADD", web, netns("web"), "eth0", conf).exitCode());
+      cni.env("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=api");
+      assertEquals(0, cni.call("jocker", "ADD", api, netns("api"), "eth0", conf).exitCode());
+
+      String ls = d.ok("network", "ls");
+      assertTrue(ls.lines().anyMatch(l -> l.contains(" jnet ") && l.contains(" cni ")), ls);
+      String inspect = d.ok("network", "inspect", "jnet");
+      assertTrue(inspect.contains(web) && inspect.contains(api), inspect);
+      assertTrue(inspect.contains("\"web\"") && inspect.contains("\"shop/api\""), inspect);
+      assertTrue(inspect.contains("10.88.0.2/24") && inspect.contains("10.88.0.3/24"), inspect);
+      String topology = d.ok("network", "topology", "jnet");
+      assertTrue(topology.contains("jk0") && topology.contains("10.88.0.1/24"), topology);
+      assertTrue(topology.contains("web") && topology.contains("shop/api"), topology);
+      String trace = d.ok("network", "trace", "web", Sandbox.INTERNET_ADDRESS);
+      assertTrue(trace.contains("with MASQUERADE"), trace);
+      assertTrue(d.ok("network", "trace", api.substring(0, 12), "10.88.0.2").contains("jk0"));
+
+      // The network is the orchestrator's: jocker neither removes it nor puts its own on it.
+      Jockerd.Result rm = d.jocker("network", "rm", "jnet");
+      assertEquals(1, rm.exitCode());
+      assertTrue(rm.stderr().contains("jnet is a CNI network"), rm.stderr());
+      Jockerd.Result run = d.jocker("run", "-d", "--network", "jnet", "busybox", "sleep", "9");
+      assertTrue(run.stderr().contains("jnet is a CNI network"), run.stderr());
+
+      cni.env("CNI_ARGS", "");
+      for (String id : List.of(web, api)) {
+        assertEquals(0, cni.call("jocker", "DEL", id, null, "eth0", conf).exitCode());
+      }
+      assertFalse(d.ok("network", "ls").contains("jnet"));
+      assertEquals(before, hostState(sandbox));
+    }
+  }
+
+  @Test
+  void aCniNetworkTakesNoNameOrBridgeOfJockerds(Sandbox sandbox) {
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      String before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String ns = netns("c1");
+      CniDriver.Result docker0 =
+          cni.call(
+              "jocker",
+              "ADD",
+              "c1",
+              ns,
+              "eth0",
+              conf("1.0.0", "10.88.0.0/24").replace("jk0", "docker0"));
+      assertEquals(7, docker0.code());
+      assertEquals(
+          "bridge docker0 carries network bridge already; give jnet a bridge of its own",
+          docker0.json().get("details").asText());
+      CniDriver.Result named =
+          cni.call(
+              "jocker",
+              "ADD",
+              "c1",
+              ns,
+              "eth0",
+              conf("1.0.0", "10.88.0.0/24").replace("\"jnet\"", "\"bridge\""));
+      assertEquals(7, named.code());
+      assertTrue(named.json().get("details").asText().contains("jockerd's own networks"));
+      CniDriver.Result overlapping =
+          cni.call("jocker", "ADD", "c1", ns, "eth0", conf("1.0.0", "172.17.5.0/24"));
+      assertEquals(7, overlapping.code());
+      assertTrue(
+          overlapping.json().get("details").asText().contains("overlaps network bridge"),
+          overlapping.stdout());
+      Path other = dir.resolve("other-root");
+      CniDriver.Result elsewhere =
+          cni.call(
+              "jocker",
+              "ADD",
+              "c1",
+              ns,
+              "eth0",
+              conf("1.0.0", "10.88.0.0/24").replace(state().toString(), other.toString()));
+      assertEquals(7, elsewhere.code());
+      assertTrue(elsewhere.json().get("details").asText().contains("is not the data root"));
+      assertFalse(Files.exists(other));
+      assertEquals(before, hostState(sandbox));
+    }
+  }
+
+  @Test
+  void jockerdsPeriodicCheckPutsACniNetworksRulesBack(Sandbox sandbox) throws Exception {
+    try (Jockerd d = new Jockerd(sandbox, dir).checkingRulesEvery(1).start()) {
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      String conf = conf("1.0.0", "10.88.0.0/24");
+      String ns = netns("c1");
+      String check = withPrevResult(conf, cni.call("jocker", "ADD", "c1", ns, "eth0", conf).json());
+      sandbox.host().run("iptables", "-F", "FORWARD");
+      sandbox.host().run("iptables", "-t", "nat", "-F", "POSTROUTING");
+      long deadline = System.currentTimeMillis() + 15_000;
+      CniDriver.Result r = cni.call("jocker", "CHECK", "c1", ns, "eth0", check);
+      while (r.exitCode() != 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(200);
+        r = cni.call("jocker", "CHECK", "c1", ns, "eth0", check);
+      }
+      assertEquals(0, r.exitCode(), r.stdout());
+      assertTrue(d.log().contains("jnet: restored 4 iptables rules of jk0"), d.log());
+      assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
+    }
+  }
+
+  @Test
+  void jockerdKilledMidAddLeavesWhatItsNextStartRollsBack(Sandbox sandbox) {
+    String conf = conf("1.0.0", "10.88.0.0/24");
+    String ns = netns("c1");
+    String before;
+    try (Jockerd d =
+        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=cni-attach:address").start()) {
+      before = hostState(sandbox);
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      CniDriver.Result died = cni.call("jocker", "ADD", "c1", ns, "eth0", conf);
+      assertEquals(11, died.code(), died.stdout());
+      assertEquals(137, d.awaitExit(30));
+      assertTrue(CniRecords.of(state()).contains("journal network.external-attach c1"));
+    }
+    try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      assertEquals(before, hostState(sandbox));
+      assertFalse(new Sandbox.Namespace("c1").run("ip", "-o", "link").contains("eth0"));
+      CniDriver cni = new CniDriver(sandbox, dir, d.socket());
+      CniDriver.Result again = cni.call("jocker", "ADD", "c1", ns, "eth0", conf);
+      assertEquals("10.88.0.2/24", again.json().at("/ips/0/address").asText());
+      assertEquals(0, cni.call("jocker", "DEL", "c1", ns, "eth0", conf).exitCode());
+      assertEquals(before, hostState(sandbox));
+    }
   }
 
   /**

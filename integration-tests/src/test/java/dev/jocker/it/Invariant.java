@@ -24,7 +24,15 @@ import java.util.TreeSet;
  * iptables-save of the sandbox. Each violation is one line saying what is wrong with what.
  */
 final class Invariant {
-  private static final String RUN_DIRS = "/run/jocker/containers/";
+  /**
+   * Each container's run directory under an exec root on /run: jockerd's default {@code
+   * /run/jocker}, or another a test gives it ({@code --exec-root /run/jocker-ports}).
+   */
+  private static final java.util.regex.Pattern RUN_DIRS =
+      java.util.regex.Pattern.compile("/run/jocker[a-z0-9-]*/containers/");
+
+  private static final java.util.regex.Pattern SHIM =
+      java.util.regex.Pattern.compile("jocker-launcher start " + RUN_DIRS.pattern());
 
   private Invariant() {}
 
@@ -53,7 +61,7 @@ final class Invariant {
    * lives outside the container's namespaces by design.
    */
   private static boolean isShim(String cmdline) {
-    return cmdline.contains("jocker-launcher start " + RUN_DIRS);
+    return SHIM.matcher(cmdline).find();
   }
 
   /** The containers that have a cgroup under this daemon's parent; null without cgroups. */
@@ -98,7 +106,7 @@ final class Invariant {
           v.add("namespace file " + f[4] + " is mounted twice");
         }
       }
-      if (f.length > 4 && f[4].startsWith(RUN_DIRS)) {
+      if (f.length > 4 && RUN_DIRS.matcher(f[4]).lookingAt()) {
         v.add("a container mount leaked into the host's mount namespace: " + f[4]);
       }
     }
@@ -255,11 +263,12 @@ final class Invariant {
   }
 
   private static String containerOf(String text) {
-    int at = text.indexOf(RUN_DIRS);
+    java.util.regex.Matcher m = RUN_DIRS.matcher(text);
+    int at = m.find() ? m.start() : -1;
     if (at < 0) {
       return null;
     }
-    String rest = text.substring(at + RUN_DIRS.length());
+    String rest = text.substring(m.end());
     int slash = rest.indexOf('/');
     String id = slash < 0 ? rest : rest.substring(0, slash);
     return id.length() == 64 ? id : null;

@@ -73,7 +73,10 @@ final class Jockerd implements AutoCloseable {
         "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
   }
 
-  /** Passes {@code args} (such as {@code --live-restore=false}) to the daemon. */
+  /**
+   * Passes {@code args} (such as {@code --live-restore=false} or {@code --userland-proxy=false}) to
+   * the daemon.
+   */
   Jockerd withArgs(String... args) {
     daemonArgs.addAll(List.of(args));
     return this;

@@ -62,7 +62,7 @@ final class Podman implements AutoCloseable {
         netD.resolve("jnet.conflist"),
         "{\"cniVersion\": \"1.0.0\", \"name\": \"jnet\", \"plugins\": [{\"type\": \"jocker\","
             + " \"bridge\": \"jk0\", \"subnet\": \"10.88.0.0/24\", \"dataDir\": \""
-            + dir.resolve("cni")
+            + dir.resolve("state")
             + "\"}]}\n");
     // The sandbox's hard limits are below what rootful Podman asks for by default.
     Files.writeString(

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The CNI plugin under a real orchestrator: Debian 12's Podman 4.3 with its CNI backend runs two
  * containers on a network of {@code "type": "jocker"}; they reach each other and the internet,
  * jockerd dying (kill -9) between the two runs changes nothing Podman sees (the plugin then runs in
- * a JVM of its own), and {@code podman rm -f} leaves no veth, lease, rule or cgroup.
+ * a JVM of its own, on the same store), the next jockerd adopts both as its network's endpoints,
+ * and {@code podman rm -f} leaves no veth, lease, record, rule or cgroup.
  */
 @Privileged
 class PodmanTierIT {
@@ -63,16 +63,22 @@ class PodmanTierIT {
               .contains(" 0% packet loss"));
       assertTrue(podman.run("inspect", "--format", "{{.Id}}", "p2").strip().equals(two));
 
-      // Removal goes through a jockerd again.
+      // The next jockerd finds both in the store (one attached by the plugin's own JVM), leaves
+      // them running and wired (its reconcile neither kills nor unplugs them), and removes them.
       try (Jockerd second = new Jockerd(sandbox, dir).listeningOn(SOCKET).start()) {
+        String inspect = second.ok("network", "inspect", "jnet");
+        assertTrue(inspect.contains(one) && inspect.contains(two), inspect);
+        assertTrue(
+            podman
+                .run("exec", "p2", "ping", "-c", "1", "-W", "2", "10.88.0.2")
+                .contains(" 0% packet loss"));
         podman.run("rm", "-f", "-t", "0", "p1", "p2");
         assertTrue(second.log().contains("CNI DEL " + one + " eth0: exit 0"), second.log());
       }
       String links = sandbox.host().run("ip", "-o", "link");
       assertFalse(links.contains("veth") || links.contains("jk0"), links);
       assertFalse(sandbox.host().run("iptables-save").contains("jk0"));
-      assertEquals(0, files(dir.resolve("cni/networks/jnet/leases")));
-      assertEquals(0, files(dir.resolve("cni/networks/jnet/attachments")));
+      assertEquals("", CniRecords.of(dir.resolve("state")));
       for (Path cgroup : podman.cgroups()) {
         try (Stream<Path> tree = Files.walk(cgroup)) {
           assertEquals(
@@ -87,33 +93,28 @@ class PodmanTierIT {
   }
 
   @Test
-  @Disabled(
-      "phase 2 of issue 25: CNI networks become the network controller's (issue 19), and then"
-          + " jocker network inspect and topology list the orchestrator's containers")
   void jockerListsPodmansContainersAsEndpoints(Sandbox sandbox) {
     requirePodman();
+    sandbox.internet();
     try (Jockerd d = new Jockerd(sandbox, dir).listeningOn(SOCKET).start();
         Podman podman = new Podman(sandbox, dir, d.socket())) {
       String one = podman.runDetached("p1");
       String two = podman.runDetached("p2");
+      String ls = d.ok("network", "ls");
+      assertTrue(ls.lines().anyMatch(l -> l.contains(" jnet ") && l.contains(" cni ")), ls);
       String inspect = d.ok("network", "inspect", "jnet");
       assertTrue(inspect.contains(one) && inspect.contains(two), inspect);
       assertTrue(inspect.contains("10.88.0.2/24") && inspect.contains("10.88.0.3/24"), inspect);
+      assertTrue(inspect.contains("\"p1\"") && inspect.contains("\"p2\""), inspect);
+      // Podman names its containers in CNI_ARGS (K8S_POD_NAME): topology and trace use the names.
       String topology = d.ok("network", "topology", "jnet");
       assertTrue(topology.contains("jk0"), topology);
-      assertTrue(
-          topology.contains(one.substring(0, 12)) && topology.contains(two.substring(0, 12)),
-          topology);
+      assertTrue(topology.contains("p1") && topology.contains("p2"), topology);
+      String trace = d.ok("network", "trace", "p1", Sandbox.INTERNET_ADDRESS);
+      assertTrue(trace.contains("MASQUERADE"), trace);
       podman.run("rm", "-f", "-t", "0", "p1", "p2");
+      assertFalse(d.ok("network", "ls").contains("jnet"));
     }
-  }
-
-  private static long files(Path d) throws IOException {
-    if (!Files.isDirectory(d)) {
-      return 0;
-    }
-    try (Stream<Path> f = Files.list(d)) {
-      return f.count();
-    }
+    assertEquals("", CniRecords.of(dir.resolve("state")));
   }
 }

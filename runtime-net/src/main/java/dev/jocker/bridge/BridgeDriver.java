@@ -1,6 +1,5 @@
 package dev.jocker.bridge;
 
-import dev.jocker.firewall.DefaultBridgeRules;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.firewall.Rule;
@@ -13,6 +12,8 @@ import dev.jocker.kernel.MacAddress;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NotFoundException;
 import dev.jocker.network.NetworkDriver;
+import dev.jocker.portmap.HairpinNat;
+import dev.jocker.portmap.PortRules;
 import dev.jocker.store.EndpointRecord;
 import java.net.Inet4Address;
 import java.nio.file.Path;
@@ -41,12 +42,14 @@ public final class BridgeDriver implements NetworkDriver {
   private final Netns host;
   private final Firewall firewall;
   private final MacAddress bridgeMac;
+  private final boolean userlandProxy;
   private volatile int cachedBridgeIndex;
   private final List<SetupStep> steps =
       List.of(
           new SetupDevice(),
           new SetupIpv4(),
           new SetupSysctls(),
+          new SetupLocalRouting(),
           new SetupForwarding(),
           new SetupIptables(),
           new SetupUp(),
@@ -57,10 +60,22 @@ public final class BridgeDriver implements NetworkDriver {
    * (null when it is the caller's own).
    */
   public BridgeDriver(BridgeConfig config, Netns host, Path hostPath, MacAddress bridgeMac) {
+    this(config, host, hostPath, bridgeMac, true);
+  }
+
+  /**
+   * A driver as {@link #BridgeDriver(BridgeConfig, Netns, Path, MacAddress)}, for a daemon whose
+   * published ports go through the userland proxy or, with {@code userlandProxy} false, through NAT
+   * alone: then the bridge's rules are Docker's for that mode, the bridge has {@code
+   * route_localnet=1} and every port of it hairpin mode.
+   */
+  public BridgeDriver(
+      BridgeConfig config, Netns host, Path hostPath, MacAddress bridgeMac, boolean userlandProxy) {
     this.config = config;
     this.host = host;
     this.firewall = new Firewall(new Iptables(hostPath));
     this.bridgeMac = bridgeMac;
+    this.userlandProxy = userlandProxy;
   }
 
   /**
@@ -69,6 +84,17 @@ public final class BridgeDriver implements NetworkDriver {
    */
   public static NetworkDriver.Factory factory(
       Netns host, Path hostPath, boolean iptables, boolean ipForward, String chainPrefix) {
+    return factory(host, hostPath, iptables, ipForward, chainPrefix, true);
+  }
+
+  /** {@link #factory(Netns, Path, boolean, boolean, String)} for the daemon's proxy mode. */
+  public static NetworkDriver.Factory factory(
+      Netns host,
+      Path hostPath,
+      boolean iptables,
+      boolean ipForward,
+      String chainPrefix,
+      boolean userlandProxy) {
     return n ->
         new BridgeDriver(
             BridgeConfig.of(
@@ -80,7 +106,8 @@ public final class BridgeDriver implements NetworkDriver {
                 chainPrefix),
             host,
             hostPath,
-            MacAddress.parse(n.mac()));
+            MacAddress.parse(n.mac()),
+            userlandProxy);
   }
 
   /** The bridge's configuration. */
@@ -93,7 +120,8 @@ public final class BridgeDriver implements NetworkDriver {
   public List<String> setup() {
     // A reconcile may have recreated the bridge under a new index.
     cachedBridgeIndex = 0;
-    BridgeContext ctx = new BridgeContext(config, host, bridgeMac, firewall);
+    BridgeContext ctx =
+        new BridgeContext(config, host, bridgeMac, firewall, rules(), userlandProxy);
     List<String> changes = new ArrayList<>();
     for (SetupStep step : steps) {
       String change;
@@ -113,9 +141,10 @@ public final class BridgeDriver implements NetworkDriver {
     return changes;
   }
 
-  /** The default-bridge rules this driver owns. */
+  /** The bridge's own rules this driver owns: Docker's for the daemon's proxy mode. */
   public RuleSet rules() {
-    return DefaultBridgeRules.of(config.name(), config.subnet().toString(), config.chainPrefix());
+    return PortRules.bridgeRules(
+        config.name(), config.subnet().toString(), config.chainPrefix(), userlandProxy);
   }
 
   /**
@@ -165,6 +194,11 @@ public final class BridgeDriver implements NetworkDriver {
     if (config.ipForward() && !"1".equals(host.sysctls().get("net.ipv4.ip_forward"))) {
       problems.add("net.ipv4.ip_forward is 0");
     }
+    if (!userlandProxy
+        && bridge.isPresent()
+        && !"1".equals(host.sysctls().get("net.ipv4.conf." + config.name() + ".route_localnet"))) {
+      problems.add("net.ipv4.conf." + config.name() + ".route_localnet is 0");
+    }
     if (config.iptables()) {
       int missing = rules.missing(rules()).size();
       if (missing > 0) {
@@ -202,6 +236,11 @@ public final class BridgeDriver implements NetworkDriver {
     // either way, and that work is most of each step's time.
     enslave(hostVeth);
     Crashpoints.reach("attach:master");
+    if (!userlandProxy) {
+      // Docker's setHairpinMode: a container reaching its own published port by NAT gets the
+      // packet back through the port it left by.
+      HairpinNat.enableOnPort(host, hostEnd.index(), hostVeth);
+    }
     host.links().setUp(hostVeth);
     // Docker's order: the address before the peer comes up, the route once it is up. The address
     // then goes in before the carrier change, whose processing holds the RTNL lock for a time that
@@ -282,6 +321,9 @@ public final class BridgeDriver implements NetworkDriver {
       Link link = links.get(veth);
       if (bridge != null && link != null && link.masterIndex() != bridge.index()) {
         host.links().setMaster(veth, bridge.index());
+        if (!userlandProxy) {
+          HairpinNat.enableOnPort(host, link.index(), veth);
+        }
         host.links().setUp(veth);
         moved.add(veth);
       }

@@ -1,10 +1,9 @@
 package dev.jocker.bridge;
 
-import dev.jocker.firewall.DefaultBridgeRules;
 import dev.jocker.firewall.Rule;
 import java.util.List;
 
-/** Installs the default-bridge rules, adding only what is missing. */
+/** Installs the bridge's rules for the daemon's proxy mode, adding only what is missing. */
 final class SetupIptables implements SetupStep {
   @Override
   public String name() {
@@ -16,10 +15,7 @@ final class SetupIptables implements SetupStep {
     if (!ctx.config().iptables()) {
       return null;
     }
-    BridgeConfig c = ctx.config();
-    List<Rule> added =
-        ctx.firewall()
-            .ensure(DefaultBridgeRules.of(c.name(), c.subnet().toString(), c.chainPrefix()));
+    List<Rule> added = ctx.firewall().ensure(ctx.rules());
     return added.isEmpty() ? null : "restored " + added.size() + " iptables rules";
   }
 }

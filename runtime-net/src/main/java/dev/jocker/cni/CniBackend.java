@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The seam between the CNI front door and whatever attaches containers to bridge networks: today
- * {@link DirectBackend}, in phase 2 the network controller, whose sandboxes (keyed by the container
- * ID, with a namespace the orchestrator made) and endpoints (one per network and interface name)
- * are exactly these attachments. Everything here is in terms of networks, namespaces, addresses and
- * container IDs; nothing knows CNI's JSON. Every method may throw {@link CniException} with the
- * code the plugin returns.
+ * The seam between the CNI front door and what attaches containers to bridge networks: the network
+ * controller ({@link ControllerBackend}), whose external sandboxes (keyed by the container ID, with
+ * a namespace the orchestrator made) and endpoints (one per network and interface name) are exactly
+ * these attachments. Everything here is in terms of networks, namespaces, addresses and container
+ * IDs; nothing knows CNI's JSON. Every method may throw {@link CniException} with the code the
+ * plugin returns.
  */
 public interface CniBackend {
   /**
@@ -106,13 +106,15 @@ public interface CniBackend {
    * @param network the network
    * @param given the address a delegated plugin chose, or null to lease one from the pool
    * @param routes the routes to install, each with its next hop resolved (null: on the link)
+   * @param name the container's name as the runtime gives it in CNI_ARGS, or null
    */
   record Attachment(
       AttachmentKey key,
       String netns,
       BridgeNetwork network,
       Addressing given,
-      List<RouteSpec> routes) {}
+      List<RouteSpec> routes,
+      String name) {}
 
   /**
    * What ADD made.

@@ -29,8 +29,11 @@ import java.util.function.Function;
 public final class CniPlugin {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The data directory when the configuration names none. */
-  public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/jocker/cni");
+  /**
+   * The data directory when the configuration names none: jockerd's default data root, whose store
+   * holds the CNI networks, their containers and leases beside jockerd's own.
+   */
+  public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/jocker");
 
   /**
    * What one call answers.
@@ -124,7 +127,8 @@ public final class CniPlugin {
                     env.netns(),
                     network,
                     new Addressing(answer.address(), answer.prefixLength(), answer.gateway()),
-                    routes(conf, answer.routes(), answer.gateway())));
+                    routes(conf, answer.routes(), answer.gateway()),
+                    containerName(env.args())));
       } catch (RuntimeException e) {
         // The spec: a failed ADD after the IPAM plugin's ADD runs its DEL before returning.
         try {
@@ -140,8 +144,36 @@ public final class CniPlugin {
     Attached attached =
         backend.attach(
             new Attachment(
-                key, env.netns(), network, null, routes(conf, configured(pool), pool.gateway())));
+                key,
+                env.netns(),
+                network,
+                null,
+                routes(conf, configured(pool), pool.gateway()),
+                containerName(env.args())));
     return result(env, conf, attached, conf.dns());
+  }
+
+  /**
+   * The container's name from CNI_ARGS, as Kubernetes runtimes and Podman pass it: {@code
+   * K8S_POD_NAMESPACE/K8S_POD_NAME}, or the name alone where the two are the same (Podman gives its
+   * container's name as both); null without {@code K8S_POD_NAME}.
+   */
+  static String containerName(String args) {
+    Map<String, String> values = new java.util.HashMap<>();
+    for (String pair : args.split(";")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        values.put(pair.substring(0, eq), pair.substring(eq + 1));
+      }
+    }
+    String name = values.get("K8S_POD_NAME");
+    if (name == null || name.isEmpty()) {
+      return null;
+    }
+    String namespace = values.get("K8S_POD_NAMESPACE");
+    return namespace == null || namespace.isEmpty() || namespace.equals(name)
+        ? name
+        : namespace + "/" + name;
   }
 
   private static ObjectNode result(

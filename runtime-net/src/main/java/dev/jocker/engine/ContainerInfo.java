@@ -1,7 +1,11 @@
 package dev.jocker.engine;
 
+import dev.jocker.portmap.HostBinding;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A container as {@code docker inspect} and {@code docker ps} need it.
@@ -28,6 +32,11 @@ import java.util.List;
  * @param resolvConfPath the file bind-mounted as /etc/resolv.conf
  * @param spec the rest of its create-time configuration (Config and HostConfig)
  * @param restartCount restarts by its restart policy since a user last started it
+ * @param exposedPorts {@code Config.ExposedPorts}, e.g. {@code 80/tcp}, in key order
+ * @param portBindings {@code HostConfig.PortBindings}, as created
+ * @param publishAllPorts {@code HostConfig.PublishAllPorts}
+ * @param ports {@code NetworkSettings.Ports}: every exposed port with the host bindings taken for
+ *     it (null for one that is not published) while the container runs, empty otherwise
  */
 public record ContainerInfo(
     String id,
@@ -51,7 +60,72 @@ public record ContainerInfo(
     String hostnamePath,
     String resolvConfPath,
     Spec spec,
-    int restartCount) {
+    int restartCount,
+    List<String> exposedPorts,
+    SortedMap<String, List<HostBinding>> portBindings,
+    boolean publishAllPorts,
+    SortedMap<String, List<HostBinding>> ports) {
+  public ContainerInfo {
+    exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
+    portBindings =
+        Collections.unmodifiableSortedMap(
+            portBindings == null ? new TreeMap<>() : new TreeMap<>(portBindings));
+    ports =
+        Collections.unmodifiableSortedMap(ports == null ? new TreeMap<>() : new TreeMap<>(ports));
+  }
+
+  /** A container that exposes and publishes no port. */
+  public ContainerInfo(
+      String id,
+      String name,
+      String image,
+      String imageId,
+      String path,
+      List<String> args,
+      List<String> env,
+      String hostname,
+      Instant created,
+      State state,
+      String networkMode,
+      EndpointInfo endpoint,
+      String sandboxKey,
+      boolean tty,
+      boolean openStdin,
+      boolean autoRemove,
+      String logPath,
+      String hostsPath,
+      String hostnamePath,
+      String resolvConfPath,
+      Spec spec,
+      int restartCount) {
+    this(
+        id,
+        name,
+        image,
+        imageId,
+        path,
+        args,
+        env,
+        hostname,
+        created,
+        state,
+        networkMode,
+        endpoint,
+        sandboxKey,
+        tty,
+        openStdin,
+        autoRemove,
+        logPath,
+        hostsPath,
+        hostnamePath,
+        resolvConfPath,
+        spec,
+        restartCount,
+        List.of(),
+        null,
+        false,
+        null);
+  }
 
   /** The first 12 characters of the ID, as {@code docker ps} shows it. */
   public String shortId() {

@@ -247,6 +247,7 @@ final class ContainerService {
                 ? ContainerFiles.hostHostname()
                 : id.substring(0, 12);
     ContainerConfig withHostname = withHostname(containerConfig, hostname);
+    ContainerConfig configWithPorts = Ports.withPorts(withHostname, request);
     // One transaction from the name check to the reservation: the insert relies on what the checks
     // read, and a transaction of its own per check cost more than the checks.
     ContainerRecord record =
@@ -258,7 +259,7 @@ final class ContainerService {
               } else {
                 checkNewName(tx, name, "");
               }
-              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), withHostname);
+              ContainerRecord c = ContainerRecord.fresh(id, name, Instant.now(), configWithPorts);
               tx.insertContainer(c);
               if (ip != null) {
                 network.reserve(tx, id, mode, ip);
@@ -325,7 +326,10 @@ final class ContainerService {
           res.cpuShares(),
           pids,
           policy.name(),
-          policy.maximumRetryCount());
+          policy.maximumRetryCount(),
+          List.of(),
+          Map.of(),
+          false);
     } catch (InvalidConfigException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
     }
@@ -356,7 +360,10 @@ final class ContainerService {
         c.cpuShares(),
         c.pidsLimit(),
         c.restartPolicy(),
-        c.restartRetries());
+        c.restartRetries(),
+        c.exposedPorts(),
+        c.portBindings(),
+        c.publishAllPorts());
   }
 
   /** Docker's Config.Env: the user's variables, then the image's that the user does not set. */
@@ -516,6 +523,7 @@ final class ContainerService {
         first = a.attachment();
       }
       Crashpoints.reach("start:spawned");
+      network.ready(c.id());
       ContainerRecord running = running(c, started, journal);
       handOut(waiting, first, spec);
       return running;
@@ -610,7 +618,9 @@ final class ContainerService {
     List<SandboxRequest.EndpointRequest> endpoints =
         mode.equals(NetworkController.NONE)
             ? List.of()
-            : List.of(new SandboxRequest.EndpointRequest(mode, c.config().ipv4Address(), Map.of()));
+            : List.of(
+                new SandboxRequest.EndpointRequest(
+                    mode, c.config().ipv4Address(), Ports.endpointOptions(c)));
     return new SandboxRequest(c.id(), config.netnsPrefix() + c.name(), endpoints, Map.of());
   }
 

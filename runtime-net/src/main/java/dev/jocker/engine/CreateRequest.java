@@ -1,5 +1,6 @@
 package dev.jocker.engine;
 
+import dev.jocker.portmap.PortConfig;
 import java.util.List;
 
 /**
@@ -22,6 +23,10 @@ import java.util.List;
  * @param security capabilities, privileges, security options
  * @param resources cgroup limits
  * @param restart the restart policy
+ * @param ports {@code Config.ExposedPorts} and {@code HostConfig.PortBindings} ({@code -p}, {@code
+ *     --expose})
+ * @param publishAllPorts {@code HostConfig.PublishAllPorts} ({@code -P}): every exposed port
+ *     without a binding gets an ephemeral host port
  */
 public record CreateRequest(
     String name,
@@ -38,7 +43,9 @@ public record CreateRequest(
     Process process,
     Security security,
     Resources resources,
-    Restart restart) {
+    Restart restart,
+    PortConfig ports,
+    boolean publishAllPorts) {
   public CreateRequest {
     command = command == null ? List.of() : List.copyOf(command);
     env = env == null ? List.of() : List.copyOf(env);
@@ -47,6 +54,7 @@ public record CreateRequest(
     security = security == null ? Security.DEFAULT : security;
     resources = resources == null ? Resources.NONE : resources;
     restart = restart == null ? Restart.NO : restart;
+    ports = ports == null ? PortConfig.none() : ports;
   }
 
   /** A request with Docker's defaults for the process, security, resources and restarts. */
@@ -77,6 +85,65 @@ public record CreateRequest(
         null,
         null,
         null);
+  }
+
+  /** A request that publishes no port. */
+  public CreateRequest(
+      String name,
+      String image,
+      List<String> command,
+      List<String> env,
+      String network,
+      String ipv4,
+      String hostname,
+      boolean tty,
+      boolean openStdin,
+      boolean autoRemove,
+      List<String> entrypoint,
+      Process process,
+      Security security,
+      Resources resources,
+      Restart restart) {
+    this(
+        name,
+        image,
+        command,
+        env,
+        network,
+        ipv4,
+        hostname,
+        tty,
+        openStdin,
+        autoRemove,
+        entrypoint,
+        process,
+        security,
+        resources,
+        restart,
+        PortConfig.none(),
+        false);
+  }
+
+  /** This request with {@code ports} exposed and published, and {@code -P} as given. */
+  public CreateRequest withPorts(PortConfig newPorts, boolean publishAll) {
+    return new CreateRequest(
+        name,
+        image,
+        command,
+        env,
+        network,
+        ipv4,
+        hostname,
+        tty,
+        openStdin,
+        autoRemove,
+        entrypoint,
+        process,
+        security,
+        resources,
+        restart,
+        newPorts,
+        publishAll);
   }
 
   /**

@@ -5,20 +5,30 @@ import static dev.jocker.engine.EngineException.Kind.INVALID;
 import dev.jocker.bridge.BridgeConfig;
 import dev.jocker.bridge.BridgeDriver;
 import dev.jocker.cgroup.Cgroups;
+import dev.jocker.cni.CniBackend;
+import dev.jocker.cni.ControllerBackend;
 import dev.jocker.container.Attachment;
 import dev.jocker.container.ExecProcess;
 import dev.jocker.container.Images;
 import dev.jocker.container.Launcher;
 import dev.jocker.doctor.Finding;
+import dev.jocker.firewall.Conntrack;
 import dev.jocker.firewall.Firewall;
 import dev.jocker.firewall.Iptables;
 import dev.jocker.kernel.ExitWatch;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
+import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
+import dev.jocker.network.NetworkDriver;
 import dev.jocker.network.NetworkListener;
+import dev.jocker.network.PortPublishing;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.portmap.PortAllocator;
+import dev.jocker.portmap.PortMapper;
+import dev.jocker.portmap.PortViews;
+import dev.jocker.portmap.UserlandProxy;
 import dev.jocker.store.ContainerConfig;
 import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
@@ -56,6 +66,15 @@ public final class DefaultEngine implements Engine {
   private final Reconciler reconciler;
   private final LiveFacts facts;
   private final Supervisor supervisor;
+  private final CniBackend cni;
+  private final UserlandProxy proxy;
+  private final PortPublishing ports;
+
+  /**
+   * The userland proxy's event loops: one per core, at most this many (docker-proxy's throughput is
+   * reached with two; more only idle).
+   */
+  private static final int PROXY_THREADS = 4;
 
   private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
     this.config = config;
@@ -71,6 +90,7 @@ public final class DefaultEngine implements Engine {
     this.images = new Images(config.dataRoot());
     this.host = config.hostNetns() == null ? Netns.current() : Netns.open(config.hostNetns());
     NetnsStore namespaces = new NetnsStore(config.netnsDir());
+    Firewall firewall = new Firewall(new Iptables(config.hostNetns()));
     this.network =
         new NetworkController(
             store,
@@ -82,15 +102,31 @@ public final class DefaultEngine implements Engine {
                 config.iptables()),
             host,
             namespaces,
-            new Firewall(new Iptables(config.hostNetns())),
+            firewall,
             BridgeDriver.factory(
                 host,
                 config.hostNetns(),
                 config.iptables(),
                 config.ipForward(),
-                config.chainPrefix()),
+                config.chainPrefix(),
+                config.userlandProxy()),
             new Listener());
+    this.proxy = new UserlandProxy(host, UserlandProxy.defaultThreads(PROXY_THREADS));
+    this.ports =
+        new PortPublishing(
+            store,
+            new PortMapper(
+                config.iptables() ? firewall : null,
+                config.chainPrefix(),
+                PortAllocator.ofLocalPortRange(host.sysctls().get("net.ipv4.ip_local_port_range")),
+                proxy,
+                config.userlandProxy(),
+                config.defaultBindIp()),
+            id -> network.driver(id).map(NetworkDriver::device).orElse(null),
+            config.iptables() ? new Conntrack(config.hostNetns()) : null);
+    network.addOn(ports);
     addOns.forEach(network::addOn);
+    this.cni = new ControllerBackend(network.external());
     this.containers =
         new ContainerService(
             config, store, index, network, images, Launcher.create(cgroups(config)));
@@ -99,7 +135,8 @@ public final class DefaultEngine implements Engine {
     this.exits = new ExitWatch(supervisor::exited);
     containers.watchExitsWith(exits);
     containers.scheduleWith(supervisor::schedule);
-    this.facts = new LiveFacts(config, host, namespaces, network, containers, reconciler);
+    this.facts =
+        new LiveFacts(config, host, namespaces, network, containers, reconciler, ports::ports);
     recover();
     supervisor.start(config.rulesCheckInterval());
   }
@@ -155,6 +192,7 @@ public final class DefaultEngine implements Engine {
       }
     }
     containers.readopt();
+    network.recovered();
     if (!config.liveRestore()) {
       // dockerd without live-restore: what a crash left running is stopped, as its shutdown
       // would have stopped it; the restart policies then decide.
@@ -394,13 +432,22 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.bridge.host_binding_ipv4", "0.0.0.0");
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
+    } else if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      options.put("com.docker.network.bridge.name", n.bridge());
+      options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
     }
     Map<String, NetworkInfo.Attached> attached = new LinkedHashMap<>();
     for (Map.Entry<String, EndpointRecord> e : network.endpointsOn(n.id()).entrySet()) {
       Optional<ContainerRecord> c = index.get(e.getKey());
+      Optional<Sandbox> external = network.sandbox(e.getKey()).filter(Sandbox::external);
       if (c.isPresent() && c.get().running()) {
         attached.put(
             e.getKey(), new NetworkInfo.Attached(c.get().name(), endpointInfo(n, e.getValue())));
+      } else if (external.isPresent()) {
+        attached.put(
+            e.getKey(),
+            new NetworkInfo.Attached(
+                ExternalSandboxes.nameOf(external.get()), endpointInfo(n, e.getValue())));
       }
     }
     return new NetworkInfo(
@@ -451,6 +498,11 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public CniBackend cniBackend() {
+    return cni;
+  }
+
+  @Override
   public List<Finding> doctor() {
     return guard("doctor", facts::doctor);
   }
@@ -488,6 +540,8 @@ public final class DefaultEngine implements Engine {
     }
     exits.close();
     supervisor.close();
+    ports.close();
+    proxy.close();
     store.close();
     host.close();
   }
@@ -566,6 +620,12 @@ public final class DefaultEngine implements Engine {
             cc.pidsLimit(),
             cc.restartPolicyName(),
             cc.restartRetries()),
-        c.run().restartCount());
+        c.run().restartCount(),
+        cc.exposedPorts(),
+        Ports.bindings(cc),
+        cc.publishAllPorts(),
+        c.running()
+            ? PortViews.networkSettingsPorts(cc.exposedPorts(), ports.ports(c.id()))
+            : null);
   }
 }

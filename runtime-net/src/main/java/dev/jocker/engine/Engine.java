@@ -1,5 +1,6 @@
 package dev.jocker.engine;
 
+import dev.jocker.cni.CniBackend;
 import dev.jocker.container.Attachment;
 import dev.jocker.container.ExecProcess;
 import dev.jocker.doctor.Finding;
@@ -161,6 +162,12 @@ public interface Engine extends AutoCloseable {
    * veths and namespaces no container owns); returns what it fixed.
    */
   List<String> reconcile();
+
+  /**
+   * The CNI plugin's way into the network controller: containers an orchestrator made, attached to
+   * networks their configuration describes, as the controller's external sandboxes.
+   */
+  CniBackend cniBackend();
 
   /**
    * The network as the kernel holds it now (read over netlink and from iptables, flagged against

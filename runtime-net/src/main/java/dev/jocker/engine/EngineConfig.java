@@ -25,6 +25,11 @@ import java.time.Duration;
  * @param liveRestore whether containers keep running while the daemon is down (jocker's default);
  *     false does what dockerd does by default: they are stopped at its shutdown, and those a crash
  *     left running at its next start
+ * @param userlandProxy whether published ports are forwarded by the proxy inside jockerd (Docker's
+ *     {@code --userland-proxy}, default true) or by NAT alone (hairpin mode, {@code
+ *     route_localnet})
+ * @param defaultBindIp the host address a published port binds when it names none (dockerd's {@code
+ *     --ip}, {@code 0.0.0.0})
  */
 public record EngineConfig(
     Path dataRoot,
@@ -39,7 +44,9 @@ public record EngineConfig(
     Duration rulesCheckInterval,
     Path hostNetns,
     String cgroupParent,
-    boolean liveRestore) {
+    boolean liveRestore,
+    boolean userlandProxy,
+    String defaultBindIp) {
 
   /** The prefix of every container's namespace name, {@code jocker-} and the container's name. */
   public String netnsPrefix() {
@@ -61,7 +68,9 @@ public record EngineConfig(
         Duration.ofSeconds(10),
         null,
         "jocker",
-        true);
+        true,
+        true,
+        "0.0.0.0");
   }
 
   /** The same configuration with another host namespace. */
@@ -79,7 +88,9 @@ public record EngineConfig(
         rulesCheckInterval,
         netns,
         cgroupParent,
-        liveRestore);
+        liveRestore,
+        userlandProxy,
+        defaultBindIp);
   }
 
   /** The same configuration with another rules check interval (zero: never). */
@@ -97,7 +108,9 @@ public record EngineConfig(
         interval,
         hostNetns,
         cgroupParent,
-        liveRestore);
+        liveRestore,
+        userlandProxy,
+        defaultBindIp);
   }
 
   /** The same configuration with another cgroup parent (null: no cgroups). */
@@ -115,7 +128,9 @@ public record EngineConfig(
         rulesCheckInterval,
         hostNetns,
         parent,
-        liveRestore);
+        liveRestore,
+        userlandProxy,
+        defaultBindIp);
   }
 
   /** The same configuration with live restore on or off. */
@@ -133,6 +148,28 @@ public record EngineConfig(
         rulesCheckInterval,
         hostNetns,
         cgroupParent,
-        on);
+        on,
+        userlandProxy,
+        defaultBindIp);
+  }
+
+  /** The same configuration with the userland proxy on or off ({@code --userland-proxy}). */
+  public EngineConfig withUserlandProxy(boolean on) {
+    return new EngineConfig(
+        dataRoot,
+        execRoot,
+        bridge,
+        bip,
+        mtu,
+        iptables,
+        ipForward,
+        chainPrefix,
+        netnsDir,
+        rulesCheckInterval,
+        hostNetns,
+        cgroupParent,
+        liveRestore,
+        on,
+        defaultBindIp);
   }
 }

@@ -17,24 +17,31 @@ import dev.jocker.kernel.Link;
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.NetnsStore;
 import dev.jocker.kernel.Route;
+import dev.jocker.network.ExternalSandboxes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Orphans;
+import dev.jocker.network.Sandbox;
+import dev.jocker.portmap.PublishedPort;
+import dev.jocker.store.ContainerRecord;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.NetworkRecord;
 import dev.jocker.topology.BridgeView;
 import dev.jocker.topology.ContainerView;
+import dev.jocker.topology.PortView;
 import dev.jocker.topology.Presence;
 import dev.jocker.topology.Topology;
 import dev.jocker.topology.TopologyFormat;
 import dev.jocker.topology.TraceExplainer;
 import dev.jocker.topology.UplinkView;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What doctor, {@code network topology} and {@code network trace} read: the kernel as it is now
@@ -47,6 +54,7 @@ final class LiveFacts {
   private final NetworkController network;
   private final ContainerService containers;
   private final Reconciler reconciler;
+  private final Function<String, List<PublishedPort>> ports;
 
   LiveFacts(
       EngineConfig config,
@@ -54,13 +62,15 @@ final class LiveFacts {
       NetnsStore namespaces,
       NetworkController network,
       ContainerService containers,
-      Reconciler reconciler) {
+      Reconciler reconciler,
+      Function<String, List<PublishedPort>> ports) {
     this.config = config;
     this.host = host;
     this.namespaces = namespaces;
     this.network = network;
     this.containers = containers;
     this.reconciler = reconciler;
+    this.ports = ports;
   }
 
   /** Doctor's findings for the default bridge and every leftover. */
@@ -112,7 +122,7 @@ final class LiveFacts {
                     d ->
                         d.hostVeth()
                             + " of container "
-                            + containers.nameOf(d.containerId())
+                            + nameOf(d.containerId())
                             + " (network "
                             + d.network()
                             + ") "
@@ -121,6 +131,15 @@ final class LiveFacts {
             reconciler.orphanProcesses().stream().map(Reconciler.OrphanProcess::toString).toList(),
             network.sandboxes().stream().mapToInt(s -> s.endpoints().size()).sum(),
             neighbourLimit()));
+  }
+
+  /** A container's name: jockerd's, or the one an orchestrator gave its external sandbox. */
+  private String nameOf(String containerId) {
+    return network
+        .sandbox(containerId)
+        .filter(Sandbox::external)
+        .map(ExternalSandboxes::nameOf)
+        .orElseGet(() -> containers.nameOf(containerId));
   }
 
   /** {@code gc_thresh3}, global and so only visible from the initial namespace; else 0. */
@@ -160,11 +179,22 @@ final class LiveFacts {
 
   /** {@code network trace}: the path of a packet from a running container, hop by hop. */
   String trace(String container, String destination) {
-    var c = containers.resolve(container);
+    if (destination.contains(":") && isIpv4(container)) {
+      return inbound(container, destination);
+    }
     try {
       Ipv4.parse(destination);
     } catch (IpamException e) {
       throw new EngineException(INVALID, e.getMessage(), e);
+    }
+    ContainerRecord c;
+    try {
+      c = containers.resolve(container);
+    } catch (EngineException notOurs) {
+      // An orchestrator's container (through the CNI plugin), traced from its first endpoint.
+      Sandbox s = network.external().sandbox(container).orElseThrow(() -> notOurs);
+      NetworkRecord n = network.network(s.endpoints().get(0).networkId());
+      return TraceExplainer.explain(topology(n), ExternalSandboxes.nameOf(s), destination).render();
     }
     Optional<EndpointRecord> endpoint =
         network.sandbox(c.id()).flatMap(s -> s.endpoints().stream().findFirst());
@@ -179,6 +209,78 @@ final class LiveFacts {
     }
     NetworkRecord n = network.network(endpoint.get().networkId());
     return TraceExplainer.explain(topology(n), c.name(), destination).render();
+  }
+
+  private static boolean isIpv4(String text) {
+    try {
+      Ipv4.parse(text);
+      return true;
+    } catch (IpamException e) {
+      return false;
+    }
+  }
+
+  /**
+   * {@code network trace SOURCE HOST:PORT[/PROTO]}: a packet from outside to a published port, on
+   * the network of the container that publishes it (the default bridge when none does).
+   */
+  private String inbound(String source, String destination) {
+    String[] protoSplit = destination.split("/", 2);
+    String proto = protoSplit.length == 2 ? protoSplit[1] : "tcp";
+    int colon = protoSplit[0].lastIndexOf(':');
+    String address = protoSplit[0].substring(0, colon);
+    int port;
+    try {
+      Ipv4.parse(address);
+      port = Integer.parseInt(protoSplit[0].substring(colon + 1));
+    } catch (IpamException | NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535 || !List.of("tcp", "udp", "sctp").contains(proto)) {
+      throw new EngineException(
+          INVALID,
+          "invalid destination "
+              + destination
+              + ": use HOST-ADDRESS:PORT, or HOST-ADDRESS:PORT/udp, e.g. 198.51.100.2:8080");
+    }
+    Topology chosen = null;
+    for (NetworkRecord n : network.networks()) {
+      if (!network.hasEndpoints(n)) {
+        continue;
+      }
+      Topology t = topology(n);
+      int wanted = port;
+      boolean publishes =
+          t.containers().stream()
+              .flatMap(c -> c.ports().stream())
+              .anyMatch(p -> p.hostPort() == wanted && p.proto().equals(proto));
+      if (publishes || (chosen == null && n.name().equals(NetworkController.BRIDGE))) {
+        chosen = t;
+      }
+      if (publishes) {
+        break;
+      }
+    }
+    return TraceExplainer.inbound(
+            chosen, source, arrival(source), address, port, proto, config.userlandProxy())
+        .render();
+  }
+
+  /**
+   * The host interface a packet from {@code source} arrives on: the one whose subnet holds it, or
+   * null for the uplink (the default route's).
+   */
+  private String arrival(String source) {
+    int address = Ipv4.parse(source);
+    Map<Integer, String> names = new LinkedHashMap<>();
+    host.links().list().forEach(l -> names.put(l.index(), l.name()));
+    for (Addr a : host.addrs().list()) {
+      if (a.address() instanceof java.net.Inet4Address
+          && Subnet.containing(a.cidr()).contains(address)) {
+        return names.get(a.linkIndex());
+      }
+    }
+    return null;
   }
 
   /** What the kernel holds now for network {@code net}, flagged against the records. */
@@ -231,15 +333,17 @@ final class LiveFacts {
     List<String> seenVeths = new ArrayList<>();
     for (Map.Entry<String, EndpointRecord> entry : network.endpointsOn(net.id()).entrySet()) {
       EndpointRecord e = entry.getValue();
-      String netns = network.sandbox(entry.getKey()).map(s -> s.netns()).orElse(null);
-      String name = containers.nameOf(entry.getKey());
+      Optional<Sandbox> sandbox = network.sandbox(entry.getKey());
+      String netns = sandbox.map(s -> s.netns()).orElse(null);
+      String name = nameOf(entry.getKey());
       Link veth =
           links.stream().filter(l -> l.name().equals(e.hostVeth())).findFirst().orElse(null);
       int peerIndex = 0;
       int peerOfPeer = 0;
       String peerMac = e.mac();
-      if (netns != null && namespaces.exists(netns)) {
-        try (Netns ns = namespaces.open(netns)) {
+      Path nsPath = sandbox.map(network::netnsPath).orElse(null);
+      if (nsPath != null && Files.exists(nsPath)) {
+        try (Netns ns = Netns.open(nsPath)) {
           Optional<Link> peer = ns.links().find(e.ifname());
           if (peer.isPresent()) {
             peerIndex = peer.get().index();
@@ -262,7 +366,11 @@ final class LiveFacts {
               e.hostVeth(),
               veth == null ? 0 : veth.index(),
               veth == null ? 0 : veth.linkIndex(),
-              veth == null || peerIndex == 0 ? Presence.RECORD_ONLY : Presence.BOTH));
+              veth == null || peerIndex == 0 ? Presence.RECORD_ONLY : Presence.BOTH,
+              ports.apply(entry.getKey()).stream()
+                  .filter(p -> p.bridge().equals(net.bridge()))
+                  .map(p -> new PortView(p.hostIp(), p.hostPort(), p.containerPort(), p.proto()))
+                  .toList()));
     }
     for (Link l : links) {
       if (bridgeIndex != 0 && l.masterIndex() == bridgeIndex && !seenVeths.contains(l.name())) {

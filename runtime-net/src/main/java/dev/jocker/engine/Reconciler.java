@@ -4,6 +4,8 @@ import dev.jocker.kernel.Processes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Orphans;
 import dev.jocker.network.Sandbox;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,6 +81,10 @@ final class Reconciler {
     Map<Long, String> sandboxOf = new HashMap<>();
     Map<String, Long> inodeOf = new HashMap<>();
     for (Sandbox s : network.sandboxes()) {
+      if (s.external()) {
+        // An orchestrator's container: its processes are the orchestrator's to run and end.
+        continue;
+      }
       Optional<Long> inode = Processes.namespaceInode(network.netnsPath(s));
       inode.ifPresent(
           i -> {
@@ -91,6 +97,7 @@ final class Reconciler {
       Processes.namespaceInode(netnsDir.resolve(ns)).ifPresent(i -> spare.put(i, ns));
     }
     String runDirs = containers.runDirs().toString() + "/";
+    String execRootDevice = device(containers.runDirs());
     List<OrphanProcess> out = new ArrayList<>();
     for (Processes.Info p : Processes.list()) {
       String owner = sandboxOf.get(p.netnsInode());
@@ -121,6 +128,11 @@ final class Reconciler {
         // a running container's shim lives outside its namespaces.
         continue;
       }
+      if (!mountsExecRoot(p.pid(), execRootDevice)) {
+        // The same path under another daemon's exec root (a jockerd in another mount namespace
+        // with a /run of its own, as every test sandbox has): not this daemon's to judge.
+        continue;
+      }
       if (!containers.live(id)) {
         out.add(
             new OrphanProcess(
@@ -134,6 +146,48 @@ final class Reconciler {
       }
     }
     return out;
+  }
+
+  /**
+   * The device ({@code major:minor}, as mountinfo writes it) of the file system holding {@code dir}
+   * (or its nearest existing parent), or null when it cannot be read.
+   */
+  private static String device(Path dir) {
+    while (dir != null && !Files.exists(dir)) {
+      dir = dir.getParent();
+    }
+    if (dir == null) {
+      return null;
+    }
+    try {
+      long dev = ((Number) Files.getAttribute(dir, "unix:dev")).longValue();
+      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+      return major + ":" + minor;
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Whether process {@code pid} has a mount of the file system of this daemon's exec root: its shim
+   * sees the exec root itself, a container's PID 1 the /etc files bound from it.
+   */
+  private static boolean mountsExecRoot(long pid, String device) {
+    if (device == null) {
+      return true;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f.length > 2 && f[2].equals(device)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException gone) {
+      return false;
+    }
   }
 
   private static Optional<String> containerOf(String runDirs, String text) {

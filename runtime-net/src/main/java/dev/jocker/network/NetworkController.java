@@ -112,9 +112,14 @@ public final class NetworkController {
 
   private final List<SandboxAddOn> addOns = new CopyOnWriteArrayList<>();
 
+  private final ExternalSandboxes external;
+
   /**
    * Loads networks, sandboxes and endpoints from the store, creating the pre-defined networks on
-   * first use; touches no kernel object ({@link #setUpNetworks} does, after recovery).
+   * first use; touches no kernel object ({@link #setUpNetworks} does, after recovery). Without a
+   * {@code config.bip()} it creates no network and checks none: a controller that only serves
+   * {@link #external} sandboxes (the CNI plugin's own process, which cannot know jockerd's
+   * options).
    */
   public NetworkController(
       Store store,
@@ -131,7 +136,22 @@ public final class NetworkController {
     this.firewall = firewall;
     this.bridges = bridges;
     this.listener = listener;
-    ensurePredefined();
+    this.external =
+        new ExternalSandboxes(
+            this,
+            store,
+            host,
+            firewall,
+            config.iptables(),
+            ipam,
+            networks,
+            drivers,
+            sandboxes,
+            networkLocks,
+            this::noteForwardPolicy);
+    if (config.bip() != null) {
+      ensurePredefined();
+    }
     store.inTransaction(
         tx -> {
           for (NetworkRecord n : tx.networks()) {
@@ -150,8 +170,14 @@ public final class NetworkController {
                 s.containerId(),
                 new Sandbox(s, endpoints.getOrDefault(s.containerId(), List.of())));
           }
+          external.load(tx);
           return null;
         });
+  }
+
+  /** The sandboxes whose namespace an orchestrator made (the CNI plugin's), and their networks. */
+  public ExternalSandboxes external() {
+    return external;
   }
 
   /** Registers an add-on; it takes part in every sandbox joined or released from now on. */
@@ -217,6 +243,7 @@ public final class NetworkController {
    * journal's unfinished network changes are recovered.
    */
   public void setUpNetworks() {
+    external.tearDownUnused();
     for (NetworkRecord n : sortedNetworks()) {
       NetworkDriver d = drivers.get(n.id());
       if (d != null) {
@@ -390,6 +417,12 @@ public final class NetworkController {
       throw new NetworkException(
           FORBIDDEN, n.name() + " is a pre-defined network and cannot be removed");
     }
+    if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      throw new NetworkException(
+          FORBIDDEN,
+          n.name()
+              + " is a CNI network: it goes with its last container, when the runtime DELs it");
+    }
     try (KeyedLocks.Held held = networkLocks.exclusive(n.id())) {
       if (!networks.containsKey(n.id())) {
         throw new NetworkException(NOT_FOUND, "No such network: " + ref);
@@ -436,6 +469,10 @@ public final class NetworkController {
    * succeeded), a remove is completed (the network was already gone for every caller).
    */
   public void recover(JournalEntry entry) {
+    if (ExternalSandboxes.owns(entry.kind())) {
+      external.recover(entry);
+      return;
+    }
     NetworkRecord n =
         store.inTransaction(tx -> tx.networks()).stream()
             .filter(r -> r.id().equals(entry.subject()))
@@ -472,6 +509,7 @@ public final class NetworkController {
       throw new NetworkException(
           INVALID, "--ip is only supported on bridge networks, not on network " + n.name());
     }
+    refuseExternal(n);
     try {
       ipam.allocate(tx, n.id(), ipv4, containerId);
     } catch (IpamException e) {
@@ -554,6 +592,7 @@ public final class NetworkController {
       if (!hasEndpoints(n)) {
         throw new NetworkException(INVALID, "network " + n.name() + " has no endpoints to join");
       }
+      refuseExternal(n);
       nets.add(n);
     }
     List<KeyedLocks.Held> locks = new ArrayList<>();
@@ -569,6 +608,14 @@ public final class NetworkController {
     } catch (RuntimeException e) {
       locks.forEach(KeyedLocks.Held::close);
       throw e;
+    }
+  }
+
+  private static void refuseExternal(NetworkRecord n) {
+    if (ExternalSandboxes.DRIVER.equals(n.driver())) {
+      throw new NetworkException(
+          INVALID,
+          "network " + n.name() + " is a CNI network: only its runtime attaches containers to it");
     }
   }
 
@@ -625,6 +672,9 @@ public final class NetworkController {
             }
             alsoInTx.accept(tx);
             Sandbox sandbox = new Sandbox(s, endpoints);
+            for (SandboxAddOn addOn : addOns) {
+              runAddOn(addOn, sandbox, () -> addOn.planned(tx, sandbox));
+            }
             tx.onCommit(() -> sandboxes.put(containerId, sandbox));
             return sandbox;
           });
@@ -648,15 +698,48 @@ public final class NetworkController {
         gateway = false;
       }
       for (SandboxAddOn addOn : addOns) {
-        try {
-          addOn.joined(sandbox, ns);
-        } catch (RuntimeException e) {
-          throw new NetworkException(
-              INTERNAL, addOn.name() + " of container " + sandbox.containerId() + ": " + e, e);
-        }
+        runAddOn(addOn, sandbox, () -> addOn.joined(sandbox, ns));
       }
     }
     listener.sandboxJoined(sandbox);
+  }
+
+  /**
+   * Lets every add-on finish what it began in the background for a realized sandbox, once the
+   * container's process is launched; a failure fails the start, whose caller releases the sandbox.
+   */
+  public void ready(String containerId) {
+    Sandbox sandbox = sandboxes.get(containerId);
+    if (sandbox == null) {
+      return;
+    }
+    for (SandboxAddOn addOn : addOns) {
+      runAddOn(addOn, sandbox, () -> addOn.ready(sandbox));
+    }
+  }
+
+  /**
+   * Once recovery at daemon start is done (every sandbox left is a running container's): lets each
+   * add-on take back what it keeps for them and drop the rest; reports what changed.
+   */
+  public void recovered() {
+    for (SandboxAddOn addOn : addOns) {
+      for (String change : addOn.recovered(sandboxes.values())) {
+        listener.healed(null, addOn.name() + ": " + change);
+      }
+    }
+  }
+
+  /** Runs one add-on's step: its own refusals as they are, anything else named after it. */
+  private static void runAddOn(SandboxAddOn addOn, Sandbox sandbox, Runnable step) {
+    try {
+      step.run();
+    } catch (NetworkException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new NetworkException(
+          INTERNAL, addOn.name() + " of container " + sandbox.containerId() + ": " + e, e);
+    }
   }
 
   /**
@@ -780,8 +863,9 @@ public final class NetworkController {
       firewall.setForwardPolicy("DROP");
       fixed.add("set the FORWARD policy back to DROP (it was " + rules.forwardPolicy() + ")");
     }
+    List<Sandbox> own = sandboxes.values().stream().filter(s -> !s.external()).toList();
     for (SandboxAddOn addOn : addOns) {
-      addOn.heal(sandboxes.values()).forEach(c -> fixed.add(addOn.name() + ": " + c));
+      addOn.heal(own).forEach(c -> fixed.add(addOn.name() + ": " + c));
     }
     for (String change : fixed) {
       listener.healed(null, change);
@@ -795,7 +879,7 @@ public final class NetworkController {
    * Remembers that jocker set the FORWARD policy to DROP (as Docker does when it is the one turning
    * forwarding on), so that the periodic check restores it if someone opens it again.
    */
-  private void noteForwardPolicy(List<String> changes) {
+  void noteForwardPolicy(List<String> changes) {
     if (changes.contains(NetworkDriver.FORWARD_POLICY_SET) && !ownsForwardPolicy()) {
       store.inTransaction(
           tx -> {
@@ -834,7 +918,9 @@ public final class NetworkController {
     }
     Map<Integer, String> deviceOf = new LinkedHashMap<>();
     Set<String> devices = new HashSet<>();
-    drivers.values().forEach(d -> devices.add(d.device()));
+    drivers.values().stream()
+        .filter(NetworkDriver::ownsEveryPort)
+        .forEach(d -> devices.add(d.device()));
     for (Link l : links) {
       if (devices.contains(l.name())) {
         deviceOf.put(l.index(), l.name());

@@ -48,4 +48,12 @@ public interface NetworkDriver {
 
   /** The name of the network's device on the host (its bridge), for messages. */
   String device();
+
+  /**
+   * Whether every veth on {@link #device} is jocker's, so that one no endpoint names is a leftover;
+   * not so for a bridge an orchestrator's configuration named and jocker found.
+   */
+  default boolean ownsEveryPort() {
+    return true;
+  }
 }

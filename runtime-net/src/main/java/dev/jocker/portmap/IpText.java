@@ -6,7 +6,7 @@ package dev.jocker.portmap;
  * leading zeros, IPv6 with one {@code ::} and an optional trailing IPv4 part, no zone; IPv4-mapped
  * IPv6 addresses print (and bind) as IPv4.
  */
-final class IpText {
+public final class IpText {
   private IpText() {}
 
   /** Go's {@code net.ParseIP}: 16 bytes (IPv4 as ::ffff:a.b.c.d), or null when not an address. */
@@ -86,7 +86,7 @@ final class IpText {
   }
 
   /** The canonical text of an address Go accepts, or null when it does not. */
-  static String canonical(String s) {
+  public static String canonical(String s) {
     byte[] ip = parse(s);
     return ip == null ? null : format(ip);
   }

@@ -77,6 +77,17 @@ public final class PortSpecs {
     }
   }
 
+  /**
+   * {@code nat.ParsePortRange}: the first and last port of {@code 80} or {@code 8000-8002}, for
+   * what names container ports elsewhere ({@code ps --filter publish=}).
+   *
+   * @throws PortSpecException with Go's text, e.g. {@code strconv.ParseUint: parsing "abc": invalid
+   *     syntax}
+   */
+  public static int[] portRange(String ports) {
+    return GoText.parsePortRange(ports);
+  }
+
   /** The client's {@code convertToStandardNotation}: the long syntax becomes the short one. */
   private static String standardNotation(String publish) {
     if (!publish.contains("=")) {

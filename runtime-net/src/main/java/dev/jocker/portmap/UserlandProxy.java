@@ -2,7 +2,12 @@ package dev.jocker.portmap;
 
 import dev.jocker.kernel.Netns;
 import dev.jocker.kernel.Sockets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,10 +29,15 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
   private final java.util.Set<Integer> sockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private volatile boolean closed;
+
+  /** The inode of the namespace the proxy's sockets live in. */
+  private final long hostNamespace;
+
   private Boolean ipv6Listenable;
 
   /** A proxy with {@code threads} event loops (at least 1) in namespace {@code host}. */
   public UserlandProxy(Netns host, int threads) {
+    this.hostNamespace = inode(host.path());
     int n = Math.max(1, threads);
     loops = new ProxyLoop[n];
     this.threads = new Thread[n];
@@ -112,13 +122,17 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
             + port.containerPort();
     switch (port.proto()) {
       case "tcp" -> {
-        int fd = loops[0].call(() -> open(port, "Error starting userland proxy: "));
+        // A start waits for this: the socket is opened where it can be at once, and the loops
+        // watch it soon after, each on its own thread (a connection arriving before then waits in
+        // the backlog, and edge-triggered epoll reports it when the socket is added).
+        int fd = opening(() -> open(port, "Error starting userland proxy: "));
         sockets.add(fd);
         TcpListener listener = new TcpListener(fd, backend, name);
         int[] tokens = new int[loops.length];
         for (int i = 0; i < loops.length; i++) {
           ProxyLoop loop = loops[i];
-          tokens[i] = loop.call(() -> listener.watch(loop));
+          int at = i;
+          loop.execute(() -> tokens[at] = listener.watch(loop));
         }
         return () -> {
           if (closed) {
@@ -126,10 +140,11 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
           }
           for (int i = 0; i < loops.length; i++) {
             ProxyLoop loop = loops[i];
-            int token = tokens[i];
+            int at = i;
+            // Queued after the watch on the same loop, so the token is there to read.
             loop.call(
                 () -> {
-                  listener.unwatch(loop, token);
+                  listener.unwatch(loop, tokens[at]);
                   return null;
                 });
           }
@@ -140,14 +155,9 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
       case "udp" -> {
         ProxyLoop loop = loops[Math.floorMod(udpTurn.getAndIncrement(), loops.length)];
         UdpListener listener =
-            loop.call(
-                () -> {
-                  UdpListener l =
-                      new UdpListener(
-                          loop, open(port, "Error starting userland proxy: "), backend, name);
-                  l.start();
-                  return l;
-                });
+            new UdpListener(
+                loop, opening(() -> open(port, "Error starting userland proxy: ")), backend, name);
+        loop.execute(listener::start);
         return () -> {
           if (!closed) {
             loop.call(
@@ -177,9 +187,41 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
    */
   @Override
   public Handle hold(PublishedPort port) {
-    int fd = loops[0].call(() -> port.proto().equals("sctp") ? sctp(port, "") : open(port, ""));
+    int fd = opening(() -> port.proto().equals("sctp") ? sctp(port, "") : open(port, ""));
     sockets.add(fd);
     return () -> closeSocket(fd);
+  }
+
+  /**
+   * Runs {@code open} on the calling thread when it is in the proxy's namespace (jockerd's request
+   * threads are, in the host's), else on a loop's thread, which is: a socket stays in the namespace
+   * it was opened in. A start waits for this, and a hand-over to a loop costs it more than the
+   * socket itself.
+   */
+  private int opening(Callable<Integer> open) {
+    if (hostNamespace != 0 && namespaceOfThisThread() == hostNamespace) {
+      try {
+        return open.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return loops[0].call(open);
+  }
+
+  private static long namespaceOfThisThread() {
+    return inode(Path.of("/proc/thread-self/ns/net"));
+  }
+
+  /** The inode of a namespace file (nsfs), 0 when it cannot be read. */
+  private static long inode(Path ns) {
+    try {
+      return ((Number) Files.getAttribute(ns, "unix:ino")).longValue();
+    } catch (IOException | UnsupportedOperationException e) {
+      return 0;
+    }
   }
 
   private void closeSocket(int fd) {
@@ -211,7 +253,7 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
     return fd;
   }
 
-  /** Binds (and for TCP, listens on) the port's host address, in a loop's thread. */
+  /** Binds (and for TCP, listens on) the port's host address, in the proxy's namespace. */
   private static int open(PublishedPort port, String errorPrefix) {
     byte[] ip = hostIpBytes(port.hostIp());
     int family = ip.length == 4 ? Sockets.AF_INET : Sockets.AF_INET6;
@@ -289,7 +331,7 @@ public final class UserlandProxy implements PortListeners, AutoCloseable {
         return;
       }
     }
-    for (Integer fd : java.util.List.copyOf(sockets)) {
+    for (Integer fd : List.copyOf(sockets)) {
       closeSocket(fd);
     }
   }

@@ -3,7 +3,9 @@ package dev.jocker.store;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A container's create-time configuration, Docker's {@code Config} and {@code HostConfig} in one
@@ -37,6 +39,11 @@ import java.util.List;
  * @param pidsLimit {@code --pids-limit}, null when not given
  * @param restartPolicy {@code --restart}'s name, null or {@code no} for none
  * @param restartRetries on-failure's maximum retry count, 0 for no limit
+ * @param exposedPorts {@code Config.ExposedPorts}: {@code 80/tcp}… ({@code -p} ports, {@code
+ *     --expose}), in key order
+ * @param portBindings {@code HostConfig.PortBindings}: for a container port, the host bindings
+ *     asked for ({@code -p}), as given
+ * @param publishAllPorts {@code HostConfig.PublishAllPorts} ({@code -P})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -64,7 +71,10 @@ public record ContainerConfig(
     long cpuShares,
     Long pidsLimit,
     String restartPolicy,
-    int restartRetries) {
+    int restartRetries,
+    List<String> exposedPorts,
+    Map<String, List<PortBinding>> portBindings,
+    boolean publishAllPorts) {
   public ContainerConfig {
     cmd = cmd == null ? List.of() : List.copyOf(cmd);
     env = env == null ? List.of() : List.copyOf(env);
@@ -72,6 +82,12 @@ public record ContainerConfig(
     capAdd = capAdd == null ? List.of() : List.copyOf(capAdd);
     capDrop = capDrop == null ? List.of() : List.copyOf(capDrop);
     securityOpt = securityOpt == null ? List.of() : List.copyOf(securityOpt);
+    exposedPorts = exposedPorts == null ? List.of() : List.copyOf(exposedPorts);
+    Map<String, List<PortBinding>> bindings = new LinkedHashMap<>();
+    if (portBindings != null) {
+      portBindings.forEach((k, v) -> bindings.put(k, v == null ? List.of() : List.copyOf(v)));
+    }
+    portBindings = java.util.Collections.unmodifiableMap(bindings);
   }
 
   /** A configuration with Docker's defaults for everything but the basics. */
@@ -110,7 +126,10 @@ public record ContainerConfig(
         0,
         null,
         null,
-        0);
+        0,
+        List.of(),
+        Map.of(),
+        false);
   }
 
   /** The process's argument vector: the entrypoint followed by the command. */
@@ -137,4 +156,45 @@ public record ContainerConfig(
     }
     return on;
   }
+
+  /** This configuration with {@code -p}/{@code --expose}/{@code -P} as given. */
+  public ContainerConfig withPorts(
+      List<String> exposed, Map<String, List<PortBinding>> bindings, boolean publishAll) {
+    return new ContainerConfig(
+        image,
+        imageId,
+        cmd,
+        env,
+        hostname,
+        networkMode,
+        ipv4Address,
+        tty,
+        openStdin,
+        autoRemove,
+        entrypoint,
+        user,
+        workingDir,
+        capAdd,
+        capDrop,
+        privileged,
+        securityOpt,
+        memory,
+        memorySwap,
+        nanoCpus,
+        cpuShares,
+        pidsLimit,
+        restartPolicy,
+        restartRetries,
+        exposed,
+        bindings,
+        publishAll);
+  }
+
+  /**
+   * One host side asked for a container port, Docker's {@code PortBinding}, as given.
+   *
+   * @param hostIp {@code HostIp}: an address, or "" for the default
+   * @param hostPort {@code HostPort}: a port, a range, or "" / "0" for any free one
+   */
+  public record PortBinding(String hostIp, String hostPort) {}
 }

@@ -67,7 +67,20 @@ public final class Store implements AutoCloseable {
           Store::sandboxesAndConfigDocuments,
           // Schema 3: the rest of a container's state (its shim, restarts, OOM kill, start error,
           // pause, manual stop) as one JSON document.
-          sql("ALTER TABLE containers ADD COLUMN run TEXT NOT NULL DEFAULT '{}'"));
+          sql("ALTER TABLE containers ADD COLUMN run TEXT NOT NULL DEFAULT '{}'"),
+          // Schema 4: the options of networks whose configuration an orchestrator gives (CNI).
+          sql(
+              """
+              CREATE TABLE external_networks(network_id TEXT PRIMARY KEY, options TEXT NOT NULL);
+              """),
+          // Schema 5: published ports (PortRecord).
+          sql(
+              """
+              CREATE TABLE ports(id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
+                bridge TEXT NOT NULL, userland_proxy INTEGER NOT NULL, proto TEXT NOT NULL,
+                host_ip TEXT NOT NULL, host_port INTEGER NOT NULL, container_ip TEXT NOT NULL,
+                container_port INTEGER NOT NULL, UNIQUE(host_ip, proto, host_port));
+              """));
 
   private final Connection connection;
   private final Path file;
@@ -437,10 +450,39 @@ public final class Store implements AutoCloseable {
           n.created().toString());
     }
 
-    /** Deletes a network row and every lease still recorded on it. */
+    /** Deletes a network row, its external options and every lease still recorded on it. */
     public void deleteNetwork(String id) {
       update("delete leases of network " + id, "DELETE FROM leases WHERE network_id = ?", id);
+      update(
+          "delete options of network " + id,
+          "DELETE FROM external_networks WHERE network_id = ?",
+          id);
       update("delete network " + id, "DELETE FROM networks WHERE id = ?", id);
+    }
+
+    /**
+     * Records the options of a network whose configuration comes from an orchestrator (CNI):
+     * whether its bridge holds the gateway, MASQUERADE, whether jocker made the bridge, its range.
+     */
+    public void putExternalNetwork(String networkId, Map<String, String> options) {
+      update(
+          "record options of network " + networkId,
+          "INSERT OR REPLACE INTO external_networks(network_id, options) VALUES(?, ?)",
+          networkId,
+          json(options));
+    }
+
+    /** The options of every external network, by network ID. */
+    public Map<String, Map<String, String>> externalNetworks() {
+      Map<String, Map<String, String>> out = new HashMap<>();
+      for (Map.Entry<String, Map<String, String>> row :
+          query(
+              "list external networks",
+              "SELECT network_id, options FROM external_networks",
+              rs -> Map.entry(rs.getString(1), stringMap(rs.getString(2))))) {
+        out.put(row.getKey(), row.getValue());
+      }
+      return out;
     }
 
     /** Every network, in creation order. */
@@ -568,6 +610,11 @@ public final class Store implements AutoCloseable {
           json(e.options()));
     }
 
+    /** Deletes one endpoint row, the sandbox staying. */
+    public void deleteEndpoint(String endpointId) {
+      update("delete endpoint " + endpointId, "DELETE FROM endpoints WHERE id=?", endpointId);
+    }
+
     /** Every endpoint. */
     public List<EndpointRecord> endpoints() {
       return query(
@@ -585,6 +632,54 @@ public final class Store implements AutoCloseable {
                   rs.getString(7),
                   rs.getInt(8) != 0,
                   stringMap(rs.getString(9))));
+    }
+
+    /**
+     * Records a published host port; a second record of the same address, protocol and port fails
+     * (one port, one owner).
+     */
+    public void insertPort(PortRecord p) {
+      update(
+          "record port " + p.hostIp() + ":" + p.hostPort() + "/" + p.proto(),
+          "INSERT INTO ports(owner, bridge, userland_proxy, proto, host_ip, host_port, container_ip,"
+              + " container_port) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+          p.owner(),
+          p.bridge(),
+          p.userlandProxy() ? 1 : 0,
+          p.proto(),
+          p.hostIp(),
+          p.hostPort(),
+          p.containerIp(),
+          p.containerPort());
+    }
+
+    /** Forgets a published host port of its owner. */
+    public void deletePort(PortRecord p) {
+      update(
+          "forget port " + p.hostIp() + ":" + p.hostPort() + "/" + p.proto(),
+          "DELETE FROM ports WHERE host_ip=? AND proto=? AND host_port=? AND owner=?",
+          p.hostIp(),
+          p.proto(),
+          p.hostPort(),
+          p.owner());
+    }
+
+    /** Every published host port, in the order they were taken. */
+    public List<PortRecord> ports() {
+      return query(
+          "list ports",
+          "SELECT owner, bridge, userland_proxy, proto, host_ip, host_port, container_ip,"
+              + " container_port FROM ports ORDER BY id",
+          rs ->
+              new PortRecord(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getInt(3) != 0,
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  rs.getString(7),
+                  rs.getInt(8)));
     }
 
     /** Writes a journal entry in this transaction, before the kernel is touched; returns its ID. */

@@ -1,5 +1,7 @@
 package dev.jocker.topology;
 
+import java.util.List;
+
 /**
  * One container on the bridge: its namespace, its {@code eth0} and the host end of its veth pair.
  * Interface indexes are 0 and strings null for what the kernel does not hold.
@@ -16,6 +18,7 @@ package dev.jocker.topology;
  * @param hostVethPeerIndex the peer index the host end reports ({@code vethXXXXXXX@ifM}): eth0's
  *     ifindex
  * @param presence whether record and kernel agree
+ * @param ports the ports published for it, in the order they were taken
  */
 public record ContainerView(
     String name,
@@ -27,7 +30,37 @@ public record ContainerView(
     String hostVeth,
     int hostVethIndex,
     int hostVethPeerIndex,
-    Presence presence) {
+    Presence presence,
+    List<PortView> ports) {
+  public ContainerView {
+    ports = ports == null ? List.of() : List.copyOf(ports);
+  }
+
+  /** A container that publishes no port. */
+  public ContainerView(
+      String name,
+      String netns,
+      int eth0Index,
+      String eth0Mac,
+      String address,
+      int eth0PeerIndex,
+      String hostVeth,
+      int hostVethIndex,
+      int hostVethPeerIndex,
+      Presence presence) {
+    this(
+        name,
+        netns,
+        eth0Index,
+        eth0Mac,
+        address,
+        eth0PeerIndex,
+        hostVeth,
+        hostVethIndex,
+        hostVethPeerIndex,
+        presence,
+        List.of());
+  }
 
   /** The address without its prefix length, or null. */
   public String ip() {

@@ -37,7 +37,7 @@ final class DotTopology {
           "    \"eth0_"
               + i
               + "\" [label="
-              + quote(Labels.eth0Box(c))
+              + quote(Labels.eth0Box(t, c))
               + attributes(c.presence())
               + "];");
       out.add("  }");

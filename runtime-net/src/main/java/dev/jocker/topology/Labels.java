@@ -71,6 +71,28 @@ final class Labels {
     return lines(eth0(c), c.address(), c.eth0Mac(), flag(c.presence()));
   }
 
+  /** A container's eth0 box and a line per published port. */
+  static String eth0Box(Topology t, ContainerView c) {
+    List<String> lines = new java.util.ArrayList<>(List.of(eth0Box(c)));
+    for (PortView p : c.ports()) {
+      lines.add(published(t, c, p));
+    }
+    return String.join("\n", lines);
+  }
+
+  /**
+   * {@code published 0.0.0.0:8080->80/tcp}, with what reaches it when the DNAT rule is not there
+   * (only a listener on the host, as the userland proxy) and for the {@code ::} binding (the proxy
+   * alone, as Docker programs no ip6tables for a network without IPv6).
+   */
+  static String published(Topology t, ContainerView c, PortView p) {
+    String line = "published " + p;
+    if (p.ipv6()) {
+      return line + " (userland proxy)";
+    }
+    return t.dnatRuleFor(c, p) == null ? line + "  ⚠ no DNAT rule" : line;
+  }
+
   static String flag(Presence presence) {
     return presence.warning() == null ? null : "⚠ " + presence.warning();
   }

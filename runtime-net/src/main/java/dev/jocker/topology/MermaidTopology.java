@@ -30,7 +30,7 @@ final class MermaidTopology {
     for (int i = 0; i < t.containers().size(); i++) {
       ContainerView c = t.containers().get(i);
       out.add("  subgraph c" + i + "[" + quote(Labels.container(c)) + "]");
-      out.add("    eth0_" + i + "[" + quote(Labels.eth0Box(c)) + "]");
+      out.add("    eth0_" + i + "[" + quote(Labels.eth0Box(t, c)) + "]");
       out.add("  end");
     }
     if (u != null && u.gateway() != null) {

@@ -28,6 +28,8 @@ final class RuleWalker {
    * @param destination destination address
    * @param established true for a packet of a connection conntrack already knows
    * @param destinationLocal true when the destination is one of the host's addresses
+   * @param proto {@code icmp}, {@code tcp}, {@code udp} or {@code sctp}
+   * @param destinationPort the destination port, 0 for ICMP
    */
   record Packet(
       String in,
@@ -35,7 +37,20 @@ final class RuleWalker {
       String source,
       String destination,
       boolean established,
-      boolean destinationLocal) {}
+      boolean destinationLocal,
+      String proto,
+      int destinationPort) {
+    /** An ICMP packet, a ping's. */
+    Packet(
+        String in,
+        String out,
+        String source,
+        String destination,
+        boolean established,
+        boolean destinationLocal) {
+      this(in, out, source, destination, established, destinationLocal, "icmp", 0);
+    }
+  }
 
   /**
    * Where a walk ended.
@@ -51,6 +66,17 @@ final class RuleWalker {
 
   RuleWalker(List<Rule> rules) {
     this.rules = rules;
+  }
+
+  /** The {@code --to-destination} of a DNAT rule, {@code 172.17.0.2:80}, or null. */
+  static String dnatDestination(Rule rule) {
+    List<String> args = rule.args();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals("--to-destination")) {
+        return args.get(i + 1);
+      }
+    }
+    return null;
   }
 
   static boolean rewritesSource(String target) {
@@ -134,7 +160,10 @@ final class RuleWalker {
             case "-o" -> interfaceMatches(value, packet.out());
             case "-s" -> addressMatches(value, packet.source());
             case "-d" -> addressMatches(value, packet.destination());
-            case "-p" -> value.equals("all") || value.equals("icmp");
+            case "-p" -> value.equals("all") || value.equals(packet.proto());
+            case "--dport" ->
+                packet.destinationPort() != 0
+                    && value.equals(Integer.toString(packet.destinationPort()));
             case "--ctstate", "--state" ->
                 List.of(value.split(",")).contains(packet.established() ? "ESTABLISHED" : "NEW");
             case "--dst-type" -> value.equals("LOCAL") && packet.destinationLocal();

@@ -100,6 +100,9 @@ final class TextTopology {
     if (c.presence().warning() != null) {
       content.add("⚠ " + c.presence().warning());
     }
+    for (PortView p : c.ports()) {
+      content.add(Labels.published(t, c, p));
+    }
     if (c.presence() != Presence.RECORD_ONLY && t.uplink() != null && t.natRuleFor(c) == null) {
       content.add("⚠ no NAT rule on the way out");
     }

@@ -31,6 +31,43 @@ public record Topology(
   }
 
   /**
+   * The nat rule that sends a packet for {@code port} of {@code container} arriving from outside
+   * (on the uplink, for the host's own address) to the container, or null when none does: then only
+   * a listener on the host (the userland proxy) can answer.
+   */
+  public Rule dnatRuleFor(ContainerView container, PortView port) {
+    if (port.ipv6() || container.ip() == null) {
+      return null;
+    }
+    String hostAddress =
+        port.hostIp().equals("0.0.0.0")
+            ? uplink != null && uplink.address() != null
+                ? uplink.address().substring(0, uplink.address().indexOf('/'))
+                : "192.0.2.1"
+            : port.hostIp();
+    RuleWalker.Result result =
+        new RuleWalker(rules)
+            .walk(
+                "nat",
+                "PREROUTING",
+                new RuleWalker.Packet(
+                    uplink == null ? "eth0" : uplink.name(),
+                    null,
+                    "192.0.2.254",
+                    hostAddress,
+                    false,
+                    true,
+                    port.proto(),
+                    port.hostPort()));
+    String to = container.ip() + ":" + port.containerPort();
+    return result.rule() != null
+            && "DNAT".equals(result.target())
+            && to.equals(RuleWalker.dnatDestination(result.rule()))
+        ? result.rule()
+        : null;
+  }
+
+  /**
    * The nat rule that rewrites the source of {@code container}'s traffic leaving through the
    * uplink, or null when none does (then replies cannot find their way back).
    */

@@ -74,6 +74,227 @@ public final class TraceExplainer {
     return routed(t, from, subnet, destination);
   }
 
+  /**
+   * The path of a packet from {@code source}, outside the host, arriving on interface {@code
+   * arrival} (null: the uplink) for {@code hostAddress}:{@code port} ({@code proto}) on the host:
+   * which nat PREROUTING rule sends it to a container (DNAT) or, without one, which listener on the
+   * host takes it ({@code userlandProxy}: jocker's proxy, which forwards it from the bridge's own
+   * address), filter FORWARD's verdict on the way to the bridge, the veth, and how the reply finds
+   * its way back.
+   */
+  public static Trace inbound(
+      Topology t,
+      String source,
+      String arrival,
+      String hostAddress,
+      int port,
+      String proto,
+      boolean userlandProxy) {
+    UplinkView uplink = t.uplink();
+    String in = arrival != null ? arrival : uplink == null ? "eth0" : uplink.name();
+    String bridge = t.bridge().name();
+    String to = hostAddress + ":" + port + "/" + proto;
+    RuleWalker walker = new RuleWalker(t.rules());
+    List<Trace.Hop> hops = new ArrayList<>();
+    hops.add(
+        new Trace.Hop(
+            "arrival on " + in,
+            List.of(
+                source + " sends to " + hostAddress + ":" + port + " (" + proto + "); the packet",
+                "arrives on " + in + ", addressed to the host itself."),
+            "tcpdump -ni " + in + " " + proto + " port " + port));
+    RuleWalker.Result nat =
+        walker.walk(
+            "nat",
+            "PREROUTING",
+            new RuleWalker.Packet(in, null, source, hostAddress, false, true, proto, port));
+    String target = nat.rule() == null ? null : RuleWalker.dnatDestination(nat.rule());
+    ContainerView owner = null;
+    PortView published = null;
+    for (ContainerView c : t.containers()) {
+      for (PortView p : c.ports()) {
+        boolean bound = p.hostIp().equals("0.0.0.0") || p.hostIp().equals(hostAddress);
+        if (!p.ipv6() && bound && p.hostPort() == port && p.proto().equals(proto)) {
+          owner = c;
+          published = p;
+        }
+      }
+    }
+    if (!"DNAT".equals(nat.target()) || target == null) {
+      List<String> lines = new ArrayList<>();
+      lines.add(
+          "nat PREROUTING sends packets for the host's addresses into the " + "DOCKER chain,");
+      if (!nat.passed().isEmpty()) {
+        lines.add("  passes " + String.join(", ", nat.passed()) + " (they return)");
+      }
+      lines.add("but no rule there DNATs " + to + ": the destination stays the host's.");
+      if (owner == null) {
+        lines.add("No container on " + bridge + " publishes " + port + "/" + proto + ".");
+        hops.add(new Trace.Hop("nat PREROUTING", lines, "iptables -t nat -nvL DOCKER"));
+        return new Trace(
+            source,
+            to,
+            "Nothing is published on "
+                + port
+                + "/"
+                + proto
+                + ": the host itself answers (a refused connection unless a program listens).",
+            hops);
+      }
+      lines.add(
+          "⚠ "
+              + owner.label()
+              + " publishes "
+              + published
+              + ", but its DNAT rule is missing (jocker puts it back");
+      lines.add("within its check interval; jocker reconcile does it at once).");
+      hops.add(new Trace.Hop("nat PREROUTING", lines, "iptables -t nat -nvL DOCKER"));
+      if (!userlandProxy) {
+        return blockedFrom(
+            source, to, "no DNAT rule, and no userland proxy listens without one.", hops);
+      }
+      String gateway = ip(t.bridge().address());
+      hops.add(
+          new Trace.Hop(
+              "userland proxy on the host",
+              List.of(
+                  "Delivered locally (filter INPUT), it reaches jocker's userland proxy, which",
+                  "listens on " + published.hostIp() + ":" + port + " for " + owner.label() + ".",
+                  "The proxy opens its own connection to "
+                      + owner.ip()
+                      + ":"
+                      + published.containerPort()
+                      + " from "
+                      + gateway
+                      + ",",
+                  "so "
+                      + owner.label()
+                      + " sees "
+                      + gateway
+                      + " as the client, not "
+                      + source
+                      + ".",
+                  "see: ss -ltnup | grep :" + port),
+              "tcpdump -ni " + bridge + " host " + owner.ip()));
+      hops.add(vethPair(owner, gateway, false));
+      return new Trace(
+          source,
+          to,
+          to
+              + " reaches "
+              + owner.label()
+              + " through the userland proxy: the DNAT rule is missing, so the client's"
+              + " address is lost.",
+          hops);
+    }
+    String containerIp = target.substring(0, target.lastIndexOf(':'));
+    int containerPort = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
+    ContainerView dest =
+        t.containers().stream().filter(c -> containerIp.equals(c.ip())).findFirst().orElse(null);
+    List<String> dnat = new ArrayList<>();
+    dnat.add("nat PREROUTING sends packets for the host's addresses into the DOCKER chain:");
+    if (!nat.passed().isEmpty()) {
+      dnat.add("  passes " + String.join(", ", nat.passed()) + " (they return)");
+    }
+    dnat.add("  matches nat " + nat.chain() + ": " + nat.rule().saveText());
+    dnat.add(
+        "so the destination becomes "
+            + target
+            + (dest == null ? "" : " (" + dest.label() + ")")
+            + "; the source stays "
+            + source
+            + ".");
+    dnat.add("see: conntrack -L -p " + proto + " --orig-port-dst " + port);
+    hops.add(new Trace.Hop("nat PREROUTING: DNAT", dnat, "iptables -t nat -nvL DOCKER"));
+    if (!t.ipForward()) {
+      hops.add(
+          new Trace.Hop(
+              "forwarding on the host",
+              List.of(
+                  "net.ipv4.ip_forward=0: the host does not route the packet on to "
+                      + bridge
+                      + "."),
+              null));
+      return blockedFrom(source, to, "the host does not forward (ip_forward=0).", hops);
+    }
+    RuleWalker.Result forward =
+        walker.walk(
+            "filter",
+            "FORWARD",
+            new RuleWalker.Packet(
+                in, bridge, source, containerIp, false, false, proto, containerPort));
+    List<String> forwarding = new ArrayList<>();
+    forwarding.add(
+        containerIp
+            + " is on "
+            + bridge
+            + "'s subnet: the host routes it from "
+            + in
+            + " to "
+            + bridge
+            + ",");
+    forwarding.add("crossing filter FORWARD:");
+    forwarding.addAll(verdictLines("filter", forward, t.forwardPolicy()));
+    forwarding.add("see: iptables -nvL DOCKER (the ACCEPT rule's counters rise)");
+    hops.add(new Trace.Hop("forwarding on the host", forwarding, null));
+    if (!accepted(forward, t.forwardPolicy())) {
+      return blockedFrom(source, to, "filter FORWARD drops it.", hops);
+    }
+    if (dest == null) {
+      hops.add(
+          new Trace.Hop(
+              "bridge " + bridge,
+              List.of(
+                  "No container on " + bridge + " holds " + containerIp + ": ARP goes unanswered."),
+              "tcpdump -eni " + bridge + " arp"));
+      return blockedFrom(source, to, "the DNAT rule names an address nobody holds.", hops);
+    }
+    hops.add(
+        new Trace.Hop(
+            "bridge " + bridge,
+            List.of(
+                bridge
+                    + " switches it to "
+                    + dest.hostVeth()
+                    + ", where "
+                    + dest.eth0Mac()
+                    + " is learned."),
+            "tcpdump -eni " + bridge + " host " + containerIp));
+    hops.add(vethPair(dest, source, false));
+    hops.add(
+        new Trace.Hop(
+            "eth0 of " + dest.label(),
+            List.of(
+                "It arrives at " + target + " from " + source + ": the container sees the client's",
+                "own address. Its reply goes to " + source + " via the default route;",
+                "conntrack turns its source back into "
+                    + hostAddress
+                    + ":"
+                    + port
+                    + " on the way"
+                    + " out of "
+                    + in
+                    + "."),
+            inside(dest, "tcpdump -ni eth0 " + proto + " port " + containerPort)));
+    return new Trace(
+        source,
+        to,
+        to
+            + " is published by "
+            + dest.label()
+            + ": DNAT to "
+            + target
+            + ", forwarded through "
+            + bridge
+            + ".",
+        hops);
+  }
+
+  private static Trace blockedFrom(
+      String source, String destination, String why, List<Trace.Hop> hops) {
+    return new Trace(source, destination, "The packet does not get through: " + why, hops);
+  }
+
   private static Trace sameBridge(
       Topology t, ContainerView from, Subnet subnet, String destination) {
     ContainerView to =

@@ -129,6 +129,18 @@ class CniPluginTest {
   }
 
   @Test
+  void theContainersNameComesFromCniArgsAsRuntimesPassIt() {
+    assertEquals("p1", CniPlugin.containerName("IgnoreUnknown=1;K8S_POD_NAME=p1"));
+    assertEquals(
+        "shop/api",
+        CniPlugin.containerName(
+            "IgnoreUnknown=1;K8S_POD_NAMESPACE=shop;K8S_POD_NAME=api;K8S_POD_INFRA_CONTAINER_ID=x"));
+    assertEquals("p2", CniPlugin.containerName("K8S_POD_NAMESPACE=p2;K8S_POD_NAME=p2"));
+    assertEquals(null, CniPlugin.containerName(""));
+    assertEquals(null, CniPlugin.containerName("K8S_POD_NAMESPACE=shop;broken"));
+  }
+
+  @Test
   void versionListsEverySupportedVersion() throws Exception {
     JsonNode v = call(env("VERSION"), "{\"cniVersion\":\"0.4.0\"}", 0);
     assertEquals(

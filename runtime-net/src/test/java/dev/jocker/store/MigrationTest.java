@@ -59,7 +59,7 @@ class MigrationTest {
       }
     }
     try (Store store = Store.open(db)) {
-      assertEquals(3, store.schemaVersion());
+      assertEquals(5, store.schemaVersion());
       List<ContainerRecord> containers = store.inTransaction(tx -> tx.containers());
       ContainerRecord test1 =
           containers.stream().filter(x -> x.name().equals("test1")).findFirst().orElseThrow();
@@ -99,7 +99,7 @@ class MigrationTest {
   void aConfigFieldUnknownToThisReleaseIsIgnoredAndAMissingOneTakesItsDefault() throws Exception {
     Path db = dir.resolve("jocker.db");
     try (Store store = Store.open(db)) {
-      assertEquals(3, store.schemaVersion());
+      assertEquals(5, store.schemaVersion());
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
         Statement s = c.createStatement()) {

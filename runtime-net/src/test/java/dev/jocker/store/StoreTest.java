@@ -27,7 +27,7 @@ class StoreTest {
           path != null && path.endsWith("native/" + SQLiteJDBCLoader.getVersion() + "-" + platform),
           String.valueOf(path));
       assertTrue(SQLiteJDBCLoader.isNativeMode());
-      assertEquals(3, store.schemaVersion());
+      assertEquals(5, store.schemaVersion());
     }
   }
 
@@ -35,7 +35,7 @@ class StoreTest {
   void aLeaseCommitsWithItsContainerOrNotAtAll() {
     Ipam ipam = new Ipam();
     try (Store store = Store.open(dir.resolve("jocker.db"))) {
-      assertEquals(3, store.schemaVersion());
+      assertEquals(5, store.schemaVersion());
       store.inTransaction(
           tx -> {
             ipam.register(tx, "n1", "bridge", Pool.of("172.17.0.0/16", null, null));
@@ -88,5 +88,42 @@ class StoreTest {
     }
     StoreException e = assertThrows(StoreException.class, () -> Store.open(db));
     assertEquals(true, e.getMessage().contains("newer jocker"), e.getMessage());
+  }
+
+  @Test
+  void aHostPortHasOneOwnerAndItsRecordCommitsWithTheTransaction() {
+    PortRecord web =
+        new PortRecord("c1", "docker0", true, "tcp", "0.0.0.0", 8080, "172.17.0.2", 80);
+    PortRecord web6 = new PortRecord("c1", "docker0", true, "tcp", "::", 8080, "172.17.0.2", 80);
+    try (Store store = Store.open(dir.resolve("jocker.db"))) {
+      store.inTransaction(
+          tx -> {
+            tx.insertPort(web);
+            tx.insertPort(web6);
+            return null;
+          });
+      PortRecord other =
+          new PortRecord("c2", "docker0", true, "tcp", "0.0.0.0", 8080, "172.17.0.3", 80);
+      StoreException taken =
+          assertThrows(
+              StoreException.class,
+              () ->
+                  store.inTransaction(
+                      tx -> {
+                        tx.insertPort(
+                            new PortRecord(
+                                "c2", "docker0", true, "udp", "0.0.0.0", 8080, "172.17.0.3", 80));
+                        tx.insertPort(other);
+                        return null;
+                      }));
+      assertTrue(taken.getMessage().contains("record port 0.0.0.0:8080/tcp"), taken.getMessage());
+      assertEquals(List.of(web, web6), store.inTransaction(tx -> tx.ports()), "nothing of c2");
+      store.inTransaction(
+          tx -> {
+            tx.deletePort(web);
+            return null;
+          });
+      assertEquals(List.of(web6), store.inTransaction(tx -> tx.ports()));
+    }
   }
 }

@@ -31,6 +31,25 @@ class TopologyFormatTest {
   }
 
   @Test
+  void textShowsPublishedPortsAndAMissingDnatRule() {
+    assertEquals(
+        Golden.read("published.txt"),
+        TopologyFormat.TEXT.render(SeedState.published(SeedState.PUBLISHED_RULES)));
+    String broken =
+        TopologyFormat.TEXT.render(
+            SeedState.published(
+                SeedState.PUBLISHED_RULES.stream()
+                    .filter(r -> !r.args().contains("DNAT"))
+                    .toList()));
+    assertTrue(broken.contains("published 0.0.0.0:8080->80/tcp  ⚠ no DNAT rule"), broken);
+    String dot = TopologyFormat.DOT.render(SeedState.published(SeedState.PUBLISHED_RULES));
+    assertTrue(
+        dot.contains(
+            "published 0.0.0.0:8080->80/tcp\\npublished :::8080->80/tcp (userland proxy)\"];"),
+        dot);
+  }
+
+  @Test
   void dotDrawsTheSeedState() {
     assertEquals(Golden.read("seed.dot"), TopologyFormat.DOT.render(SeedState.topology()));
   }

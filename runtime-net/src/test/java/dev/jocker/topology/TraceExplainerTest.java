@@ -127,4 +127,51 @@ class TraceExplainerTest {
         "invalid destination: invalid IPv4 address \"example.com\": expected four numbers a.b.c.d",
         host.getMessage());
   }
+
+  @Test
+  void fromTheInternetToAPublishedPortByDnat() {
+    assertEquals(
+        Golden.read("trace-published.txt"),
+        TraceExplainer.inbound(
+                SeedState.published(SeedState.PUBLISHED_RULES),
+                "198.51.100.1",
+                null,
+                "198.51.100.2",
+                8080,
+                "tcp",
+                true)
+            .render());
+  }
+
+  @Test
+  void withoutItsDnatRuleAPublishedPortIsReachedThroughTheProxyOnly() {
+    List<Rule> broken =
+        SeedState.PUBLISHED_RULES.stream().filter(r -> !r.args().contains("DNAT")).toList();
+    Trace proxied =
+        TraceExplainer.inbound(
+            SeedState.published(broken), "198.51.100.1", null, "198.51.100.2", 8080, "tcp", true);
+    assertEquals(
+        "198.51.100.2:8080/tcp reaches test1 through the userland proxy: the DNAT rule is missing,"
+            + " so the client's address is lost.",
+        proxied.summary());
+    assertTrue(proxied.render().contains("so test1 sees 172.17.0.1 as the client"));
+    Trace blocked =
+        TraceExplainer.inbound(
+            SeedState.published(broken), "198.51.100.1", null, "198.51.100.2", 8080, "tcp", false);
+    assertEquals(
+        "The packet does not get through: no DNAT rule, and no userland proxy listens without one.",
+        blocked.summary());
+    assertEquals(
+        "Nothing is published on 9090/udp: the host itself answers (a refused connection unless a"
+            + " program listens).",
+        TraceExplainer.inbound(
+                SeedState.published(SeedState.PUBLISHED_RULES),
+                "198.51.100.1",
+                null,
+                "198.51.100.2",
+                9090,
+                "udp",
+                true)
+            .summary());
+  }
 }

@@ -1,7 +1,5 @@
-package dev.jocker.cni;
+package dev.jocker.firewall;
 
-import dev.jocker.firewall.Rule;
-import dev.jocker.firewall.RuleSet;
 import dev.jocker.ipam.Subnet;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.jocker.cni;
+package dev.jocker.firewall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.jocker.firewall.Rule;
 import dev.jocker.ipam.Subnet;
 import org.junit.jupiter.api.Test;
 
