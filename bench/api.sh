@@ -28,8 +28,9 @@ for applet in $(/bin/busybox --list); do
 done
 tar -C "$work/rootfs" -c . | DOCKER_HOST=$dockerd_host "$docker" import - busybox:latest >/dev/null
 export N SIZE_MB docker dist work dockerd_host root
+# Not exec: this shell stays, so that its EXIT trap stops the dockerd and removes the work files.
 # shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
-exec "$root/tools/sandbox-run" sh -eu -c '
+"$root/tools/sandbox-run" sh -eu -c '
   state="$work/jockerd"
   mkdir -p "$state"
   "$dist/bin/jockerd" --data-root "$state" --log-dir "$state/log" -H unix:///run/jocker.sock \

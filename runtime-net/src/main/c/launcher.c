@@ -462,7 +462,8 @@ static void serve(struct shim *s, int sigfd) {
         drop_client(s, i);
       }
     }
-    if (fds[i_in].revents || is_terminal) {
+    /* A close that came after the data was all written has no POLLOUT to wait for. */
+    if (fds[i_in].revents || is_terminal || (s->stdin_.close_when_empty && s->stdin_.len == 0)) {
       pending_flush(&s->stdin_, is_terminal);
     }
   }

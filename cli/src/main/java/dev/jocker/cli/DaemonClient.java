@@ -87,6 +87,27 @@ final class DaemonClient {
 
   /** Sends a request; the caller closes the response. */
   Response send(String method, String path, byte[] body) throws IOException {
+    return send(method, path, body, false, "application/json");
+  }
+
+  /** Sends a body of another type ({@code application/x-tar} for {@code cp}). */
+  Response send(String method, String path, byte[] body, String contentType) throws IOException {
+    return send(method, path, body, false, contentType);
+  }
+
+  /**
+   * Sends a request that takes the connection over ({@code attach}, {@code exec start}), as
+   * Docker's client does: {@code Connection: Upgrade} and {@code Upgrade: tcp}. On {@code 101} (or
+   * a {@code 200} from a daemon that does not upgrade) the response's {@link Response#body} is the
+   * raw stream until the daemon closes it, and {@link Response#output} writes to the process.
+   */
+  Response hijack(String method, String path, byte[] body) throws IOException {
+    return send(method, path, body, true, "application/json");
+  }
+
+  private Response send(
+      String method, String path, byte[] body, boolean upgrade, String contentType)
+      throws IOException {
     UnixSocket connection;
     try {
       connection = UnixSocket.connect(socket);
@@ -94,15 +115,14 @@ final class DaemonClient {
       throw new Unreachable(
           "Cannot connect to the jocker daemon at unix://"
               + socket
-              + ". Is the jocker daemon running?"
-              + " Start it with: sudo jockerd & (or: sudo jocker daemon &)");
+              + ". Is the jocker daemon running?");
     }
     StringBuilder head = new StringBuilder();
     head.append(method).append(' ').append("/v1.41").append(path).append(" HTTP/1.1\r\n");
     head.append("Host: jocker\r\nUser-Agent: jocker-cli/").append(Version.VERSION).append("\r\n");
-    head.append("Connection: close\r\n");
+    head.append(upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "Connection: close\r\n");
     if (body != null) {
-      head.append("Content-Type: application/json\r\n");
+      head.append("Content-Type: ").append(contentType).append("\r\n");
     }
     head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
     // One write for the head and the body: one system call, one segment for the daemon to read.
@@ -136,7 +156,9 @@ final class DaemonClient {
       }
     }
     InputStream content;
-    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+    if (upgrade && (status == 101 || status == 200)) {
+      content = in;
+    } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       content = new Chunked(in);
     } else if (headers.containsKey("content-length")) {
       content = new Limited(in, Long.parseLong(headers.get("content-length")));

@@ -26,29 +26,44 @@ public final class Main {
         -h, --help           Print usage
         -v, --version        Print version information and quit
 
+      Management Commands:
+        container   Manage containers
+        image       Manage images
+        network     Manage networks (ls, create, rm, inspect, prune, topology, trace)
+        system      Manage jocker (df, events, info, prune)
+        volume      Manage volumes
+
       Commands:
-        run         Create and run a new container from an image
-        exec        Execute a command in a running container
-        ps          List containers
-        start       Start one or more stopped containers
-        stop        Stop one or more running containers
-        restart     Restart one or more containers
-        wait        Block until one or more containers stop, then print their exit codes
-        kill        Kill one or more running containers
-        rm          Remove one or more containers
-        logs        Fetch the logs of a container
-        port        List port mappings or a specific mapping for the container
-        inspect     Return low-level information on containers
-        images      List images
-        image       Manage images (import)
-        network     Manage networks (ls, inspect, topology, trace)
-        reconcile   Restore the bridge, rules and sysctls and remove leftovers
-        doctor      Check what container networking needs, with a fix for each problem
-        info        Display system-wide information
-        version     Show the jocker version information
+        attach      Attach local standard input, output, and error streams to a running container
+        cp          Copy files/folders between a container and the local filesystem
+        create      Create a new container
         daemon      Run the jocker daemon (same as jockerd)
         demo        Replay the docker0 tutorial in a throwaway sandbox
+        doctor      Check what container networking needs, with a fix for each problem
+        events      Get real time events from the server
+        exec        Run a command in a running container
+        images      List images
+        info        Display system-wide information
+        inspect     Return low-level information on jocker objects
         install     Put jocker and jockerd on PATH (run through ./jocker)
+        kill        Kill one or more running containers
+        logs        Fetch the logs of a container
+        pause       Pause all processes within one or more containers
+        port        List port mappings or a specific mapping for the container
+        ps          List containers
+        pull        Check an image is present (jocker pulls from no registry)
+        reconcile   Restore the bridge, rules and sysctls and remove leftovers
+        rename      Rename a container
+        restart     Restart one or more containers
+        rm          Remove one or more containers
+        run         Run a command in a new container
+        start       Start one or more stopped containers
+        stats       Display a live stream of container(s) resource usage statistics
+        stop        Stop one or more running containers
+        top         Display the running processes of a container
+        unpause     Unpause all processes within one or more containers
+        version     Show the jocker version information
+        wait        Block until one or more containers stop, then print their exit codes
 
       Run 'jocker COMMAND --help' for more information on a command.
       """;

@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -178,7 +177,7 @@ final class ApiHandler extends Handler.Abstract {
     get("/containers/json", this::list);
     post("/containers/create", this::create);
     post("/containers/prune", this::pruneContainers);
-    get("/containers/([^/]+)/json", c -> send(c, 200, inspect(engine.container(c.group(1)))));
+    get("/containers/([^/]+)/json", this::inspectContainer);
     post("/containers/([^/]+)/start", this::start);
     post("/containers/([^/]+)/stop", this::stop);
     post("/containers/([^/]+)/restart", this::restart);
@@ -192,6 +191,9 @@ final class ApiHandler extends Handler.Abstract {
     get("/containers/([^/]+)/stats", this::stats);
     get("/containers/([^/]+)/top", this::top);
     get("/containers/([^/]+)/logs", this::logs);
+    route("HEAD", "/containers/([^/]+)/archive", c -> archive(c, false));
+    get("/containers/([^/]+)/archive", c -> archive(c, true));
+    route("PUT", "/containers/([^/]+)/archive", this::extract);
     route("DELETE", "/containers/([^/]+)", this::remove);
     post("/containers/([^/]+)/exec", this::execCreate);
     post("/exec/([^/]+)/start", this::execStart);
@@ -209,7 +211,7 @@ final class ApiHandler extends Handler.Abstract {
     get("/images/json", this::images);
     post("/images/create", this::pullImage);
     post("/images/prune", c -> send(c, 200, mapOf("ImagesDeleted", null, "SpaceReclaimed", 0)));
-    get("/images/(.+)/json", c -> send(c, 200, DockerJson.image(engine.image(c.group(1)))));
+    get("/images/(.+)/json", this::inspectImage);
     get("/volumes", c -> send(c, 200, mapOf("Volumes", List.of(), "Warnings", null)));
     post("/volumes/prune", c -> send(c, 200, mapOf("VolumesDeleted", null, "SpaceReclaimed", 0)));
     post("/volumes/create", c -> notYet(c, "volume create", "volumes"));
@@ -500,10 +502,7 @@ final class ApiHandler extends Handler.Abstract {
     m.put("OSType", "linux");
     m.put("Architecture", System.getProperty("os.arch"));
     m.put("NCPU", Runtime.getRuntime().availableProcessors());
-    m.put(
-        "MemTotal",
-        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-            .getTotalMemorySize());
+    m.put("MemTotal", memTotal());
     m.put("ServerVersion", DOCKER_VERSION);
     m.put("JockerVersion", Version.VERSION);
     m.put("Name", hostname());
@@ -527,6 +526,23 @@ final class ApiHandler extends Handler.Abstract {
     send(c, 200, m);
   }
 
+  /**
+   * The host's memory from /proc/meminfo, as dockerd reads it (the JDK's own figure reads the
+   * cgroups the JVM sits in, and fails on hierarchies it does not expect).
+   */
+  private static long memTotal() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      LOG.debug("MemTotal: /proc/meminfo: {}", e.getMessage());
+    }
+    return 0;
+  }
+
   private static String hostname() {
     try {
       return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
@@ -542,14 +558,15 @@ final class ApiHandler extends Handler.Abstract {
     for (ImageInfo i : engine.images()) {
       Map<String, Object> m = DockerJson.imageSummary(i);
       m.put("Containers", containers.stream().filter(x -> x.imageId().equals(i.id())).count());
+      // Docker's df counts layers shared with other images; jocker's images share none.
+      m.put("SharedSize", 0);
       images.add(m);
       layers += i.size();
     }
     List<Object> list = new ArrayList<>();
     for (ContainerInfo x : containers) {
       Map<String, Object> m = summary(x);
-      m.put("SizeRw", 0);
-      m.put("SizeRootFs", 0);
+      putSizes(m, x);
       list.add(m);
     }
     Map<String, Object> m = new LinkedHashMap<>();
@@ -639,6 +656,33 @@ final class ApiHandler extends Handler.Abstract {
     return m;
   }
 
+  /** {@code GET /containers/{id}/json}; with {@code size}, Docker's SizeRw and SizeRootFs. */
+  private void inspectContainer(Call c) throws IOException {
+    boolean size = c.flag("size");
+    ContainerInfo info = engine.container(c.group(1));
+    Map<String, Object> m = inspect(info);
+    if (size) {
+      putSizes(m, info);
+    }
+    send(c, 200, m);
+  }
+
+  /**
+   * Docker's {@code SizeRw} (what the container wrote: the size of its layer) and {@code
+   * SizeRootFs} (that and its image).
+   */
+  private void putSizes(Map<String, Object> m, ContainerInfo info) {
+    long rw = Sizes.of(engine.layer(info.id()));
+    long image;
+    try {
+      image = engine.image(info.imageId()).size();
+    } catch (EngineException gone) {
+      image = 0;
+    }
+    m.put("SizeRw", rw);
+    m.put("SizeRootFs", rw + image);
+  }
+
   private void list(Call c) throws IOException {
     Filters filters = Filters.parse(c.param("filters", null), ContainerFilter.KEYS);
     long limit = c.integer("limit", -1, -1, Integer.MAX_VALUE);
@@ -654,7 +698,11 @@ final class ApiHandler extends Handler.Abstract {
         if (limit > 0 && out.size() >= limit) {
           break;
         }
-        out.add(summary(x));
+        Map<String, Object> m = summary(x);
+        if (c.flag("size")) {
+          putSizes(m, x);
+        }
+        out.add(m);
       }
     }
     send(c, 200, out);
@@ -664,7 +712,18 @@ final class ApiHandler extends Handler.Abstract {
     String name = c.query.getValue("name");
     CreateBody body = CreateBody.parse(jsonBody(c), name);
     checkStaticIp(body);
-    ContainerInfo info = engine.create(body.request());
+    ContainerInfo info;
+    try {
+      info = engine.create(body.request());
+    } catch (EngineException e) {
+      String image = body.request().image();
+      if (e.kind() == EngineException.Kind.NOT_FOUND
+          && e.getMessage().startsWith("No such image")) {
+        String tagged = image.lastIndexOf(':') > image.lastIndexOf('/') ? image : image + ":latest";
+        throw new EngineException(EngineException.Kind.NOT_FOUND, "No such image: " + tagged);
+      }
+      throw e;
+    }
     ThreadContext.put("container", info.name());
     meta.containerLabels(info.id(), body.labels());
     if (body.autoRemove()) {
@@ -1026,6 +1085,74 @@ final class ApiHandler extends Handler.Abstract {
     return false;
   }
 
+  // ---------------------------------------------------------------- archive (cp)
+
+  /** A running container's files through its root, a stopped one's through its layer. */
+  private ContainerArchive.Tree tree(ContainerInfo info) {
+    if (info.state().running() && info.state().pid() > 0) {
+      return ContainerArchive.live(Path.of("/proc/" + info.state().pid() + "/root"));
+    }
+    return ContainerArchive.layered(engine.layer(info.id()), engine.image(info.imageId()).rootfs());
+  }
+
+  private static String archivePath(Call c) {
+    String path = c.param("path", "");
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException("bad parameter: path cannot be empty");
+    }
+    if (path.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("bad parameter: path holds a NUL character");
+    }
+    return path;
+  }
+
+  /**
+   * {@code HEAD} and {@code GET /containers/{id}/archive?path=}: the path's stat in Docker's {@code
+   * X-Docker-Container-Path-Stat} header and, for GET, its tar archive.
+   */
+  private void archive(Call c, boolean body) throws IOException {
+    String path = archivePath(c);
+    ContainerInfo info = engine.container(c.group(1));
+    ContainerArchive.Tree tree = tree(info);
+    String rel = ContainerArchive.resolve(tree, path);
+    String stat;
+    try {
+      stat = ContainerArchive.statHeader(tree, rel, path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw ContainerArchive.notFound(path, c.group(1));
+    }
+    c.response.getHeaders().put("X-Docker-Container-Path-Stat", stat);
+    if (!body) {
+      empty(c, 200);
+      return;
+    }
+    c.response.setStatus(200);
+    c.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-tar");
+    flushHeaders(c);
+    try (OutputStream out =
+        new java.io.BufferedOutputStream(Content.Sink.asOutputStream(c.response), 64 * 1024)) {
+      ContainerArchive.write(tree, rel, out);
+    }
+  }
+
+  /** {@code PUT /containers/{id}/archive?path=}: a tar archive extracted into a directory. */
+  private void extract(Call c) throws IOException {
+    String path = archivePath(c);
+    boolean noOverwrite = c.flag("noOverwriteDirNonDir");
+    boolean copyUidGid = c.flag("copyUIDGID");
+    ContainerInfo info = engine.container(c.group(1));
+    ContainerArchive.Tree tree = tree(info);
+    String rel = ContainerArchive.resolve(tree, path.endsWith("/") ? path : path + "/");
+    try (InputStream in = Content.Source.asInputStream(c.request)) {
+      ContainerArchive.extract(tree, rel, in, copyUidGid, noOverwrite);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw ContainerArchive.notFound(path, c.group(1));
+    } catch (dev.jocker.archive.Tar.TarException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    empty(c, 200);
+  }
+
   // ---------------------------------------------------------------- logs
 
   private void logs(Call c) throws Exception {
@@ -1320,6 +1447,9 @@ final class ApiHandler extends Handler.Abstract {
     Map<String, Object> m = DockerJson.network(n);
     ApiMeta.Network extra = meta.network(n.id());
     m.put("Labels", extra == null ? Map.of() : extra.labels());
+    if (extra != null && extra.attachable()) {
+      m.put("Attachable", true);
+    }
     return m;
   }
 
@@ -1356,7 +1486,6 @@ final class ApiHandler extends Handler.Abstract {
     for (String[] refused :
         new String[][] {
           {"Internal", "--internal"},
-          {"Attachable", "--attachable"},
           {"Ingress", "--ingress"},
           {"EnableIPv6", "--ipv6"},
           {"ConfigOnly", "--config-only"},
@@ -1374,6 +1503,7 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     Bodies.bool(body, "CheckDuplicate", "CheckDuplicate");
+    boolean attachable = Bodies.bool(body, "Attachable", "Attachable");
     Map<String, String> labels = Bodies.stringMap(body, "Labels", "Labels");
     JsonNode ipam = Bodies.objectField(body, "IPAM", "IPAM");
     String subnet = null;
@@ -1410,7 +1540,7 @@ final class ApiHandler extends Handler.Abstract {
       }
     }
     NetworkInfo n = engine.createNetwork(name, subnet, gateway, ipRange);
-    meta.network(n.id(), new ApiMeta.Network(labels, subnet != null));
+    meta.network(n.id(), new ApiMeta.Network(labels, subnet != null, attachable));
     events.network("create", n.id(), n.name(), Map.of());
     send(c, 201, mapOf("Id", n.id(), "Warning", ""));
   }
@@ -1480,6 +1610,23 @@ final class ApiHandler extends Handler.Abstract {
       out.add(DockerJson.imageSummary(i));
     }
     send(c, 200, out);
+  }
+
+  /** {@code GET /images/{name}/json}; a missing image in Docker's words. */
+  private void inspectImage(Call c) throws IOException {
+    ImageInfo i;
+    try {
+      i = engine.image(c.group(1));
+    } catch (EngineException e) {
+      if (e.kind() != EngineException.Kind.NOT_FOUND) {
+        throw e;
+      }
+      String ref = c.group(1);
+      String tagged = ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref : ref + ":latest";
+      throw new EngineException(
+          EngineException.Kind.NOT_FOUND, "no such image: " + ref + ": No such image: " + tagged);
+    }
+    send(c, 200, DockerJson.image(i));
   }
 
   /**

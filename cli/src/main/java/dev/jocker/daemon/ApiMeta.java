@@ -20,8 +20,11 @@ import java.util.TreeMap;
 final class ApiMeta {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A network's part: its labels and whether {@code --subnet} was given. */
-  record Network(Map<String, String> labels, boolean userSubnet) {}
+  /**
+   * A network's part: its labels, whether {@code --subnet} was given, and whether it was created
+   * {@code --attachable} (which, for a local bridge network, Docker records and does nothing with).
+   */
+  record Network(Map<String, String> labels, boolean userSubnet, boolean attachable) {}
 
   /** The file's shape. */
   record State(Map<String, Map<String, String>> containers, Map<String, Network> networks) {}
@@ -64,7 +67,7 @@ final class ApiMeta {
   }
 
   synchronized void network(String id, Network n) {
-    networks.put(id, new Network(new TreeMap<>(n.labels()), n.userSubnet()));
+    networks.put(id, new Network(new TreeMap<>(n.labels()), n.userSubnet(), n.attachable()));
     save();
   }
 

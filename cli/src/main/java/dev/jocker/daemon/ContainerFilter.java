@@ -159,7 +159,10 @@ final class ContainerFilter {
   boolean matches(ContainerInfo c) {
     long created = created(c);
     return f.any("id", v -> c.id().startsWith(v))
-        && (names.isEmpty() || names.stream().anyMatch(p -> p.matcher("/" + c.name()).find()))
+        && (names.isEmpty()
+            || f.get("name").contains(c.name())
+            || names.stream()
+                .anyMatch(p -> p.matcher("/" + c.name()).find() || p.matcher(c.name()).find()))
         && f.exact("status", c.state().status())
         && (!f.has("exited")
             || c.state().status().equals("exited")

@@ -111,6 +111,9 @@ record CreateBody(
 
   /** Reads and checks the body; {@code name} is the query's, null when none was given. */
   static CreateBody parse(JsonNode root, String name) {
+    if (root == null || root.isNull()) {
+      throw new IllegalArgumentException("Config cannot be empty in order to create a container");
+    }
     JsonNode body = Bodies.object(root, "the container configuration");
     if (name != null && !name.isEmpty() && !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(

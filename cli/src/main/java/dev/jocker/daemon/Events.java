@@ -48,19 +48,35 @@ final class Events {
       return m;
     }
 
+    /**
+     * Docker's event filter: {@code container} and {@code network} match any event whose actor ID
+     * or name starts with the value (so a network event passes {@code container=x} only when its
+     * network's name or ID does), {@code image} the image attribute exactly, {@code event} exactly
+     * except the exec and health actions, which match by prefix.
+     */
     boolean matches(Filters f) {
-      return f.exact("type", type)
-          && f.exact("event", action)
-          && (!type.equals("container")
-              || f.any("container", v -> actorId.startsWith(v) || v.equals(attributes.get("name"))))
-          && (!f.has("container") || type.equals("container") || type.equals("network"))
-          && f.any("image", v -> v.equals(from) || v.equals(attributes.get("image")))
+      String name = attributes.getOrDefault("name", "");
+      boolean prefixEvent =
+          f.any(
+              "event",
+              v -> v.equals("exec_create") || v.equals("exec_start") || v.equals("health_status"));
+      return (prefixEvent ? f.any("event", action::startsWith) : f.exact("event", action))
+          && f.exact("type", type)
+          && f.any("container", v -> actorId.startsWith(v) || name.startsWith(v))
+          && f.any("network", v -> actorId.startsWith(v) || name.startsWith(v))
+          && f.any(
+              "image",
+              v -> {
+                String image = attributes.getOrDefault(type.equals("image") ? "name" : "image", "");
+                return v.equals(actorId) || v.equals(image) || v.equals(stripTag(image));
+              })
           && f.labels("label", attributes)
-          && (!f.has("network")
-              || type.equals("network")
-                  && f.any(
-                      "network", v -> actorId.startsWith(v) || v.equals(attributes.get("name"))))
           && f.exact("scope", "local");
+    }
+
+    private static String stripTag(String image) {
+      int colon = image.lastIndexOf(':');
+      return colon > image.lastIndexOf('/') ? image.substring(0, colon) : image;
     }
   }
 

@@ -91,13 +91,12 @@ final class Execs {
                       StdCopy.STDERR,
                       raw,
                       state.request().attachStderr(),
-                      io,
                       clientGone)));
     }
     if (io.stdin() != null) {
       streams.execute(() -> feed(client.in(), io.stdin()));
     }
-    relay(io.stdout(), out, StdCopy.STDOUT, raw, state.request().attachStdout(), io, clientGone);
+    relay(io.stdout(), out, StdCopy.STDOUT, raw, state.request().attachStdout(), clientGone);
     for (Future<?> p : pumps) {
       try {
         p.get();
@@ -116,8 +115,8 @@ final class Execs {
   }
 
   /**
-   * Copies one output of the process to the client. Once the client is gone the process is killed
-   * (Docker lets it run on, writing to nothing) and the rest of its output read away.
+   * Copies one output of the process to the client. Once the client is gone the process runs on, as
+   * under Docker: the rest of its output is read and dropped until it ends.
    */
   private static void relay(
       InputStream from,
@@ -125,7 +124,6 @@ final class Execs {
       int stream,
       boolean raw,
       boolean attached,
-      Stdio io,
       AtomicBoolean clientGone) {
     byte[] buf = new byte[32 * 1024];
     try {
@@ -137,9 +135,7 @@ final class Execs {
         try {
           StdCopy.write(to, stream, buf, n, raw);
         } catch (IOException e) {
-          if (clientGone.compareAndSet(false, true)) {
-            io.kill();
-          }
+          clientGone.set(true);
         }
       }
     } catch (IOException ended) {

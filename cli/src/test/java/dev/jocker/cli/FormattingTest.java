@@ -5,66 +5,213 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+/** The CLI's texts against Docker 20.10's client, from reference/docker-20.10/cli. */
 class FormattingTest {
-  @Test
-  void psLooksLikeDockerPs() throws Exception {
-    Instant now = Instant.ofEpochSecond(1_000_000);
-    List<Json.Container> list =
-        Json.containers(
-            new ByteArrayInputStream(
-                ("[{\"Id\":\"4b47d6bb3da6a03eedb72d607015e68e6a7e979b24ebbc32c26abefd94ecb991\",\"Names\":[\"/test1\"],"
-                        + "\"Image\":\"busybox\",\"Command\":\"/bin/sh -c 'while true; do sleep 3600;done'\","
-                        + "\"Created\":999965,\"Ports\":[],\"Labels\":{},\"State\":\"running\","
-                        + "\"Status\":\"Up 33 seconds\",\"NetworkSettings\":{\"Networks\":{\"bridge\":"
-                        + "{\"IPAddress\":\"172.17.0.2\",\"Aliases\":null}}},\"Mounts\":[]}]")
-                    .getBytes(StandardCharsets.UTF_8)));
+  private static final Path CLI = Path.of("../reference/docker-20.10/cli");
+
+  /** One recorded command's output under jocker's name. */
+  private static String recorded(String file) throws Exception {
+    return Files.readString(CLI.resolve(file))
+        .replace("docker", "jocker")
+        .replace("Docker", "jocker");
+  }
+
+  record Run(int code, String out, String err) {}
+
+  private static Run jocker(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String[] argv = new String[args.length + 2];
+    argv[0] = "-H";
+    argv[1] = "unix:///nonexistent.sock";
+    System.arraycopy(args, 0, argv, 2, args.length);
+    int code =
+        Main.run(
+            argv,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static void assertRecorded(String name, Run run) throws Exception {
     assertEquals(
-        "CONTAINER ID   IMAGE     COMMAND                  CREATED          STATUS          PORTS     NAMES\n"
-            + "4b47d6bb3da6   busybox   \"/bin/sh -c 'while t…\"   35 seconds ago   Up 33 seconds             test1\n",
-        Commands.psTable(list, true, now));
+        new Run(
+            Integer.parseInt(recorded(name + ".exit").strip()),
+            recorded(name + ".out"),
+            recorded(name + ".err")),
+        run,
+        name);
   }
 
   @Test
-  void psShowsPublishedPortsAsDockers2010Client() throws Exception {
-    Instant now = Instant.ofEpochSecond(1_000_000);
-    List<Json.Container> list =
-        Json.containers(
-            new ByteArrayInputStream(
-                ("[{\"Id\":\"e9212a6a105e1c88f87347b9a7a3e0a23d8dab60d50239a3957624e294a9b56a\","
-                        + "\"Names\":[\"/p1\"],\"Image\":\"busybox\",\"Command\":\"httpd -f -p 80\","
-                        + "\"Created\":999988,\"Ports\":[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,"
-                        + "\"PublicPort\":8080,\"Type\":\"tcp\"},{\"IP\":\"::\",\"PrivatePort\":80,"
-                        + "\"PublicPort\":8080,\"Type\":\"tcp\"},{\"PrivatePort\":7500,\"Type\":\"tcp\"}],"
-                        + "\"Status\":\"Up 10 seconds\"}]")
-                    .getBytes(StandardCharsets.UTF_8)));
-    assertEquals(
-        "CONTAINER ID   IMAGE     COMMAND            CREATED          STATUS          PORTS      "
-            + "                                       NAMES\n"
-            + "e9212a6a105e   busybox   \"httpd -f -p 80\"   12 seconds ago   Up 10 seconds   "
-            + "7500/tcp, 0.0.0.0:8080->80/tcp, :::8080->80/tcp   p1\n",
-        Commands.psTable(list, true, now));
+  void usageErrorsAndHelpAreDockers() throws Exception {
+    assertRecorded("usage-run-no-image-20", jocker("run"));
+    assertRecorded("usage-unknown-flag-20", jocker("ps", "--bogus"));
+    assertRecorded("usage-unknown-command-20", jocker("nosuchcommand"));
+    assertRecorded("usage-network-rm-no-arg-20", jocker("network", "rm"));
+    assertRecorded("usage-exec-no-cmd-20", jocker("exec", "web"));
+    assertRecorded("network-ls-help-20", jocker("network", "ls", "--help"));
+    assertRecorded("network-rm-help-20", jocker("network", "rm", "--help"));
   }
 
   @Test
-  void networkLsColumnsMatchTheReference() {
-    Table t = new Table("NETWORK ID", "NAME", "DRIVER", "SCOPE");
-    t.add("ede859cf0082", "bridge", "bridge", "local");
-    t.add("99fcf60f8656", "host", "host", "local");
-    t.add("0bc21980c235", "none", "null", "local");
+  void withoutADaemonVersionPrintsTheClientAndFails() {
+    Run r = jocker("version");
+    assertEquals(1, r.code());
+    assertTrue(r.out().startsWith("Client:\n Version:           "), r.out());
+    assertTrue(r.out().contains("\n API version:       1.41\n"), r.out());
+    assertEquals(
+        "Cannot connect to the jocker daemon at unix:///nonexistent.sock. Is the jocker daemon"
+            + " running?\n",
+        r.err());
+    assertEquals(
+        new Run(
+            1,
+            "",
+            "Cannot connect to the jocker daemon at unix:///nonexistent.sock. Is the jocker"
+                + " daemon running?\n"),
+        jocker("ps"));
+  }
+
+  @Test
+  void psTablesAndFormatsAsDockers() throws Exception {
+    Instant now = Instant.parse("2026-11-29T14:04:42Z");
+    JsonNode list =
+        Json.parse(
+            """
+            [{"Id":"7ae2ade99a34bf2f8076af55a2f5b34544a4eef95216f2a7fbf4f505df911f4a","Names":["/onnet"],
+              "Image":"busybox","Command":"sleep 3600","Created":1795961061,"Ports":[],"Labels":{},
+              "State":"running","Status":"Up 20 seconds","SizeRw":0,"SizeRootFs":1987000,
+              "NetworkSettings":{"Networks":{"neta":{}}},"Mounts":[]},
+             {"Id":"fabbec52e82486598259b368aef9710935a2262893d46069510c86a7a384059c","Names":["/web"],
+              "Image":"busybox","Command":"sleep 3600","Created":1795961058,"Ports":[],
+              "Labels":{"tier":"front","app":"shop"},"State":"running","Status":"Up 23 seconds",
+              "SizeRw":0,"SizeRootFs":1987000,"NetworkSettings":{"Networks":{"bridge":{}}},"Mounts":[]}]
+            """);
+    List<Contexts.Container> rows =
+        List.of(
+            new Contexts.Container(list.get(0), true, now),
+            new Contexts.Container(list.get(1), true, now));
+    String lines = Files.readString(CLI.resolve("ps-format-json-20.out"));
+    String[] recorded = lines.split("\n");
+    String json = Formatter.format("{{json .}}", rows, Contexts.CONTAINER_HEADERS);
+    String[] ours = json.split("\n");
+    // The recording's times are its own: compare everything else field by field.
+    assertEquals(
+        recorded[0]
+            .replaceAll("\"CreatedAt\":\"[^\"]*\"", "")
+            .replaceAll("\"RunningFor\":\"[^\"]*\"", ""),
+        ours[0]
+            .replaceAll("\"CreatedAt\":\"[^\"]*\"", "")
+            .replaceAll("\"RunningFor\":\"[^\"]*\"", ""));
+    assertEquals(
+        recorded[2]
+            .replaceAll("\"CreatedAt\":\"[^\"]*\"", "")
+            .replaceAll("\"RunningFor\":\"[^\"]*\"", ""),
+        ours[1]
+            .replaceAll("\"CreatedAt\":\"[^\"]*\"", "")
+            .replaceAll("\"RunningFor\":\"[^\"]*\"", ""));
+    assertEquals(
+        "CONTAINER ID   IMAGE     COMMAND        CREATED          STATUS          PORTS     NAMES     SIZE\n"
+            + "7ae2ade99a34   busybox   \"sleep 3600\"   21 seconds ago   Up 20 seconds             onnet     0B (virtual 1.99MB)\n"
+            + "fabbec52e824   busybox   \"sleep 3600\"   24 seconds ago   Up 23 seconds             web       0B (virtual 1.99MB)\n",
+        Formatter.format(Contexts.PS_TABLE + "\\t{{.Size}}", rows, Contexts.CONTAINER_HEADERS));
+    assertEquals(
+        "NAMES     IMAGE     STATUS\nonnet     busybox   Up 20 seconds\nweb       busybox   Up 23 seconds\n",
+        Formatter.format(
+            "table {{.Names}}\\t{{.Image}}\\t{{.Status}}", rows, Contexts.CONTAINER_HEADERS));
+    assertEquals(
+        "shop\n\n",
+        ""
+            + Formatter.format(
+                "{{.Label \"app\"}}",
+                List.of(rows.get(1), rows.get(0)),
+                Contexts.CONTAINER_HEADERS));
+    GoTemplate.TemplateException bad =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            GoTemplate.TemplateException.class,
+            () -> GoTemplate.parse("{{.Nope}}").execute(rows.get(0)));
+    assertEquals(
+        recorded("ps-format-bad-20.err").strip().replace("failed to execute template: ", ""),
+        bad.getMessage());
+    assertEquals(
+        "\"sh -c 'sleep 1; exi…\"",
+        new Contexts.Container(Json.parse("{\"Command\":\"sh -c 'sleep 1; exit 6'\"}"), true, now)
+            .field("Command", List.of()));
+  }
+
+  @Test
+  void goTemplatesAsDockerUsersTypeThem() throws Exception {
+    JsonNode inspect =
+        new ObjectMapper()
+            .readTree(
+                """
+                {"Id":"abc","Name":"/web","State":{"Status":"running","Pid":42},
+                 "Config":{"Labels":{"tier":"front","app":"shop"},"Env":["A=1","B=2"]},
+                 "NetworkSettings":{"IPAddress":"172.17.0.2",
+                   "Networks":{"bridge":{"IPAddress":"172.17.0.2"},"neta":{"IPAddress":"172.19.0.2"}}}}
+                """);
+    assertEquals("/web running", GoTemplate.parse("{{.Name}} {{.State.Status}}").execute(inspect));
+    assertEquals("172.17.0.2", GoTemplate.parse("{{.NetworkSettings.IPAddress}}").execute(inspect));
+    assertEquals(
+        "{\"tier\":\"front\",\"app\":\"shop\"}",
+        GoTemplate.parse("{{json .Config.Labels}}").execute(inspect));
+    assertEquals(
+        "map[app:shop tier:front]", GoTemplate.parse("{{.Config.Labels}}").execute(inspect));
+    assertEquals("front", GoTemplate.parse("{{index .Config.Labels \"tier\"}}").execute(inspect));
+    assertEquals(
+        "172.17.0.2 172.19.0.2 ",
+        GoTemplate.parse("{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}")
+            .execute(inspect));
+    assertEquals(
+        "bridge=172.17.0.2,neta=172.19.0.2,",
+        GoTemplate.parse(
+                "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}},{{end}}")
+            .execute(inspect));
+    assertEquals("A=1,B=2", GoTemplate.parse("{{join .Config.Env \",\"}}").execute(inspect));
+    assertEquals(
+        "up",
+        GoTemplate.parse("{{if eq .State.Status \"running\"}}up{{else}}down{{end}}")
+            .execute(inspect));
+    assertEquals("42", GoTemplate.parse("{{.State.Pid}}").execute(inspect));
+    assertEquals("abc", GoTemplate.parse("{{.ID}}").execute(inspect));
+    assertEquals("<no value>", GoTemplate.parse("{{.Nope}}").execute(inspect));
+    assertEquals("2", GoTemplate.parse("{{len .Config.Env}}").execute(inspect));
+    assertEquals("RUNNING", GoTemplate.parse("{{.State.Status | upper}}").execute(inspect));
+    assertEquals(
+        "a\nb", GoTemplate.parse("a\n  {{- \"\" }}\nb").execute(inspect).replace("\n\n", "\n"));
+    assertEquals("x:  42", GoTemplate.parse("{{printf \"x: %3d\" .State.Pid}}").execute(inspect));
+  }
+
+  @Test
+  void tablesAreLaidOutAsGosTabwriter() {
     assertEquals(
         "NETWORK ID     NAME      DRIVER    SCOPE\n"
             + "ede859cf0082   bridge    bridge    local\n"
-            + "99fcf60f8656   host      host      local\n"
             + "0bc21980c235   none      null      local\n",
-        t.render());
+        TabWriter.format(
+            "NETWORK ID\tNAME\tDRIVER\tSCOPE\nede859cf0082\tbridge\tbridge\tlocal\n0bc21980c235\tnone\tnull\tlocal\n"));
+    assertEquals("DRIVER    VOLUME NAME\n", TabWriter.format("DRIVER\tVOLUME NAME\n"));
+  }
+
+  @Test
+  void sizesAsGoUnits() {
+    assertEquals("1.99MB", Units.humanSize(1987000, 3));
+    assertEquals("1.987MB", Units.humanSize(1987000));
+    assertEquals("0B", Units.humanSize(0));
+    assertEquals("7B", Units.humanSize(7));
+    assertEquals("2MB", Units.humanSize(2000000, 3));
+    assertEquals("23.54GiB", Units.bytesSize(23.54 * 1024 * 1024 * 1024));
   }
 
   @Test
@@ -76,54 +223,11 @@ class FormattingTest {
   }
 
   @Test
-  void usageAndBadFlagsAsDocker() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertEquals(0, Main.run(new String[] {"--help"}, new PrintStream(out), new PrintStream(err)));
-    String usage = out.toString(StandardCharsets.UTF_8);
-    assertTrue(usage.startsWith("Usage:  jocker [OPTIONS] COMMAND"));
-    assertTrue(usage.contains("Run 'jocker COMMAND --help' for more information on a command."));
-    out.reset();
-    assertEquals(
-        0, Main.run(new String[] {"run", "--help"}, new PrintStream(out), new PrintStream(err)));
-    assertTrue(
-        out.toString(StandardCharsets.UTF_8).startsWith("Usage:  jocker run [OPTIONS] IMAGE"));
-    assertEquals(
-        125, Main.run(new String[] {"--bogus"}, new PrintStream(out), new PrintStream(err)));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("See 'jocker --help'."));
-    err.reset();
-    assertEquals(
-        125,
-        Main.run(
-            new String[] {"-H", "unix:///nonexistent", "run", "--bogus", "busybox"},
-            new PrintStream(out),
-            new PrintStream(err)));
-    assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("See 'jocker run --help'."),
-        err.toString(StandardCharsets.UTF_8));
-    err.reset();
-    assertEquals(
-        1,
-        Main.run(
-            new String[] {"-H", "unix:///nonexistent", "ps"},
-            new PrintStream(out),
-            new PrintStream(err)));
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("Is the jocker daemon running?"));
-  }
-
-  @Test
   void doctorWithoutADaemonSaysHowToStartOne() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertEquals(
-        1,
-        Main.run(
-            new String[] {"-H", "unix:///nonexistent", "doctor"},
-            new PrintStream(out),
-            new PrintStream(err)));
-    String report = out.toString(StandardCharsets.UTF_8);
-    assertTrue(report.startsWith("jocker doctor: 0 ok, 0 warnings, 1 problem\n"), report);
-    assertTrue(report.contains("[FAIL] jockerd"), report);
-    assertTrue(report.contains("fix: start it: sudo systemctl start jockerd"), report);
+    Run r = jocker("doctor");
+    assertEquals(1, r.code());
+    assertTrue(r.out().startsWith("jocker doctor: 0 ok, 0 warnings, 1 problem\n"), r.out());
+    assertTrue(r.out().contains("[FAIL] jockerd"), r.out());
+    assertTrue(r.out().contains("fix: start it: sudo systemctl start jockerd"), r.out());
   }
 }

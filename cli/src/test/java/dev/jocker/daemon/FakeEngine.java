@@ -136,6 +136,11 @@ final class FakeEngine implements Engine {
   }
 
   @Override
+  public Path layer(String ref) {
+    return Path.of("/nonexistent/" + ref);
+  }
+
+  @Override
   public ExecResult exec(String ref, ExecRequest request) {
     return new ExecResult(0, new byte[0], new byte[0]);
   }

@@ -82,10 +82,7 @@ class DockerPortsReplayIT {
     Map<String, List<String>> commands = commands();
     Sandbox.Namespace internet = sandbox.internet();
     try (Jockerd d =
-        new Jockerd(sandbox, dir)
-            .withArgs(PublishedPortsIT.EXEC_ROOT)
-            .withArgs("--userland-proxy=" + userlandProxy)
-            .start()) {
+        new Jockerd(sandbox, dir).withArgs("--userland-proxy=" + userlandProxy).start()) {
       d.ok("network", "create", "mynet");
       List<String> running = new ArrayList<>();
       for (int i = 1; i <= 15; i++) {
@@ -214,7 +211,7 @@ class DockerPortsReplayIT {
    */
   private static String daemonError(String stderr) {
     String line = stderr.strip().split("\n")[0];
-    line = line.replaceFirst("^docker: ", "");
+    line = line.replaceFirst("^(docker|jocker): ", "");
     line = line.replaceFirst("\\.$", "");
     return line.replaceAll("on endpoint \\S+ \\([0-9a-f]{64}\\)", "on endpoint NAME (ID)");
   }

@@ -24,16 +24,6 @@ import java.util.TreeSet;
  * iptables-save of the sandbox. Each violation is one line saying what is wrong with what.
  */
 final class Invariant {
-  /**
-   * Each container's run directory under an exec root on /run: jockerd's default {@code
-   * /run/jocker}, or another a test gives it ({@code --exec-root /run/jocker-ports}).
-   */
-  private static final java.util.regex.Pattern RUN_DIRS =
-      java.util.regex.Pattern.compile("/run/jocker[a-z0-9-]*/containers/");
-
-  private static final java.util.regex.Pattern SHIM =
-      java.util.regex.Pattern.compile("jocker-launcher start " + RUN_DIRS.pattern());
-
   private Invariant() {}
 
   /** A running container as the API shows it. */
@@ -60,8 +50,8 @@ final class Invariant {
    * A running container's shim (jocker-launcher, its state directory as its last argument): it
    * lives outside the container's namespaces by design.
    */
-  private static boolean isShim(String cmdline) {
-    return SHIM.matcher(cmdline).find();
+  private static boolean isShim(String runDirs, String cmdline) {
+    return cmdline.contains("jocker-launcher start " + runDirs);
   }
 
   /** The containers that have a cgroup under this daemon's parent; null without cgroups. */
@@ -76,6 +66,7 @@ final class Invariant {
   /** Every violation found now; empty when the store and the kernel agree. */
   static List<String> violations(Sandbox sandbox, Jockerd d, String rulesBaseline) {
     List<String> v = new ArrayList<>();
+    String runDirs = d.execRoot() + "/containers/";
     List<Running> running = running(d);
     Set<String> ids = new HashSet<>();
     for (JsonNode c : d.api("GET", "/containers/json?all=1", null).json()) {
@@ -106,7 +97,7 @@ final class Invariant {
           v.add("namespace file " + f[4] + " is mounted twice");
         }
       }
-      if (f.length > 4 && RUN_DIRS.matcher(f[4]).lookingAt()) {
+      if (f.length > 4 && f[4].startsWith(runDirs)) {
         v.add("a container mount leaked into the host's mount namespace: " + f[4]);
       }
     }
@@ -191,7 +182,10 @@ final class Invariant {
     for (long pid : pids()) {
       String cmdline = cmdline(pid);
       String root = link(Path.of("/proc/" + pid + "/root"));
-      String id = containerOf(cmdline) != null ? containerOf(cmdline) : containerOf(root);
+      String id =
+          containerOf(runDirs, cmdline) != null
+              ? containerOf(runDirs, cmdline)
+              : containerOf(runDirs, root);
       if (id == null || !mountsDevice(pid, runDevice)) {
         // Not a container process, or one of another test JVM's sandbox (its own /run).
         continue;
@@ -208,7 +202,7 @@ final class Invariant {
                 + (ids.contains(id)
                     ? "container " + id.substring(0, 12) + ", not running"
                     : "no container"));
-      } else if (want != null && want != namespaceOf(pid) && !isShim(cmdline)) {
+      } else if (want != null && want != namespaceOf(pid) && !isShim(runDirs, cmdline)) {
         v.add("process " + pid + " (" + cmdline + ") runs outside its container's namespace");
       }
     }
@@ -262,13 +256,12 @@ final class Invariant {
     }
   }
 
-  private static String containerOf(String text) {
-    java.util.regex.Matcher m = RUN_DIRS.matcher(text);
-    int at = m.find() ? m.start() : -1;
+  private static String containerOf(String runDirs, String text) {
+    int at = text.indexOf(runDirs);
     if (at < 0) {
       return null;
     }
-    String rest = text.substring(m.end());
+    String rest = text.substring(at + runDirs.length());
     int slash = rest.indexOf('/');
     String id = slash < 0 ? rest : rest.substring(0, slash);
     return id.length() == 64 ? id : null;

@@ -47,6 +47,15 @@ final class Jockerd implements AutoCloseable {
   private final Sandbox sandbox;
   private Process process;
 
+  /**
+   * An exec root of this daemon's own on the sandbox's /run: jockerds of other test runs on the
+   * same host read the same paths in /proc (a container's root, its launcher's arguments), and one
+   * whose code counts any container under its exec root path as its own would kill this one's.
+   * Short, as a container's attach socket lives under it; the same for every daemon on the same
+   * directory, so that a restarted one finds its containers.
+   */
+  private final String execRoot;
+
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
   private final List<String> daemonArgs = new ArrayList<>();
@@ -69,8 +78,9 @@ final class Jockerd implements AutoCloseable {
     this.sandbox = sandbox;
     this.dataRoot = dir.resolve("state");
     this.socket = dir.resolve("jocker.sock");
-    this.cgroupParent =
-        "jocker-it-" + Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+    String tag = Integer.toHexString(dir.toAbsolutePath().toString().hashCode());
+    this.cgroupParent = "jocker-it-" + tag;
+    this.execRoot = "/run/jk-" + tag;
   }
 
   /**
@@ -131,6 +141,8 @@ final class Jockerd implements AutoCloseable {
             "daemon",
             "--data-root",
             dataRoot.toString(),
+            "--exec-root",
+            execRoot,
             "-H",
             "unix://" + socket,
             "--log-dir",
@@ -191,6 +203,11 @@ final class Jockerd implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** The daemon's exec root (its containers' run directories are under {@code containers/}). */
+  String execRoot() {
+    return execRoot;
   }
 
   /** The daemon's socket, for other clients (the docker CLI, docker-java). */

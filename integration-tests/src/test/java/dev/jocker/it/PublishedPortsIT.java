@@ -33,12 +33,6 @@ class PublishedPortsIT {
   private static final Path REFERENCE = Path.of("../reference/docker-20.10");
   private static final String HOST = Sandbox.UPLINK_ADDRESS;
 
-  /**
-   * An exec root of the tests' own: a jockerd of another test JVM on the same machine, whose /run
-   * is another tmpfs, would take processes under /run/jocker/containers for its own orphans.
-   */
-  static final String[] EXEC_ROOT = {"--exec-root", "/run/jocker-ports"};
-
   @TempDir Path dir;
 
   /** A static UDP echo: {@code serve PORT} answers "you are SOURCE", {@code ask HOST PORT}. */
@@ -120,10 +114,7 @@ class PublishedPortsIT {
       throws Exception {
     Sandbox.Namespace internet = sandbox.internet();
     try (Jockerd d =
-        new Jockerd(sandbox, dir)
-            .withArgs(EXEC_ROOT)
-            .withArgs("--userland-proxy=" + userlandProxy)
-            .start()) {
+        new Jockerd(sandbox, dir).withArgs("--userland-proxy=" + userlandProxy).start()) {
       String udpecho = udpEchoImage(d).toString();
       d.ok(
           "run",
@@ -228,7 +219,7 @@ class PublishedPortsIT {
   void rulesAreDockersOnAUserNetworkAndOnDocker0AndComeBackAfterAFlush(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    try (Jockerd d = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).checkingRulesEvery(1).start()) {
+    try (Jockerd d = new Jockerd(sandbox, dir).checkingRulesEvery(1).start()) {
       d.ok("network", "create", "--subnet", "172.28.0.0/16", "mynet");
       d.ok(
           "run",
@@ -298,7 +289,7 @@ class PublishedPortsIT {
   void aCrashBetweenAPortsAllocationAndItsRulesLeavesNothingBehind(Sandbox sandbox)
       throws Exception {
     sandbox.internet();
-    Jockerd normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
+    Jockerd normal = new Jockerd(sandbox, dir).start();
     String baseline = rules(sandbox.host().run("iptables-save"));
     normal.ok(
         "create", "--name", "victim", "-p", "8080:80", "busybox", "httpd", "-f", "-p", "80", "-h",
@@ -307,12 +298,10 @@ class PublishedPortsIT {
     // Killed once the port is taken and recorded, before its rules: the start is undone.
     normal.stop();
     Jockerd crashing =
-        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:allocated")
-            .withArgs(EXEC_ROOT)
-            .startMayDie();
+        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:allocated").startMayDie();
     crashing.jocker("start", "victim");
     assertEquals(137, crashing.awaitExit(30), "jockerd died between allocation and rules");
-    normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
+    normal = new Jockerd(sandbox, dir).start();
     assertEquals("created", status(normal, "victim"));
     assertEquals(baseline, rules(sandbox.host().run("iptables-save")), "no rule left");
     assertFalse(sandbox.host().run("ss", "-Hltnu").contains(":8080"), "no socket left");
@@ -324,13 +313,10 @@ class PublishedPortsIT {
 
     // Killed once the rules are in and the process runs: the start is finished, the port kept.
     normal.stop();
-    crashing =
-        new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:programmed")
-            .withArgs(EXEC_ROOT)
-            .startMayDie();
+    crashing = new Jockerd(sandbox, dir, "-Djocker.test.crash-at=ports:programmed").startMayDie();
     crashing.jocker("start", "victim");
     assertEquals(137, crashing.awaitExit(30), "jockerd died once the rules were in");
-    normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
+    normal = new Jockerd(sandbox, dir).start();
     assertEquals(
         "running",
         status(normal, "victim"),
@@ -342,7 +328,7 @@ class PublishedPortsIT {
     // And a plain kill -9 of a daemon whose container runs: the restarted one listens again,
     // keeps the rules and still holds the port against another container.
     normal.kill();
-    normal = new Jockerd(sandbox, dir).withArgs(EXEC_ROOT).start();
+    normal = new Jockerd(sandbox, dir).start();
     assertEquals(published, rules(sandbox.host().run("iptables-save")));
     assertReached(sandbox, normal);
     Jockerd.Result taken =

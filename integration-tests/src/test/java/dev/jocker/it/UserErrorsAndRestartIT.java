@@ -45,9 +45,16 @@ class UserErrorsAndRestartIT {
         Jockerd.Result r = d.jocker("run", "-d", "--name", bad, "busybox", "true");
         assertEquals(125, r.exitCode(), bad + ": " + r.stderr());
       }
-      expect(d, 125, "No such image: nosuchimage", "run", "-d", "nosuchimage", "true");
       expect(
-          d, 125, "No such network: nonet", "run", "-d", "--network", "nonet", "busybox", "true");
+          d,
+          125,
+          "Unable to find image 'nosuchimage:latest' locally",
+          "run",
+          "-d",
+          "nosuchimage",
+          "true");
+      expect(
+          d, 125, "network nonet not found", "run", "-d", "--network", "nonet", "busybox", "true");
       // Docker's 400 for --ip on the default bridge, whatever the address.
       expect(
           d,

@@ -1552,6 +1552,11 @@ final class ContainerService {
     return logPath(resolve(ref).id());
   }
 
+  /** The overlay's upper directory of a container (in its data directory). */
+  Path layer(String ref) {
+    return containersDir.resolve(resolve(ref).id()).resolve("upper");
+  }
+
   /** The directory of a container's current run (exec root). */
   Path runDir(String id) {
     return runDirs.resolve(id);
@@ -1777,6 +1782,11 @@ final class ContainerService {
   /** Whether an operation on container {@code id} holds or waits for its lock. */
   boolean busy(String id) {
     return locks.busy(id);
+  }
+
+  /** Whether container {@code id} has a record here. */
+  boolean knows(String id) {
+    return index.get(id).isPresent();
   }
 
   /** Whether a container should hold a sandbox and processes now. */

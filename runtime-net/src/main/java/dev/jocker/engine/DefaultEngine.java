@@ -335,6 +335,11 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public Path layer(String ref) {
+    return containers.layer(ref);
+  }
+
+  @Override
   public CompletableFuture<Attachment> attach(String ref) {
     return guard("attach to container " + ref, () -> containers.attach(ref));
   }

@@ -77,6 +77,12 @@ public interface Engine extends AutoCloseable {
   Path logFile(String ref);
 
   /**
+   * The container's own layer: the overlay's upper directory, holding what the container changed
+   * over its image (whiteouts included). {@code cp} reads and writes a stopped container there.
+   */
+  Path layer(String ref);
+
+  /**
    * The container's stdio through its shim ({@code docker attach}): the current run's if it runs,
    * else the next start's, which then waits (up to 30 s) for this attachment before its command
    * runs, so that not a byte of output is missed. The future completes subscribed to the output

@@ -4,7 +4,6 @@ import dev.jocker.kernel.Processes;
 import dev.jocker.network.NetworkController;
 import dev.jocker.network.Orphans;
 import dev.jocker.network.Sandbox;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,7 +96,6 @@ final class Reconciler {
       Processes.namespaceInode(netnsDir.resolve(ns)).ifPresent(i -> spare.put(i, ns));
     }
     String runDirs = containers.runDirs().toString() + "/";
-    String execRootDevice = device(containers.runDirs());
     List<OrphanProcess> out = new ArrayList<>();
     for (Processes.Info p : Processes.list()) {
       String owner = sandboxOf.get(p.netnsInode());
@@ -128,9 +126,9 @@ final class Reconciler {
         // a running container's shim lives outside its namespaces.
         continue;
       }
-      if (!mountsExecRoot(p.pid(), execRootDevice)) {
-        // The same path under another daemon's exec root (a jockerd in another mount namespace
-        // with a /run of its own, as every test sandbox has): not this daemon's to judge.
+      if (!containers.knows(id) && !Files.isDirectory(containers.runDirs().resolve(id))) {
+        // Its root or command names an exec root path this daemon neither records nor has: another
+        // jockerd's container (the path reads the same from every mount namespace on the host).
         continue;
       }
       if (!containers.live(id)) {
@@ -146,48 +144,6 @@ final class Reconciler {
       }
     }
     return out;
-  }
-
-  /**
-   * The device ({@code major:minor}, as mountinfo writes it) of the file system holding {@code dir}
-   * (or its nearest existing parent), or null when it cannot be read.
-   */
-  private static String device(Path dir) {
-    while (dir != null && !Files.exists(dir)) {
-      dir = dir.getParent();
-    }
-    if (dir == null) {
-      return null;
-    }
-    try {
-      long dev = ((Number) Files.getAttribute(dir, "unix:dev")).longValue();
-      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
-      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
-      return major + ":" + minor;
-    } catch (IOException | UnsupportedOperationException e) {
-      return null;
-    }
-  }
-
-  /**
-   * Whether process {@code pid} has a mount of the file system of this daemon's exec root: its shim
-   * sees the exec root itself, a container's PID 1 the /etc files bound from it.
-   */
-  private static boolean mountsExecRoot(long pid, String device) {
-    if (device == null) {
-      return true;
-    }
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo"))) {
-        String[] f = line.split(" ");
-        if (f.length > 2 && f[2].equals(device)) {
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException gone) {
-      return false;
-    }
   }
 
   private static Optional<String> containerOf(String runDirs, String text) {

@@ -266,7 +266,8 @@ public final class NetworkController {
 
   /** A network by name, full ID or unique ID prefix. */
   public NetworkRecord network(String ref) {
-    return find(ref).orElseThrow(() -> new NetworkException(NOT_FOUND, "No such network: " + ref));
+    return find(ref)
+        .orElseThrow(() -> new NetworkException(NOT_FOUND, "network " + ref + " not found"));
   }
 
   /** A network by name, full ID or unique ID prefix, if there is one. */
@@ -425,7 +426,7 @@ public final class NetworkController {
     }
     try (KeyedLocks.Held held = networkLocks.exclusive(n.id())) {
       if (!networks.containsKey(n.id())) {
-        throw new NetworkException(NOT_FOUND, "No such network: " + ref);
+        throw new NetworkException(NOT_FOUND, "network " + ref + " not found");
       }
       List<String> attached =
           sandboxes.values().stream()
