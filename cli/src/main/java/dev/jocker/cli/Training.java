@@ -208,6 +208,10 @@ final class Training {
 
   private static final String VERSION =
       """
-      {"Version":"0.1.0","ApiVersion":"1.41","MinAPIVersion":"1.12","KernelVersion":"6.1.0",\
-      "Os":"linux","Arch":"amd64"}""";
+      {"Platform":{"Name":"jocker"},"Components":[{"Name":"Engine","Version":"20.10.24",\
+      "Details":{"ApiVersion":"1.41","Arch":"amd64","BuildTime":"","Experimental":"false",\
+      "GitCommit":"","GoVersion":"java17","KernelVersion":"6.1.0","MinAPIVersion":"1.12",\
+      "Os":"linux"}},{"Name":"jocker","Version":"0.1.0","Details":{}}],"Version":"20.10.24",\
+      "ApiVersion":"1.41","MinAPIVersion":"1.12","GitCommit":"","GoVersion":"java17","Os":"linux",\
+      "Arch":"amd64","KernelVersion":"6.1.0","BuildTime":"","JockerVersion":"0.1.0"}""";
 }
