@@ -143,7 +143,8 @@ class CliOnEachJdkIT {
     Run missing = by.get("inspect nosuch");
     assertEquals(1, missing.status());
     assertEquals("Error: No such object: nosuch\n", missing.stderr());
-    assertEquals(125, by.get("nosuchcommand").status());
+    // As the docker CLI: an unknown command is 1, an unknown flag 125.
+    assertEquals(1, by.get("nosuchcommand").status());
     assertEquals(125, by.get("ps --bogus").status());
     Run unreachable = by.get("-H unix:///nonexistent.sock ps");
     assertEquals(1, unreachable.status());
