@@ -3,7 +3,8 @@
 # lab/provision.sh twice without its apt and systemd parts into a throwaway prefix and proves that the
 # second run changes nothing, then runs the commands of LAB.md's steps 1 to 3 (between its ci:begin
 # and ci:end marks) exactly as written, against a jockerd started from that install, inside a
-# throwaway network namespace.
+# throwaway network namespace, its exec root a directory of its own (the machine's processes are
+# visible from there, and another jockerd takes those under its own exec root path for its own).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$root"
@@ -47,7 +48,8 @@ grep -q 'jocker run' "$work/steps.sh" || fail "no commands between the ci marks 
 export work
 # shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
 tools/sandbox-run sh -eu -c '
-  "$PREFIX/bin/jockerd" --data-root "$work/state" --log-dir "$work/log" >"$work/jockerd.out" 2>&1 &
+  "$PREFIX/bin/jockerd" --data-root "$work/state" --exec-root "$work/exec" --log-dir "$work/log" \
+    >"$work/jockerd.out" 2>&1 &
   daemon=$!
   trap "kill $daemon; wait $daemon || true" EXIT
   tools/await-jockerd "$PREFIX/bin/jocker" "$daemon" "$work/jockerd.out"

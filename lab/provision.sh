@@ -3,19 +3,28 @@
 # from the checkout, installs it and runs jockerd as a systemd service. Idempotent: a second run
 # changes nothing and says so. --no-system skips the apt and systemd parts, for CI and containers
 # without a booted systemd. PREFIX (default /usr/local) and JOCKER_HOME (default /opt/jocker) say
-# where jocker goes.
+# where jocker goes. For the multi-host lab: --cluster-store and --cluster-advertise go on jockerd's
+# command line in its unit (the lab edits daemon.json), and --etcd=ADDRESS runs Debian's etcd on
+# ADDRESS:2379 (and localhost).
 set -eu
 
 usage() {
-  echo "usage: provision.sh [--no-system] [CHECKOUT]" >&2
+  echo "usage: provision.sh [--no-system] [--etcd=ADDRESS] [--cluster-store=etcd://HOST:PORT" \
+    "--cluster-advertise=ADDRESS:PORT] [CHECKOUT]" >&2
   exit 2
 }
 
 system=1
 checkout=
+etcd=
+cluster_store=
+cluster_advertise=
 for arg in "$@"; do
   case "$arg" in
     --no-system) system=0 ;;
+    --etcd=*) etcd=${arg#--etcd=} ;;
+    --cluster-store=*) cluster_store=${arg#--cluster-store=} ;;
+    --cluster-advertise=*) cluster_advertise=${arg#--cluster-advertise=} ;;
     -h | --help) usage ;;
     -*)
       echo "provision.sh: unknown option $arg" >&2
@@ -33,6 +42,11 @@ if [ "$(id -u)" != 0 ]; then
   echo "provision.sh: run as root (sudo lab/provision.sh)" >&2
   exit 1
 fi
+if { [ -z "$cluster_store" ] && [ -n "$cluster_advertise" ]; } ||
+  { [ -n "$cluster_store" ] && [ -z "$cluster_advertise" ]; }; then
+  echo "provision.sh: --cluster-store and --cluster-advertise go together" >&2
+  usage
+fi
 prefix=${PREFIX:-/usr/local}
 home=${JOCKER_HOME:-/opt/jocker}
 unit=/etc/systemd/system/jockerd.service
@@ -45,6 +59,8 @@ say() {
 # through (ip, brctl, iptables, tcpdump).
 packages="openjdk-17-jdk-headless gcc libc6-dev iproute2 iptables bridge-utils busybox-static tcpdump
   conntrack util-linux ca-certificates"
+# The cluster store of the multi-host chapter, and etcdctl to look into it.
+[ -z "$etcd" ] || packages="$packages etcd-server etcd-client"
 
 install_packages() {
   missing=
@@ -83,6 +99,33 @@ install_jocker() {
   installed=1
 }
 
+# etcd for the lab's overlay networks: the first VM's private address and localhost, one member.
+etcd_text() {
+  cat <<ETCD
+ETCD_NAME=jocker-lab
+ETCD_DATA_DIR=/var/lib/etcd/jocker-lab
+ETCD_LISTEN_CLIENT_URLS=http://$etcd:2379,http://127.0.0.1:2379
+ETCD_ADVERTISE_CLIENT_URLS=http://$etcd:2379
+ETCD
+}
+
+etcd_service() {
+  if [ -f /etc/default/etcd ] && [ "$(etcd_text)" = "$(cat /etc/default/etcd)" ] &&
+    systemctl is-active --quiet etcd; then
+    say "etcd: running on $etcd:2379"
+    return
+  fi
+  etcd_text >/etc/default/etcd
+  systemctl enable --quiet etcd
+  systemctl restart etcd
+  say "etcd: (re)started on $etcd:2379"
+}
+
+# jockerd's cluster options, when this VM takes part in the multi-host chapter.
+cluster_flags=
+[ -z "$cluster_store" ] ||
+  cluster_flags=" --cluster-store $cluster_store --cluster-advertise $cluster_advertise"
+
 unit_text() {
   cat <<UNIT
 [Unit]
@@ -92,7 +135,7 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-ExecStart=$prefix/bin/jockerd
+ExecStart=$prefix/bin/jockerd$cluster_flags
 # Containers outlive a restart of the daemon (live restore), as under Docker: stop only jockerd.
 KillMode=process
 Restart=on-failure
@@ -142,6 +185,7 @@ fi
 build
 install_jocker
 if [ "$system" = 1 ]; then
+  [ -z "$etcd" ] || etcd_service
   service
   say "ready: vagrant ssh, then follow $checkout/lab/LAB.md"
 else

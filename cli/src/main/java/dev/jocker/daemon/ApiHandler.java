@@ -1479,10 +1479,15 @@ final class ApiHandler extends Handler.Abstract {
           "invalid network name " + name + ": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
     }
     String driver = Bodies.string(body, "Driver", "Driver");
-    if (!driver.isEmpty() && !driver.equals("bridge")) {
+    if (!driver.isEmpty() && !driver.equals("bridge") && !driver.equals("overlay")) {
       throw new EngineException(
-          EngineException.Kind.INVALID, "driver " + driver + " is not supported: use bridge");
+          EngineException.Kind.INVALID,
+          "driver " + driver + " is not supported: use bridge, or overlay");
     }
+    boolean overlay = driver.equals("overlay");
+    // The overlay driver's options (its VXLAN ID) go to the engine, which checks them.
+    Map<String, String> driverOptions =
+        overlay ? Bodies.stringMap(body, "Options", "Options") : Map.of();
     for (String[] refused :
         new String[][] {
           {"Internal", "--internal"},
@@ -1494,7 +1499,13 @@ final class ApiHandler extends Handler.Abstract {
           {"Options", "-o, --opt"}
         }) {
       JsonNode v = body.get(refused[0]);
-      if (refused[0].equals("Scope") && v != null && v.isTextual() && v.asText().equals("local")) {
+      if (refused[0].equals("Scope")
+          && v != null
+          && v.isTextual()
+          && v.asText().equals(overlay ? "global" : "local")) {
+        continue;
+      }
+      if (overlay && refused[0].equals("Options")) {
         continue;
       }
       if (!Bodies.zero(v)) {
@@ -1539,7 +1550,10 @@ final class ApiHandler extends Handler.Abstract {
         }
       }
     }
-    NetworkInfo n = engine.createNetwork(name, subnet, gateway, ipRange);
+    NetworkInfo n =
+        overlay
+            ? engine.createNetwork(name, driver, subnet, gateway, ipRange, driverOptions)
+            : engine.createNetwork(name, subnet, gateway, ipRange);
     meta.network(n.id(), new ApiMeta.Network(labels, subnet != null, attachable));
     events.network("create", n.id(), n.name(), Map.of());
     send(c, 201, mapOf("Id", n.id(), "Warning", ""));

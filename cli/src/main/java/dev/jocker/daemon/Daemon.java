@@ -117,7 +117,7 @@ public final class Daemon {
   private static int serve(DaemonConfig config, Logger log, PrintStream err) {
     Engine engine;
     try {
-      engine = DefaultEngine.open(config.engine());
+      engine = DefaultEngine.open(config.engine(), config.cluster());
     } catch (RuntimeException e) {
       log.error("engine failed to start", e);
       err.println("jockerd: failed to start: " + e.getMessage());

@@ -2,12 +2,15 @@ package dev.jocker.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jocker.engine.ClusterOptions;
 import dev.jocker.engine.EngineConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.Option;
@@ -23,9 +26,16 @@ import org.apache.commons.cli.ParseException;
  * @param logLevel {@code debug}, {@code info}, {@code warn}, {@code error}
  * @param logJson whether the log uses the JSON layout
  * @param logDir where the rolling log file goes
+ * @param cluster the cluster store and advertised address ({@code --cluster-store}, {@code
+ *     --cluster-advertise}), or null when jockerd takes part in no cluster
  */
 public record DaemonConfig(
-    Path socket, EngineConfig engine, String logLevel, boolean logJson, Path logDir) {
+    Path socket,
+    EngineConfig engine,
+    String logLevel,
+    boolean logJson,
+    Path logDir,
+    ClusterOptions cluster) {
   /** The default socket, as {@code -H unix:///run/jocker.sock}. */
   public static final Path DEFAULT_SOCKET = Path.of("/run/jocker.sock");
 
@@ -171,6 +181,30 @@ public record DaemonConfig(
             .argName("file")
             .desc("Daemon configuration file (default /etc/jocker/daemon.json)")
             .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("cluster-store")
+            .hasArg()
+            .argName("etcd://host:port")
+            .desc("The cluster store overlay networks live in: etcd://HOST:PORT[,HOST:PORT...]")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("cluster-advertise")
+            .hasArg()
+            .argName("iface:port|addr:port")
+            .desc(
+                "This host's address in the cluster (its VXLAN endpoint): IFACE:PORT or ADDR:PORT")
+            .build());
+    o.addOption(
+        Option.builder()
+            .longOpt("cluster-store-opt")
+            .hasArg()
+            .argName("name=value")
+            .desc(
+                "Cluster store option: discovery.ttl=SECONDS (how long the others keep this host"
+                    + " after it dies; default 15)")
+            .build());
     o.addOption(Option.builder("h").longOpt("help").desc("Print usage").build());
     return o;
   }
@@ -240,7 +274,81 @@ public record DaemonConfig(
     boolean jsonLog = "json".equals(pick(cl, json, "log-format", "log-format", "text"));
     Path logDir = Path.of(pick(cl, json, "log-dir", "log-dir", "/var/log/jocker"));
     return new DaemonConfig(
-        Path.of(host.substring("unix://".length())), engine, level, jsonLog, logDir);
+        Path.of(host.substring("unix://".length())),
+        engine,
+        level,
+        jsonLog,
+        logDir,
+        cluster(cl, json));
+  }
+
+  /**
+   * The cluster options, as dockerd reads them: {@code --cluster-store}, {@code
+   * --cluster-advertise} (both or neither) and {@code --cluster-store-opt NAME=VALUE}, or {@code
+   * "cluster-store"}, {@code "cluster-advertise"} and {@code "cluster-store-opts": {NAME: VALUE}}
+   * in daemon.json. The forms themselves are checked when the engine opens.
+   */
+  static ClusterOptions cluster(CommandLine cl, JsonNode json) {
+    String store = pick(cl, json, "cluster-store", "cluster-store", "");
+    String advertise = pick(cl, json, "cluster-advertise", "cluster-advertise", "");
+    Map<String, String> opts = new LinkedHashMap<>();
+    JsonNode fromFile = json.get("cluster-store-opts");
+    if (fromFile != null && !fromFile.isNull()) {
+      if (!fromFile.isObject()) {
+        throw new IllegalArgumentException(
+            "\"cluster-store-opts\" in the configuration file must be an object of NAME: VALUE");
+      }
+      fromFile.fields().forEachRemaining(e -> opts.put(e.getKey(), e.getValue().asText()));
+    }
+    String[] flags = cl.getOptionValues("cluster-store-opt");
+    if (flags != null) {
+      for (String flag : flags) {
+        int eq = flag.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException(
+              "--cluster-store-opt " + flag + ": expected NAME=VALUE, e.g. discovery.ttl=15");
+        }
+        opts.put(flag.substring(0, eq), flag.substring(eq + 1));
+      }
+    }
+    if (store.isEmpty() && advertise.isEmpty()) {
+      if (!opts.isEmpty()) {
+        throw new IllegalArgumentException("--cluster-store-opt needs --cluster-store");
+      }
+      return null;
+    }
+    if (store.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--cluster-advertise " + advertise + " needs --cluster-store etcd://HOST:PORT");
+    }
+    if (advertise.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--cluster-store "
+              + store
+              + " needs --cluster-advertise IFACE:PORT or ADDR:PORT: the address other hosts"
+              + " reach this one on");
+    }
+    Duration ttl = null;
+    for (Map.Entry<String, String> o : opts.entrySet()) {
+      if (!o.getKey().equals("discovery.ttl")) {
+        throw new IllegalArgumentException(
+            "--cluster-store-opt "
+                + o.getKey()
+                + " is not supported by jocker (only discovery.ttl: TLS and Docker's other"
+                + " discovery options are not)");
+      }
+      try {
+        ttl = Duration.ofSeconds(Long.parseLong(o.getValue().replaceFirst("s$", "")));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--cluster-store-opt discovery.ttl=" + o.getValue() + ": a number of seconds");
+      }
+      if (ttl.toSeconds() < 2) {
+        throw new IllegalArgumentException(
+            "--cluster-store-opt discovery.ttl=" + o.getValue() + ": at least 2 seconds");
+      }
+    }
+    return new ClusterOptions(store, advertise, ttl);
   }
 
   private static String pick(

@@ -326,7 +326,8 @@ final class DockerJson {
     m.put("Name", n.name());
     m.put("Id", n.id());
     m.put("Created", n.created().toString());
-    m.put("Scope", "local");
+    // Docker's overlay networks with a cluster store are "global": every host sees them.
+    m.put("Scope", "overlay".equals(n.driver()) ? "global" : "local");
     m.put("Driver", n.driver());
     m.put("EnableIPv6", false);
     List<Object> config = new ArrayList<>();

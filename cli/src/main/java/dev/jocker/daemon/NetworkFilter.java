@@ -25,7 +25,7 @@ final class NetworkFilter {
     return f.any("name", v -> n.name().contains(v))
         && f.any("id", v -> n.id().contains(v))
         && f.exact("driver", driver)
-        && f.exact("scope", "local")
+        && f.exact("scope", "overlay".equals(driver) ? "global" : "local")
         && f.labels("label", labels)
         && f.any("type", v -> v.equals("builtin") == builtin)
         && f.any(

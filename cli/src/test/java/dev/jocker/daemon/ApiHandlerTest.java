@@ -112,6 +112,39 @@ class ApiHandlerTest {
   }
 
   @Test
+  void anOverlayNetworkTakesItsVxlanIdAndOnlyTheOverlayTakesOptions() throws IOException {
+    Reply created =
+        call(
+            "POST",
+            "/networks/create",
+            "{\"Name\":\"ov1\",\"Driver\":\"overlay\",\"Scope\":\"global\",\"IPAM\":{\"Config\":"
+                + "[{\"Subnet\":\"10.20.0.0/16\"}]},\"Options\":"
+                + "{\"com.docker.network.driver.overlay.vxlanid_list\":\"300\"}}");
+    assertEquals(201, created.status(), created.body());
+    assertEquals(
+        java.util.Arrays.asList(
+            "ov1",
+            "overlay",
+            "10.20.0.0/16",
+            "{com.docker.network.driver.overlay.vxlanid_list=300}"),
+        engine.lastNetworkCreate);
+    Reply macvlan = call("POST", "/networks/create", "{\"Name\":\"mv\",\"Driver\":\"macvlan\"}");
+    assertEquals(400, macvlan.status());
+    assertEquals(
+        "driver macvlan is not supported: use bridge, or overlay",
+        macvlan.json().get("message").asText());
+    Reply bridgeOptions =
+        call(
+            "POST",
+            "/networks/create",
+            "{\"Name\":\"br\",\"Driver\":\"bridge\",\"Options\":{\"a\":\"b\"}}");
+    assertEquals(400, bridgeOptions.status());
+    assertEquals(
+        "-o, --opt (Options) is not supported by jocker",
+        bridgeOptions.json().get("message").asText());
+  }
+
+  @Test
   void errorsAreDockerShaped() throws IOException {
     Reply missing = call("GET", "/v1.41/containers/test3/json", null);
     assertEquals(404, missing.status());

@@ -224,6 +224,28 @@ final class FakeEngine implements Engine {
   }
 
   @Override
+  public NetworkInfo createNetwork(
+      String name,
+      String driver,
+      String subnet,
+      String gateway,
+      String ipRange,
+      java.util.Map<String, String> options) {
+    actions.add("network create " + driver);
+    lastNetworkCreate = java.util.Arrays.asList(name, driver, subnet, options.toString());
+    return new NetworkInfo(
+        "e".repeat(64),
+        name,
+        driver,
+        Instant.EPOCH,
+        subnet,
+        ipRange,
+        gateway,
+        options,
+        java.util.Map.of());
+  }
+
+  @Override
   public NetworkInfo createNetwork(String name, String subnet, String gateway, String ipRange) {
     actions.add("network create");
     lastNetworkCreate = java.util.Arrays.asList(name, subnet, gateway, ipRange);

@@ -58,6 +58,7 @@ final class Jockerd implements AutoCloseable {
 
   private final List<String> jvmProperties;
   private int rulesCheckSeconds;
+  private List<String> enter;
   private final List<String> daemonArgs = new ArrayList<>();
 
   /**
@@ -84,8 +85,8 @@ final class Jockerd implements AutoCloseable {
   }
 
   /**
-   * Passes {@code args} (such as {@code --live-restore=false} or {@code --userland-proxy=false}) to
-   * the daemon.
+   * Passes {@code args} (such as {@code --live-restore=false}, {@code --userland-proxy=false} or
+   * {@code --cluster-store}) to the daemon.
    */
   Jockerd withArgs(String... args) {
     daemonArgs.addAll(List.of(args));
@@ -102,6 +103,15 @@ final class Jockerd implements AutoCloseable {
    */
   Jockerd listeningOn(Path socket) {
     this.socket = socket;
+    return this;
+  }
+
+  /**
+   * Runs the daemon through {@code command} (such as {@code nsenter -t PID --net --mount --uts})
+   * instead of entering the sandbox's host network namespace alone.
+   */
+  Jockerd enteringWith(List<String> command) {
+    this.enter = List.copyOf(command);
     return this;
   }
 
@@ -131,7 +141,9 @@ final class Jockerd implements AutoCloseable {
   }
 
   private List<String> argv() {
-    List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
+    List<String> argv =
+        new ArrayList<>(
+            enter != null ? enter : List.of("nsenter", "--net=" + sandbox.host().path(), "--"));
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     argv.addAll(JOCKERD_ARGS);
     argv.addAll(jvmProperties);
@@ -326,6 +338,9 @@ final class Jockerd implements AutoCloseable {
 
   /** SIGKILL, as a crash. */
   void kill() {
+    if (process == null) {
+      return;
+    }
     process.destroyForcibly();
     try {
       process.waitFor(30, TimeUnit.SECONDS);

@@ -79,18 +79,17 @@ public final class BlockAllocator {
     }
   }
 
-  /** Releases an address leased by {@link #allocate}; its block stays this host's. */
+  /**
+   * Releases an address leased by {@link #allocate}; its block stays this host's. An address in a
+   * block this host does not own (yet) after a restart, before {@link #resume}, or since the block
+   * was lost while away from the store, only loses its lease: releasing never needs the store.
+   */
   public synchronized void release(OverlayNetwork net, Inet4Address address, LeaseStore leases) {
     int a = Ipv4.of(address);
     Subnet block = blockOf(net, a);
     if (!owns(net.id(), block)) {
-      throw new ClusterException(
-          "network "
-              + net.name()
-              + ": "
-              + address.getHostAddress()
-              + " is not in a block of host "
-              + cluster.hostname());
+      leases.deleteLease(net.id(), a);
+      return;
     }
     ipam.release(adapter(net, block, leases), key(net.id(), block), a);
   }

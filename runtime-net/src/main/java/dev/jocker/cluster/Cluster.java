@@ -37,6 +37,7 @@ public final class Cluster implements AutoCloseable {
   private final ScheduledExecutorService loop;
   private final Map<String, String> ownedKeys = new ConcurrentHashMap<>();
   private final List<ClusterWatch> watches = new CopyOnWriteArrayList<>();
+  private final List<Runnable> joinedHooks = new CopyOnWriteArrayList<>();
   private final OverlayNetworks networks;
   private final BlockAllocator addresses;
   private final Endpoints endpoints;
@@ -178,6 +179,59 @@ public final class Cluster implements AutoCloseable {
     etcd.close();
   }
 
+  /**
+   * Runs {@code hook} on the cluster's own thread after every join from now on: the first, and each
+   * rejoin after a lost lease (when the host must write again what only it knows). If this host has
+   * joined already, it runs once soon.
+   */
+  public void onJoined(Runnable hook) {
+    joinedHooks.add(hook);
+    if (joined()) {
+      runHook(hook);
+    }
+  }
+
+  private void runHook(Runnable hook) {
+    try {
+      loop.execute(
+          () -> {
+            try {
+              hook.run();
+            } catch (RuntimeException e) {
+              LOG.error("after joining the cluster: {}", e.getMessage(), e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      LOG.debug("cluster closed before a joined hook could run");
+    }
+  }
+
+  /**
+   * Fails at once unless this host holds a live lease, without trying to join (the background loop
+   * tries every second): for callers that must not wait for an unreachable store.
+   */
+  public void checkJoined() {
+    if (fatal != null) {
+      throw fatal;
+    }
+    if (lease == 0) {
+      throw notJoined();
+    }
+  }
+
+  private ClusterUnavailableException notJoined() {
+    ClusterException cause = lastError;
+    return new ClusterUnavailableException(
+        "host "
+            + identity.hostname()
+            + " has not joined the cluster at "
+            + etcd.config().storeText()
+            + " yet"
+            + (cause == null ? "" : ": " + cause.getMessage())
+            + "; jockerd keeps trying every second",
+        cause);
+  }
+
   /** Fails unless this host holds a live lease, trying to join once first if it does not. */
   long requireJoined() {
     if (fatal != null) {
@@ -193,16 +247,7 @@ public final class Cluster implements AutoCloseable {
     if (fatal != null) {
       throw fatal;
     }
-    ClusterException cause = lastError;
-    throw new ClusterUnavailableException(
-        "host "
-            + identity.hostname()
-            + " has not joined the cluster at "
-            + etcd.config().storeText()
-            + " yet"
-            + (cause == null ? "" : ": " + cause.getMessage())
-            + "; jockerd keeps trying every second",
-        cause);
+    throw notJoined();
   }
 
   Etcd etcd() {
@@ -235,6 +280,7 @@ public final class Cluster implements AutoCloseable {
       startKeepAlive(joinedLease);
       republish(joinedLease);
       lastError = null;
+      joinedHooks.forEach(this::runHook);
       LOG.info(
           "joined the cluster at {} as {} (VTEP {})",
           etcd.config().storeText(),
@@ -276,7 +322,7 @@ public final class Cluster implements AutoCloseable {
     Member other = Etcd.parse(existing, Member.class);
     if (!other.instanceId().equals(identity.instanceId())) {
       etcd.revoke(fresh);
-      throw new ClusterException(
+      throw new ClusterConflictException(
           "cannot join the cluster at "
               + etcd.config().storeText()
               + " as "

@@ -11,7 +11,7 @@ public interface ClusterListener {
   /** An endpoint is gone: removed by its host, or with its host's lease. */
   void endpointRemoved(EndpointRecord endpoint);
 
-  /** A host joined. */
+  /** A host joined, or its record changed (it joined again, before its lease expired). */
   default void memberJoined(Member member) {}
 
   /** A host is gone: it left, or its lease expired. */

@@ -123,7 +123,9 @@ public final class ClusterWatch implements AutoCloseable {
     if (value.equals(before)) {
       return;
     }
-    if (before != null) {
+    if (before != null && key.startsWith(Keys.ENDPOINTS)) {
+      // A changed endpoint may have a new MAC or address: its old entries go first. A host that
+      // rejoined, or a network marked for removal, has not left: they are reported as changed.
       removed(key);
     }
     reported.put(key, value);

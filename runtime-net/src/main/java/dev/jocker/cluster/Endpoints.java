@@ -50,14 +50,17 @@ public final class Endpoints {
     return ep;
   }
 
-  /** Removes an endpoint of this host (gone already is fine). */
+  /**
+   * Removes an endpoint of this host (gone already is fine). It is disowned first: should the store
+   * be away, a later rejoin does not write it again, and the caller retries the removal.
+   */
   public void withdraw(String networkId, String endpointId) {
-    cluster.requireJoined();
     String key = Keys.endpoint(networkId, endpointId);
+    cluster.disown(key);
+    cluster.requireJoined();
     cluster
         .etcd()
         .txn("endpoint remove " + endpointId, List.of(), List.of(Etcd.delete(key)), List.of());
-    cluster.disown(key);
   }
 
   /** Every endpoint of the network, on every host. */

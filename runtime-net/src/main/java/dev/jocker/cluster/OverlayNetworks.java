@@ -52,7 +52,7 @@ public final class OverlayNetworks {
       List<OverlayNetwork> existing = list();
       for (OverlayNetwork n : existing) {
         if (n.name().equals(name)) {
-          throw new ClusterException("network with name " + name + " already exists");
+          throw new ClusterConflictException("network with name " + name + " already exists");
         }
       }
       Pool pool = pool(name, subnet, gateway, existing);
@@ -87,11 +87,11 @@ public final class OverlayNetworks {
         return net;
       }
       if (!r.getGetResponses().get(0).getKvs().isEmpty()) {
-        throw new ClusterException("network with name " + name + " already exists");
+        throw new ClusterConflictException("network with name " + name + " already exists");
       }
       if (!r.getGetResponses().get(1).getKvs().isEmpty() && vni != null) {
         String owner = Etcd.kv(r.getGetResponses().get(1).getKvs().get(0)).value();
-        throw new ClusterException(
+        throw new ClusterConflictException(
             "network "
                 + name
                 + ": VNI "
@@ -102,7 +102,7 @@ public final class OverlayNetworks {
       }
       if (!r.getGetResponses().get(2).getKvs().isEmpty() && subnet != null) {
         String owner = Etcd.kv(r.getGetResponses().get(2).getKvs().get(0)).value();
-        throw new ClusterException(
+        throw new ClusterConflictException(
             "network "
                 + name
                 + ": subnet "
@@ -200,7 +200,7 @@ public final class OverlayNetworks {
           List.of());
       Set<String> hosts = new TreeSet<>();
       left.forEach(e -> hosts.add(e.host()));
-      throw new ClusterException(
+      throw new ClusterConflictException(
           "error while removing network: network "
               + net.name()
               + " id "
@@ -251,7 +251,7 @@ public final class OverlayNetworks {
     }
     for (OverlayNetwork n : existing) {
       if (n.parsedSubnet().overlaps(pool.subnet())) {
-        throw new ClusterException(
+        throw new ClusterConflictException(
             "network "
                 + name
                 + ": subnet "

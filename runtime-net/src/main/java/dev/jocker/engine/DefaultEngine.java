@@ -25,6 +25,7 @@ import dev.jocker.network.NetworkListener;
 import dev.jocker.network.PortPublishing;
 import dev.jocker.network.Sandbox;
 import dev.jocker.network.SandboxAddOn;
+import dev.jocker.overlay.Overlay;
 import dev.jocker.portmap.PortAllocator;
 import dev.jocker.portmap.PortMapper;
 import dev.jocker.portmap.PortViews;
@@ -76,7 +77,13 @@ public final class DefaultEngine implements Engine {
    */
   private static final int PROXY_THREADS = 4;
 
-  private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns) {
+  /** The overlay driver, when jockerd takes part in a cluster; else null. */
+  private final Overlay overlay;
+
+  /** What topology and trace read of overlay networks; null without a cluster. */
+  private final OverlayFacts overlayFacts;
+
+  private DefaultEngine(EngineConfig config, List<SandboxAddOn> addOns, ClusterOptions cluster) {
     this.config = config;
     BridgeConfig.of(
         config.bridge(),
@@ -126,6 +133,24 @@ public final class DefaultEngine implements Engine {
             config.iptables() ? new Conntrack(config.hostNetns()) : null);
     network.addOn(ports);
     addOns.forEach(network::addOn);
+    this.overlay =
+        cluster == null
+            ? null
+            : Overlay.start(
+                new Overlay.Options(
+                    cluster.store(),
+                    cluster.advertise(),
+                    cluster.ttl(),
+                    config.iptables(),
+                    config.ipForward(),
+                    config.chainPrefix(),
+                    config.netnsPrefix()),
+                store,
+                host,
+                config.hostNetns());
+    if (overlay != null) {
+      overlay.bind(network);
+    }
     this.cni = new ControllerBackend(network.external());
     this.containers =
         new ContainerService(
@@ -137,6 +162,8 @@ public final class DefaultEngine implements Engine {
     containers.scheduleWith(supervisor::schedule);
     this.facts =
         new LiveFacts(config, host, namespaces, network, containers, reconciler, ports::ports);
+    this.overlayFacts =
+        overlay == null ? null : new OverlayFacts(overlay, host, network, containers, facts);
     recover();
     supervisor.start(config.rulesCheckInterval());
   }
@@ -151,8 +178,22 @@ public final class DefaultEngine implements Engine {
    * sandbox's start and release, the recovery of the next start included.
    */
   static DefaultEngine open(EngineConfig config, List<SandboxAddOn> addOns) {
+    return open(config, addOns, null);
+  }
+
+  /**
+   * Opens the engine as a member of a cluster ({@code cluster} null: on its own), which gives it
+   * the {@code overlay} driver. An unreachable cluster store does not stop it: it joins once the
+   * store answers.
+   */
+  public static DefaultEngine open(EngineConfig config, ClusterOptions cluster) {
+    return open(config, List.of(), cluster);
+  }
+
+  static DefaultEngine open(
+      EngineConfig config, List<SandboxAddOn> addOns, ClusterOptions cluster) {
     try {
-      return new DefaultEngine(config, addOns);
+      return new DefaultEngine(config, addOns, cluster);
     } catch (RuntimeException e) {
       throw Errors.of("open the engine", e, id -> id);
     }
@@ -419,6 +460,19 @@ public final class DefaultEngine implements Engine {
   }
 
   @Override
+  public NetworkInfo createNetwork(
+      String name,
+      String driver,
+      String subnet,
+      String gateway,
+      String ipRange,
+      Map<String, String> options) {
+    return guard(
+        "create network " + name,
+        () -> networkInfo(network.createNetwork(driver, name, subnet, gateway, ipRange, options)));
+  }
+
+  @Override
   public void removeNetwork(String ref) {
     guard(
         "remove network " + ref,
@@ -441,6 +495,7 @@ public final class DefaultEngine implements Engine {
       options.put("com.docker.network.bridge.name", n.bridge());
       options.put("com.docker.network.driver.mtu", Integer.toString(n.mtu()));
     }
+    network.sharedDriver(n).ifPresent(d -> options.putAll(d.options(n)));
     Map<String, NetworkInfo.Attached> attached = new LinkedHashMap<>();
     for (Map.Entry<String, EndpointRecord> e : network.endpointsOn(n.id()).entrySet()) {
       Optional<ContainerRecord> c = index.get(e.getKey());
@@ -453,6 +508,24 @@ public final class DefaultEngine implements Engine {
             e.getKey(),
             new NetworkInfo.Attached(
                 ExternalSandboxes.nameOf(external.get()), endpointInfo(n, e.getValue())));
+      }
+    }
+    if (overlay != null && Overlay.DRIVER.equals(n.driver())) {
+      // Docker lists the endpoints of other hosts too, keyed "ep-" + their endpoint ID.
+      for (dev.jocker.cluster.EndpointRecord e : overlay.remoteEndpoints(n.id())) {
+        attached.put(
+            "ep-" + e.id(),
+            new NetworkInfo.Attached(
+                e.name(),
+                new EndpointInfo(
+                    n.id(),
+                    n.name(),
+                    e.id(),
+                    e.mac(),
+                    e.address(),
+                    Integer.parseInt(n.subnet().split("/")[1]),
+                    n.gateway(),
+                    null)));
       }
     }
     return new NetworkInfo(
@@ -514,12 +587,22 @@ public final class DefaultEngine implements Engine {
 
   @Override
   public String topology(String net, String format) {
-    return guard("network topology " + net, () -> facts.topology(net, format));
+    return guard(
+        "network topology " + net,
+        () ->
+            overlayFacts != null && overlayFacts.covers(net)
+                ? overlayFacts.topology(net, format)
+                : facts.topology(net, format));
   }
 
   @Override
   public String trace(String container, String destination) {
-    return guard("network trace " + container, () -> facts.trace(container, destination));
+    return guard(
+        "network trace " + container,
+        () ->
+            overlayFacts != null && overlayFacts.coversContainer(container)
+                ? overlayFacts.trace(container, destination)
+                : facts.trace(container, destination));
   }
 
   @Override
@@ -545,6 +628,9 @@ public final class DefaultEngine implements Engine {
     }
     exits.close();
     supervisor.close();
+    if (overlay != null) {
+      overlay.close();
+    }
     ports.close();
     proxy.close();
     store.close();

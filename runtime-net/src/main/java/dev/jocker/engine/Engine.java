@@ -7,6 +7,7 @@ import dev.jocker.doctor.Finding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -149,6 +150,25 @@ public interface Engine extends AutoCloseable {
    * naming it. {@code gateway} and {@code ipRange} (null: defaults) need a {@code subnet}.
    */
   NetworkInfo createNetwork(String name, String subnet, String gateway, String ipRange);
+
+  /**
+   * Creates a network of {@code driver}: {@code bridge} as {@link #createNetwork(String, String,
+   * String, String)}, or {@code overlay} (jockerd with {@code --cluster-store}), shared with every
+   * host of the cluster. {@code options} are the driver's ({@code -o NAME=VALUE}).
+   */
+  default NetworkInfo createNetwork(
+      String name,
+      String driver,
+      String subnet,
+      String gateway,
+      String ipRange,
+      Map<String, String> options) {
+    if ((driver != null && !driver.isEmpty() && !driver.equals("bridge")) || !options.isEmpty()) {
+      throw new EngineException(
+          EngineException.Kind.INVALID, "driver " + driver + " is not supported: use bridge");
+    }
+    return createNetwork(name, subnet, gateway, ipRange);
+  }
 
   /** Removes a user-defined network that no container is attached to, with its bridge and rules. */
   void removeNetwork(String ref);

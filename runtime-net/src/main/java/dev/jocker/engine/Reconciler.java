@@ -122,8 +122,8 @@ final class Reconciler {
       String id =
           containerOf(runDirs, p.cmdline()).orElse(containerOf(runDirs, p.root()).orElse(null));
       if (id == null || containers.busy(id) || containers.isShim(id, p.pid())) {
-        // A container being started or stopped has launcher processes on their way in or out;
-        // a running container's shim lives outside its namespaces.
+        // A container being started or stopped has launcher processes on their way in or out; a
+        // running container's shim lives outside its namespaces.
         continue;
       }
       if (!containers.knows(id) && !Files.isDirectory(containers.runDirs().resolve(id))) {

@@ -112,6 +112,9 @@ public final class NetworkController {
 
   private final List<SandboxAddOn> addOns = new CopyOnWriteArrayList<>();
 
+  /** Drivers whose networks live in a store shared with other hosts, by driver name. */
+  private final Map<String, SharedNetworks> shared = new ConcurrentHashMap<>();
+
   private final ExternalSandboxes external;
 
   /**
@@ -159,6 +162,10 @@ public final class NetworkController {
             if (n.driver() != null && n.driver().equals(BRIDGE)) {
               ipam.register(tx, n.id(), n.name(), pool(n));
               drivers.put(n.id(), bridges.open(n));
+            } else if (n.subnet() != null) {
+              // A shared network's addresses come from its driver; its subnet is registered so
+              // that no bridge network is created over it.
+              ipam.register(tx, n.id(), n.name(), pool(n));
             }
           }
           Map<String, List<EndpointRecord>> endpoints = new LinkedHashMap<>();
@@ -183,6 +190,30 @@ public final class NetworkController {
   /** Registers an add-on; it takes part in every sandbox joined or released from now on. */
   public void addOn(SandboxAddOn addOn) {
     addOns.add(addOn);
+  }
+
+  /**
+   * Registers a driver whose networks live in a store shared with other hosts: the networks of its
+   * kind already recorded here get their driver now, and {@link #createNetwork(String, String,
+   * String, String, String, Map)} creates new ones through it.
+   */
+  public void addSharedNetworks(SharedNetworks networksOfDriver) {
+    shared.put(networksOfDriver.driver(), networksOfDriver);
+    for (NetworkRecord n : networks.values()) {
+      if (networksOfDriver.driver().equals(n.driver())) {
+        drivers.put(n.id(), networksOfDriver.open(n));
+      }
+    }
+  }
+
+  /** The shared-store driver of a network, if its driver is one. */
+  public Optional<SharedNetworks> sharedDriver(NetworkRecord network) {
+    return Optional.ofNullable(network.driver() == null ? null : shared.get(network.driver()));
+  }
+
+  private NetworkDriver open(NetworkRecord n) {
+    SharedNetworks s = n.driver() == null ? null : shared.get(n.driver());
+    return s != null ? s.open(n) : bridges.open(n);
   }
 
   private static Pool pool(NetworkRecord n) {
@@ -295,11 +326,66 @@ public final class NetworkController {
   }
 
   /**
-   * Creates a bridge network: journaled, so that a crash half-way removes it on the next start.
-   * Without {@code subnet}, the first of Docker's default pools that overlaps no network, host
-   * address or route and no nameserver.
+   * Creates a network of {@code driver}: {@code bridge} (or null) as {@link #createNetwork(String,
+   * String, String, String)}, or a driver registered with {@link #addSharedNetworks}, whose network
+   * is created in its shared store first and then recorded here. {@code options} are the driver's
+   * ({@code -o NAME=VALUE}); a bridge network takes none.
    */
-  public NetworkRecord createNetwork(String name, String subnet, String gateway, String ipRange) {
+  public NetworkRecord createNetwork(
+      String driver,
+      String name,
+      String subnet,
+      String gateway,
+      String ipRange,
+      Map<String, String> options) {
+    if (driver == null || driver.isEmpty() || driver.equals(BRIDGE)) {
+      if (!options.isEmpty()) {
+        throw new NetworkException(
+            INVALID,
+            "option "
+                + options.keySet().iterator().next()
+                + " is not supported by the bridge driver");
+      }
+      return createNetwork(name, subnet, gateway, ipRange);
+    }
+    SharedNetworks sharedDriver = shared.get(driver);
+    if (sharedDriver == null) {
+      throw new NetworkException(
+          INVALID,
+          "driver "
+              + driver
+              + " is not available: "
+              + (driver.equals("overlay")
+                  ? "overlay networks need jockerd's --cluster-store and --cluster-advertise"
+                  : "use bridge, or overlay with jockerd's --cluster-store"));
+    }
+    checkName(name);
+    creating.lock();
+    try {
+      if (find(name).filter(n -> n.name().equals(name)).isPresent()) {
+        throw new NetworkException(CONFLICT, "network with name " + name + " already exists");
+      }
+      if (subnet != null && !subnet.isEmpty()) {
+        try {
+          ipam.checkNoOverlap(Pool.of(subnet, ipRange, gateway).subnet());
+        } catch (IpamException e) {
+          throw new NetworkException(INVALID, e.getMessage(), e);
+        }
+      }
+      NetworkRecord record = sharedDriver.create(name, subnet, gateway, ipRange, options);
+      try {
+        adopt(record);
+      } catch (RuntimeException e) {
+        sharedDriver.remove(record);
+        throw e;
+      }
+      return record;
+    } finally {
+      creating.unlock();
+    }
+  }
+
+  private static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new NetworkException(
           INVALID,
@@ -307,6 +393,94 @@ public final class NetworkController {
               + name
               + "\": use letters, digits, '_', '.' and '-', starting with a letter or digit");
     }
+  }
+
+  /**
+   * Records a network of a shared-store driver that exists in that store (created here or by
+   * another host) and opens its driver; its kernel objects are made when an endpoint first needs
+   * them. A network already recorded is left as it is. Refused when a network of this host has the
+   * name already.
+   */
+  public void adopt(NetworkRecord record) {
+    SharedNetworks s = shared.get(record.driver());
+    if (s == null) {
+      throw new NetworkException(INVALID, "driver " + record.driver() + " is not available");
+    }
+    creating.lock();
+    try {
+      adoptLocked(s, record);
+    } finally {
+      creating.unlock();
+    }
+  }
+
+  private void adoptLocked(SharedNetworks s, NetworkRecord record) {
+    if (networks.containsKey(record.id())) {
+      return;
+    }
+    Optional<NetworkRecord> clash =
+        networks.values().stream().filter(n -> n.name().equals(record.name())).findFirst();
+    if (clash.isPresent()) {
+      throw new NetworkException(
+          CONFLICT,
+          record.driver()
+              + " network "
+              + record.name()
+              + " cannot be used on this host: its network "
+              + clash.get().id().substring(0, 12)
+              + " ("
+              + clash.get().driver()
+              + ") has that name");
+    }
+    try (KeyedLocks.Held held = networkLocks.exclusive(record.id())) {
+      store.inTransaction(
+          tx -> {
+            tx.insertNetwork(record);
+            ipam.register(tx, record.id(), record.name(), pool(record));
+            tx.onRollback(() -> ipam.unregister(record.id()));
+            return null;
+          });
+      drivers.put(record.id(), s.open(record));
+      networks.put(record.id(), record);
+    }
+    listener.networkCreated(record);
+  }
+
+  /**
+   * Forgets a network of a shared-store driver that its store no longer has (another host removed
+   * it): its kernel objects here, its record and leases. A network that still has endpoints on this
+   * host is kept (its containers hold it); returns whether it was forgotten.
+   */
+  public boolean forget(String networkId) {
+    NetworkRecord n = networks.get(networkId);
+    if (n == null) {
+      return true;
+    }
+    creating.lock();
+    try (KeyedLocks.Held held = networkLocks.exclusive(networkId)) {
+      if (!networks.containsKey(networkId)) {
+        return true;
+      }
+      if (!endpointsOn(networkId).isEmpty()) {
+        return false;
+      }
+      networks.remove(networkId);
+      long journal = store.inTransaction(tx -> tx.beginJournal(NETWORK_REMOVE, n.id(), Map.of()));
+      finishRemove(n, journal);
+    } finally {
+      creating.unlock();
+    }
+    listener.networkRemoved(n);
+    return true;
+  }
+
+  /**
+   * Creates a bridge network: journaled, so that a crash half-way removes it on the next start.
+   * Without {@code subnet}, the first of Docker's default pools that overlaps no network, host
+   * address or route and no nameserver.
+   */
+  public NetworkRecord createNetwork(String name, String subnet, String gateway, String ipRange) {
+    checkName(name);
     boolean given = subnet != null && !subnet.isEmpty();
     if (!given
         && ((gateway != null && !gateway.isEmpty()) || (ipRange != null && !ipRange.isEmpty()))) {
@@ -444,6 +618,11 @@ public final class NetworkController {
             attached,
             null);
       }
+      SharedNetworks sharedDriver = n.driver() == null ? null : shared.get(n.driver());
+      if (sharedDriver != null) {
+        // The shared store first: it refuses while another host has an endpoint on the network.
+        sharedDriver.remove(n);
+      }
       long journal = store.inTransaction(tx -> tx.beginJournal(NETWORK_REMOVE, n.id(), Map.of()));
       networks.remove(n.id());
       Crashpoints.reach("network-remove:journaled");
@@ -454,7 +633,7 @@ public final class NetworkController {
 
   private void finishRemove(NetworkRecord n, long journal) {
     NetworkDriver d = drivers.remove(n.id());
-    (d != null ? d : bridges.open(n)).teardown();
+    (d != null ? d : open(n)).teardown();
     Crashpoints.reach("network-remove:bridge");
     store.inTransaction(
         tx -> {
@@ -491,9 +670,9 @@ public final class NetworkController {
     networks.remove(n.id());
     NetworkDriver d = drivers.remove(n.id());
     if (entry.kind().equals(NETWORK_CREATE)) {
-      undoCreate(n, d != null ? d : bridges.open(n), entry.id());
+      undoCreate(n, d != null ? d : open(n), entry.id());
     } else {
-      drivers.put(n.id(), d != null ? d : bridges.open(n));
+      drivers.put(n.id(), d != null ? d : open(n));
       finishRemove(n, entry.id());
     }
   }
@@ -512,7 +691,7 @@ public final class NetworkController {
     }
     refuseExternal(n);
     try {
-      ipam.allocate(tx, n.id(), ipv4, containerId);
+      allocate(tx, n.id(), ipv4, containerId);
     } catch (IpamException e) {
       throw new NetworkException(INVALID, e.getMessage(), e);
     }
@@ -524,7 +703,7 @@ public final class NetworkController {
       if (hasEndpoints(n)) {
         for (Map.Entry<Integer, String> lease : tx.leases(n.id()).entrySet()) {
           if (lease.getValue().equals(containerId)) {
-            ipam.release(tx, n.id(), lease.getKey());
+            releaseAddress(tx, n.id(), lease.getKey());
           }
         }
       }
@@ -591,7 +770,18 @@ public final class NetworkController {
               .orElseThrow(
                   () -> new NetworkException(NOT_FOUND, "network " + e.network() + " not found"));
       if (!hasEndpoints(n)) {
-        throw new NetworkException(INVALID, "network " + n.name() + " has no endpoints to join");
+        throw new NetworkException(
+            INVALID,
+            "network "
+                + n.name()
+                + (n.driver() != null
+                        && !List.of(BRIDGE, HOST, "null", ExternalSandboxes.DRIVER)
+                            .contains(n.driver())
+                    ? " (driver "
+                        + n.driver()
+                        + ") is not available: jockerd runs without its"
+                        + " --cluster-store"
+                    : " has no endpoints to join"));
       }
       refuseExternal(n);
       nets.add(n);
@@ -655,7 +845,7 @@ public final class NetworkController {
               if (reserved && containerId.equals(tx.leases(n.id()).get(Ipv4.parse(e.ipv4())))) {
                 address = Ipv4.parse(e.ipv4());
               } else {
-                address = ipam.allocate(tx, n.id(), reserved ? e.ipv4() : null, containerId);
+                address = allocate(tx, n.id(), reserved ? e.ipv4() : null, containerId);
               }
               EndpointRecord endpoint =
                   new EndpointRecord(
@@ -776,7 +966,7 @@ public final class NetworkController {
           if (sandbox != null) {
             for (EndpointRecord e : sandbox.endpoints()) {
               if (!e.reserved() && networks.containsKey(e.networkId())) {
-                ipam.release(tx, e.networkId(), Ipv4.parse(e.address()));
+                releaseAddress(tx, e.networkId(), Ipv4.parse(e.address()));
               }
             }
             tx.deleteSandbox(containerId);
@@ -1000,13 +1190,30 @@ public final class NetworkController {
             for (Map.Entry<Integer, String> lease : tx.leases(n.id()).entrySet()) {
               String address = Ipv4.format(lease.getKey());
               if (!held.contains(n.id() + " " + address) && !reserves.test(lease.getValue(), n)) {
-                ipam.release(tx, n.id(), lease.getKey());
+                releaseAddress(tx, n.id(), lease.getKey());
                 released.add("released address " + address + " of network " + n.name());
               }
             }
           }
           return released;
         });
+  }
+
+  /** Leases an address on a network from its driver's address space, or this host's IPAM. */
+  private int allocate(Store.Tx tx, String networkId, String requested, String owner) {
+    Optional<AddressSpace> space = driver(networkId).flatMap(NetworkDriver::addresses);
+    return space.isPresent()
+        ? space.get().allocate(tx, requested, owner)
+        : ipam.allocate(tx, networkId, requested, owner);
+  }
+
+  private void releaseAddress(Store.Tx tx, String networkId, int address) {
+    Optional<AddressSpace> space = driver(networkId).flatMap(NetworkDriver::addresses);
+    if (space.isPresent()) {
+      space.get().release(tx, address);
+    } else {
+      ipam.release(tx, networkId, address);
+    }
   }
 
   /** A fresh host-side veth name: {@code veth} and 7 hex characters, as Docker names them. */

@@ -5,6 +5,7 @@ import dev.jocker.kernel.Netns;
 import dev.jocker.store.EndpointRecord;
 import dev.jocker.store.NetworkRecord;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What makes one network's kernel objects, libnetwork's driver: the bridge driver now, overlay and
@@ -48,6 +49,14 @@ public interface NetworkDriver {
 
   /** The name of the network's device on the host (its bridge), for messages. */
   String device();
+
+  /**
+   * Where the endpoints' addresses come from, when not the controller's own IPAM: a network shared
+   * by several hosts hands them out from its own space.
+   */
+  default Optional<AddressSpace> addresses() {
+    return Optional.empty();
+  }
 
   /**
    * Whether every veth on {@link #device} is jocker's, so that one no endpoint names is a leftover;

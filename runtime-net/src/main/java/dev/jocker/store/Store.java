@@ -399,6 +399,11 @@ public final class Store implements AutoCloseable {
           value);
     }
 
+    /** Deletes a setting (an absent one is fine). */
+    public void deleteSetting(String key) {
+      update("delete setting " + key, "DELETE FROM settings WHERE key=?", key);
+    }
+
     @Override
     public void insertLease(String networkId, int address, String owner) {
       update(

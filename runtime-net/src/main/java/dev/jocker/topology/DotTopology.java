@@ -82,7 +82,7 @@ final class DotTopology {
     return presence == Presence.BOTH ? "" : ", style=dashed, color=red";
   }
 
-  private static String quote(String text) {
+  static String quote(String text) {
     return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
   }
 }

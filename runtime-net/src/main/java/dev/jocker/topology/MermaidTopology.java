@@ -60,7 +60,7 @@ final class MermaidTopology {
   }
 
   /** A Mermaid string: quotes and markup characters as entities, new lines as {@code <br/>}. */
-  private static String quote(String text) {
+  static String quote(String text) {
     return "\""
         + text.replace("&", "#amp;")
             .replace("\"", "#quot;")

@@ -30,6 +30,15 @@ public enum TopologyFormat {
     };
   }
 
+  /** The drawing of an overlay network: its bridge's, then its VXLAN device and the cluster. */
+  public String render(OverlayTopology topology) {
+    return switch (this) {
+      case TEXT -> OverlayDrawing.text(topology);
+      case DOT -> OverlayDrawing.dot(topology);
+      case MERMAID -> OverlayDrawing.mermaid(topology);
+    };
+  }
+
   @Override
   public String toString() {
     return name().toLowerCase(Locale.ROOT);
