@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's test command: unit tests, then the privileged kernel tests, each in throwaway network
-# namespaces, then the lab's checks (lab/check.sh). Run as root. Afterwards it proves the machine's
-# own network is exactly as before.
+# namespaces, then the CLI module's unit tests once more on the JDK 25 or later that bin/jocker runs
+# on where one is installed, then the lab's checks (lab/check.sh). Run as root. Afterwards it proves
+# the machine's own network is exactly as before.
 set -eu
 root=$(cd "$(dirname "$0")" && pwd -P)
 cd "$root"
@@ -22,6 +23,22 @@ fi
 before=$(snapshot)
 status=0
 ./mvnw -B verify "$@" || status=$?
+# bin/jocker runs on the newest JDK installed (lib/jvm.sh), so the CLI's own tests run on it too;
+# CliOnEachJdkIT, above, runs the distribution itself on this build's JDK and on that one.
+newest=$(
+  home="$root/cli/target/jocker-dist"
+  # shellcheck source-path=SCRIPTDIR source=cli/src/dist/lib/jvm.sh
+  . "$root/cli/src/dist/lib/jvm.sh"
+  [ "$jdk_feature" -ge 25 ] && echo "$jdk"
+) || newest=""
+if [ -n "$newest" ]; then
+  echo "test.sh: the CLI module's unit tests on $newest"
+  ./mvnw -B -o -pl cli -am test -Djvm="$newest/bin/java" -DargLine=--enable-native-access=ALL-UNNAMED \
+    -Dtest='dev.jocker.cli.**,dev.jocker.daemon.**' -Dsurefire.failIfNoSpecifiedTests=false ||
+    status=$?
+else
+  echo "test.sh: no JDK 25 or later installed: the CLI's tests ran on the build's JDK only"
+fi
 lab/check.sh || status=$?
 after=$(snapshot)
 

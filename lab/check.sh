@@ -20,8 +20,8 @@ fail() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-say "shellcheck"
-shellcheck lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
+say "shellcheck (-x: and the files the scripts source)"
+shellcheck -x lab/provision.sh lab/check.sh test.sh jocker mvnw .ci/run tools/sandbox-run \
   tools/await-jockerd tools/sandbox-jvm/bin/java tools/dockerd-sandbox tools/record-docker-goldens bench/*.sh \
   cli/src/dist/bin/jocker cli/src/dist/bin/jockerd cli/src/dist/bin/jocker-cni-jvm
 

@@ -88,7 +88,8 @@ build() {
 
 install_jocker() {
   dist="$checkout/cli/target/jocker-dist"
-  if diff -rq --exclude=jocker-cli.jsa "$dist" "$home" >/dev/null 2>&1 &&
+  # The start-up caches and the JDK found are the installation's own (bin/jocker, lib/jvm.sh).
+  if diff -rq --exclude='*.aot' --exclude='*.jsa' --exclude=jdk "$dist" "$home" >/dev/null 2>&1 &&
     [ "$(readlink "$prefix/bin/jocker")" = "$home/bin/jocker" ] &&
     [ "$(readlink "$prefix/bin/jockerd")" = "$home/bin/jockerd" ]; then
     say "install: $prefix/bin/jocker is current"

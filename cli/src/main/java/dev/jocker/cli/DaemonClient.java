@@ -1,12 +1,10 @@
 package dev.jocker.cli;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -14,8 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A minimal HTTP/1.1 client over the daemon's unix socket: one request per connection, bodies by
- * Content-Length, chunked or to end of stream. Kept this small so that the CLI starts fast.
+ * A minimal HTTP/1.1 client over the daemon's unix socket ({@link UnixSocket}): one request per
+ * connection, bodies by Content-Length, chunked or to end of stream. Kept this small so that the
+ * CLI starts fast.
  */
 final class DaemonClient {
   /** The daemon could not be reached at all. */
@@ -32,18 +31,13 @@ final class DaemonClient {
     final int status;
     final Map<String, String> headers;
     private final InputStream body;
-    private final SocketChannel channel;
+    private final UnixSocket socket;
 
-    Response(int status, Map<String, String> headers, InputStream body, SocketChannel channel) {
+    Response(int status, Map<String, String> headers, InputStream body, UnixSocket socket) {
       this.status = status;
       this.headers = headers;
       this.body = body;
-      this.channel = channel;
-    }
-
-    /** The connection itself: for a hijacked stream, where the client's input goes. */
-    SocketChannel channel() {
-      return channel;
+      this.socket = socket;
     }
 
     /** The body as a stream (de-chunked). */
@@ -60,9 +54,24 @@ final class DaemonClient {
       return new String(bytes(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * The connection's way back to the daemon, once the daemon took it over for a raw stream
+     * (attach, exec start): what is written reaches the container.
+     */
+    OutputStream output() {
+      // The socket's own stream: a write is a system call of its own, never waiting for a read of
+      // the container's output in progress on the other thread.
+      return socket.output();
+    }
+
+    /** Ends what the CLI sends (its stdin's end) and keeps reading. */
+    void closeOutput() throws IOException {
+      socket.shutdownOutput();
+    }
+
     @Override
-    public void close() throws IOException {
-      channel.close();
+    public void close() {
+      socket.close();
     }
   }
 
@@ -90,7 +99,7 @@ final class DaemonClient {
    * Sends a request that takes the connection over ({@code attach}, {@code exec start}), as
    * Docker's client does: {@code Connection: Upgrade} and {@code Upgrade: tcp}. On {@code 101} (or
    * a {@code 200} from a daemon that does not upgrade) the response's {@link Response#body} is the
-   * raw stream until the daemon closes it, and {@link Response#channel} writes to the process.
+   * raw stream until the daemon closes it, and {@link Response#output} writes to the process.
    */
   Response hijack(String method, String path, byte[] body) throws IOException {
     return send(method, path, body, true, "application/json");
@@ -99,16 +108,15 @@ final class DaemonClient {
   private Response send(
       String method, String path, byte[] body, boolean upgrade, String contentType)
       throws IOException {
-    SocketChannel channel;
+    UnixSocket connection;
     try {
-      channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+      connection = UnixSocket.connect(socket);
     } catch (IOException e) {
       throw new Unreachable(
           "Cannot connect to the jocker daemon at unix://"
               + socket
               + ". Is the jocker daemon running?");
     }
-    OutputStream out = Channels.newOutputStream(channel);
     StringBuilder head = new StringBuilder();
     head.append(method).append(' ').append("/v1.41").append(path).append(" HTTP/1.1\r\n");
     head.append("Host: jocker\r\nUser-Agent: jocker-cli/").append(Version.VERSION).append("\r\n");
@@ -117,16 +125,25 @@ final class DaemonClient {
       head.append("Content-Type: ").append(contentType).append("\r\n");
     }
     head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
-    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    // One write for the head and the body: one system call, one segment for the daemon to read.
+    ByteArrayOutputStream request = new ByteArrayOutputStream();
+    request.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
     if (body != null) {
-      out.write(body);
+      request.writeBytes(body);
     }
-    out.flush();
-    InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel));
-    String statusLine = line(in);
+    InputStream in;
+    String statusLine;
+    try {
+      request.writeTo(connection.output());
+      in = new BufferedInputStream(connection.input());
+      statusLine = line(in);
+    } catch (IOException e) {
+      connection.close();
+      throw e;
+    }
     String[] parts = statusLine.split(" ", 3);
     if (parts.length < 2) {
-      channel.close();
+      connection.close();
       throw new IOException("malformed response from the daemon: " + statusLine);
     }
     int status = Integer.parseInt(parts[1]);
@@ -148,7 +165,7 @@ final class DaemonClient {
     } else {
       content = in;
     }
-    return new Response(status, headers, content, channel);
+    return new Response(status, headers, content, connection);
   }
 
   private static String line(InputStream in) throws IOException {

@@ -2,9 +2,6 @@ package dev.jocker.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.PrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,24 +19,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * JSON for the CLI: Jackson's streaming parser and generator over its tree nodes, without an
- * ObjectMapper. Setting a mapper up (type factory, serializers, date formats, locale data) costs a
- * CLI process more than its whole exchange with the daemon; the CLI needs none of it.
+ * JSON for the CLI: Jackson's tree nodes, read by {@link JsonReader} and written by Jackson's
+ * streaming generator, without an ObjectMapper. Setting a mapper up (type factory, serializers,
+ * date formats, locale data) costs a CLI process more than its whole exchange with the daemon; the
+ * CLI needs none of it.
  */
 final class Json {
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Json() {}
-
-  /** Initialises the parser, the generator and the tree nodes, as {@link Main} explains. */
-  static void warmUp() {
-    try {
-      bytes(parse("{\"a\":[1,\"b\",true,null,1.5]}".getBytes(StandardCharsets.UTF_8)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   /** What {@code ps} prints of one entry of {@code GET /containers/json}. */
   record Container(
@@ -62,12 +50,16 @@ final class Json {
    * daemon takes to answer.
    */
   static List<Container> containers(InputStream in) throws IOException {
+    JsonReader r = new JsonReader(in.readAllBytes());
+    if (r.peek() != '[') {
+      throw r.error("expected a list of containers");
+    }
     List<Container> list = new ArrayList<>();
-    try (JsonParser p = FACTORY.createParser(in)) {
-      if (p.nextToken() != JsonToken.START_ARRAY) {
-        throw new JsonParseException(p, "expected a list of containers");
-      }
-      while (p.nextToken() == JsonToken.START_OBJECT) {
+    if (r.nextElement('[')) {
+      do {
+        if (r.peek() != '{') {
+          throw r.error("expected a container");
+        }
         String id = "";
         String image = "";
         String command = "";
@@ -75,71 +67,60 @@ final class Json {
         String status = "";
         String name = "";
         List<PortSummary> ports = List.of();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          JsonToken value = p.nextToken();
-          switch (field) {
-            case "Id" -> id = p.getText();
-            case "Image" -> image = p.getText();
-            case "Command" -> command = p.getText();
-            case "Created" -> created = p.getLongValue();
-            case "Status" -> status = p.getText();
-            case "Names" -> name = firstName(p, value);
-            case "Ports" -> ports = ports(p, value);
-            default -> p.skipChildren();
-          }
+        if (r.nextMember('{')) {
+          do {
+            switch (r.name()) {
+              case "Id" -> id = r.value().asText();
+              case "Image" -> image = r.value().asText();
+              case "Command" -> command = r.value().asText();
+              case "Created" -> created = r.longValue();
+              case "Status" -> status = r.value().asText();
+              case "Names" -> name = firstName(r);
+              case "Ports" -> ports = ports(r.value());
+              default -> r.skip();
+            }
+          } while (r.moreMembers());
         }
         list.add(new Container(id, image, command, created, status, name, ports));
-      }
+      } while (r.moreElements());
     }
+    r.end();
     return list;
   }
 
   /** Docker's {@code Ports} of a container: {@code IP}, {@code PrivatePort}, ... of each. */
-  private static List<PortSummary> ports(JsonParser p, JsonToken value) throws IOException {
+  private static List<PortSummary> ports(JsonNode value) {
     List<PortSummary> out = new ArrayList<>();
-    if (value != JsonToken.START_ARRAY) {
-      p.skipChildren();
+    if (!value.isArray()) {
       return out;
     }
-    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-      if (t != JsonToken.START_OBJECT) {
-        p.skipChildren();
-        continue;
+    for (JsonNode port : value) {
+      if (port.isObject()) {
+        out.add(
+            new PortSummary(
+                port.path("IP").asText(""),
+                port.path("PrivatePort").asInt(),
+                port.path("PublicPort").asInt(),
+                port.path("Type").asText("")));
       }
-      String ip = "";
-      int privatePort = 0;
-      int publicPort = 0;
-      String type = "";
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        p.nextToken();
-        switch (field) {
-          case "IP" -> ip = p.getText();
-          case "PrivatePort" -> privatePort = p.getIntValue();
-          case "PublicPort" -> publicPort = p.getIntValue();
-          case "Type" -> type = p.getText();
-          default -> p.skipChildren();
-        }
-      }
-      out.add(new PortSummary(ip, privatePort, publicPort, type));
     }
     return out;
   }
 
   /** The first of Docker's {@code Names}, without its leading slash. */
-  private static String firstName(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.START_ARRAY) {
-      p.skipChildren();
+  private static String firstName(JsonReader r) throws IOException {
+    if (r.peek() != '[') {
+      r.skip();
       return "";
     }
     String first = "";
-    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-      if (first.isEmpty() && t == JsonToken.VALUE_STRING) {
-        first = p.getText().startsWith("/") ? p.getText().substring(1) : p.getText();
-      } else {
-        p.skipChildren();
-      }
+    if (r.nextElement('[')) {
+      do {
+        JsonNode n = r.value();
+        if (first.isEmpty() && n.isTextual()) {
+          first = n.asText().startsWith("/") ? n.asText().substring(1) : n.asText();
+        }
+      } while (r.moreElements());
     }
     return first;
   }
@@ -153,15 +134,11 @@ final class Json {
   }
 
   static JsonNode parse(byte[] bytes) throws IOException {
-    try (JsonParser p = FACTORY.createParser(bytes)) {
-      return document(p);
-    }
+    return new JsonReader(bytes).document();
   }
 
   static JsonNode parse(String text) throws IOException {
-    try (JsonParser p = FACTORY.createParser(text)) {
-      return document(p);
-    }
+    return parse(text.getBytes(StandardCharsets.UTF_8));
   }
 
   static byte[] bytes(JsonNode node) throws IOException {
@@ -179,50 +156,6 @@ final class Json {
       write(g, node);
     }
     return out.toString();
-  }
-
-  private static JsonNode document(JsonParser p) throws IOException {
-    JsonToken first = p.nextToken();
-    if (first == null) {
-      throw new JsonParseException(p, "no JSON value");
-    }
-    return value(p, first);
-  }
-
-  private static JsonNode value(JsonParser p, JsonToken token) throws IOException {
-    switch (token) {
-      case START_OBJECT:
-        ObjectNode object = object();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          object.set(name, value(p, p.nextToken()));
-        }
-        return object;
-      case START_ARRAY:
-        ArrayNode array = array();
-        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-          array.add(value(p, t));
-        }
-        return array;
-      case VALUE_STRING:
-        return NODES.textNode(p.getText());
-      case VALUE_NUMBER_INT:
-        return switch (p.getNumberType()) {
-          case INT -> NODES.numberNode(p.getIntValue());
-          case LONG -> NODES.numberNode(p.getLongValue());
-          default -> NODES.numberNode(p.getBigIntegerValue());
-        };
-      case VALUE_NUMBER_FLOAT:
-        return NODES.numberNode(p.getDoubleValue());
-      case VALUE_TRUE:
-        return NODES.booleanNode(true);
-      case VALUE_FALSE:
-        return NODES.booleanNode(false);
-      case VALUE_NULL:
-        return NODES.nullNode();
-      default:
-        throw new JsonParseException(p, "unexpected " + token);
-    }
   }
 
   private static void write(JsonGenerator g, JsonNode node) throws IOException {

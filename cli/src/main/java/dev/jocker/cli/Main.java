@@ -4,10 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -78,28 +75,30 @@ public final class Main {
     // JVM would turn every "…" and box-drawing character into "?".
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, UTF_8);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, UTF_8);
-    System.exit(run(args, out, err));
+    int status = run(args, out, err);
+    if (daemon(args)) {
+      // The daemon's shutdown hook stops the API and the engine; a SIGTERM's exit status stands.
+      System.exit(status);
+    }
+    // A CLI command has no shutdown hook, and out and err write through to their descriptors, so
+    // halt loses nothing of it. System.exit on JDK 21 and later first asks a System.Logger whether
+    // to log the exit, and finding the logger service opens every jar on the class path: 25 ms of
+    // a command on JDK 25 here, that no AOT cache holds.
+    out.flush();
+    err.flush();
+    Runtime.getRuntime().halt(status);
   }
 
-  /**
-   * The JDK's first unix-domain socket initialises its security providers and a SecureRandom, about
-   * a third of a CLI command's time: a second thread does that while this one parses the command
-   * line and loads the JSON classes. A class's initialisation runs once, so the command's own
-   * connect just waits for whatever is left of it.
-   */
-  private static void warmUpSocketClasses() {
-    Thread warm =
-        new Thread(
-            () -> {
-              try {
-                SocketChannel.open(StandardProtocolFamily.UNIX).close();
-              } catch (IOException | UnsupportedOperationException e) {
-                // The command's own connect reports any real problem.
-              }
-            },
-            "warm-up");
-    warm.setDaemon(true);
-    warm.start();
+  /** Whether {@code args} run the daemon: its command, after the CLI's own flags, is daemon. */
+  private static boolean daemon(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("-H") || args[i].equals("--host")) {
+        i++;
+      } else if (!args[i].startsWith("-")) {
+        return args[i].equals("daemon");
+      }
+    }
+    return false;
   }
 
   /** Runs one invocation; returns its exit status. */
@@ -148,8 +147,6 @@ public final class Main {
       err.println("invalid -H " + host + ": only unix:// sockets are supported");
       return 125;
     }
-    warmUpSocketClasses();
-    Json.warmUp();
     return new Commands(new DaemonClient(socket), out, err, debug).run(command, rest);
   }
 

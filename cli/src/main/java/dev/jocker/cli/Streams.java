@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -25,7 +23,7 @@ final class Streams {
   static void relay(
       DaemonClient.Response r, InputStream stdin, PrintStream out, PrintStream err, boolean raw)
       throws IOException {
-    SocketChannel channel = r.channel();
+    OutputStream toProcess = r.output();
     if (stdin != null) {
       Thread feeder =
           new Thread(
@@ -34,12 +32,9 @@ final class Streams {
                 try {
                   int n;
                   while ((n = stdin.read(buf)) > 0) {
-                    ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
-                    while (b.hasRemaining()) {
-                      channel.write(b);
-                    }
+                    toProcess.write(buf, 0, n);
                   }
-                  channel.shutdownOutput();
+                  r.closeOutput();
                 } catch (IOException ended) {
                   // The stream ended first: the process no longer reads.
                 }
