@@ -156,7 +156,12 @@ final class RunOptions {
         }
       }
     }
-    host.set("RestartPolicy", restart(spec, p.get("restart", "no")));
+    ObjectNode restart = restart(spec, p.get("restart", "no"));
+    String policy = restart.get("Name").asText();
+    if (p.on("rm") && !policy.isEmpty() && !policy.equals("no")) {
+      throw Cli.flagError(spec, "jocker: Conflicting options: --restart and --rm.");
+    }
+    host.set("RestartPolicy", restart);
     host.put("AutoRemove", p.on("rm"));
     strings(host.putArray("CapAdd"), p.all("cap-add"));
     strings(host.putArray("CapDrop"), p.all("cap-drop"));
@@ -168,6 +173,13 @@ final class RunOptions {
     host.put("Privileged", p.on("privileged"));
     host.put("PublishAllPorts", p.on("publish-all"));
     host.put("ReadonlyRootfs", p.on("read-only"));
+    for (String opt : p.all("security-opt")) {
+      // Docker's client takes KEY=VALUE, KEY:VALUE and no-new-privileges, and leaves the rest to
+      // the daemon.
+      if (!opt.contains("=") && !opt.contains(":") && !opt.equals("no-new-privileges")) {
+        throw Cli.flagError(spec, "jocker: Invalid --security-opt: \"" + opt + "\".");
+      }
+    }
     strings(host.putArray("SecurityOpt"), p.all("security-opt"));
     if (p.has("cpu-shares")) {
       host.put("CpuShares", integer(spec, p, "cpu-shares", "c"));
@@ -229,11 +241,7 @@ final class RunOptions {
       try {
         retries = Long.parseLong(policy.substring(colon + 1));
       } catch (NumberFormatException e) {
-        throw Cli.flagError(
-            spec,
-            "invalid argument \""
-                + policy
-                + "\" for \"--restart\" flag: maximum retry count must be an integer");
+        throw Cli.flagError(spec, "jocker: maximum retry count must be an integer.");
       }
     }
     r.put("Name", name.equals("no") ? "no" : name);

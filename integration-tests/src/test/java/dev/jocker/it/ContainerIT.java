@@ -312,118 +312,63 @@ class ContainerIT {
     }
   }
 
-  /** One hostile {@code run} of container-hostile, through jocker. */
-  private record Hostile(String number, List<String> args, String says) {}
+  /**
+   * One hostile {@code run} of container-hostile, through jocker; {@code textIsDockers} where its
+   * first line of error is Docker's word for word (not where it names a path or a number of the
+   * machine).
+   */
+  private record Hostile(String number, List<String> args, boolean textIsDockers) {}
 
   @Test
   void hostileOptionsGetDockersErrorsAndLeaveWhatDockerLeaves(Sandbox sandbox) {
     List<Hostile> runs =
         List.of(
-            new Hostile("01", List.of("-u", "99999999", "busybox", "id"), null),
-            new Hostile(
-                "02",
-                List.of("-u", "nosuchuser", "busybox", "id"),
-                "unable to find user nosuchuser: no matching entries in passwd file"),
-            new Hostile(
-                "03",
-                List.of("-u", "nobody:nosuchgroup", "busybox", "id"),
-                "unable to find group nosuchgroup: no matching entries in group file"),
-            new Hostile("04", List.of("-u", "1:2:3", "busybox", "id"), null),
-            new Hostile(
-                "05",
-                List.of("-u", "-1", "busybox", "id"),
-                "uids and gids must be in range 0-2147483647"),
-            new Hostile(
-                "06",
-                List.of("-w", "/etc/passwd", "busybox", "pwd"),
-                "Cannot mkdir: /etc/passwd is not a directory"),
-            new Hostile(
-                "07",
-                List.of("--cap-add", "NOPE", "busybox", "true"),
-                "invalid CapAdd: unknown capability: \"CAP_NOPE\""),
-            new Hostile(
-                "08",
-                List.of("--cap-drop", "NOPE", "busybox", "true"),
-                "invalid CapDrop: unknown capability: \"CAP_NOPE\""),
-            new Hostile(
-                "09",
-                List.of("--memory", "1", "busybox", "true"),
-                "Minimum memory limit allowed is 6MB"),
-            new Hostile(
-                "10",
-                List.of("--memory", "5m", "busybox", "true"),
-                "Minimum memory limit allowed is 6MB"),
-            new Hostile("11", List.of("--memory", "6m", "busybox", "true"), null),
-            new Hostile(
-                "12",
-                List.of("--memory", "abc", "busybox", "true"),
-                "invalid argument \"abc\" for \"-m, --memory\" flag: invalid size: 'abc'"),
-            new Hostile(
-                "13",
-                List.of("--cpus", "-1", "busybox", "true"),
-                "Range of CPUs is from 0.01 to "
-                    + cpus()
-                    + ".00, as there are only "
-                    + cpus()
-                    + " CPUs available"),
-            new Hostile(
-                "15",
-                List.of("--cpus", "abc", "busybox", "true"),
-                "invalid argument \"abc\" for \"--cpus\" flag: failed to parse abc as a rational number"),
-            new Hostile(
-                "16", List.of("--cpu-shares", "-1", "busybox", "true"), "shares: invalid argument"),
-            new Hostile(
-                "17",
-                List.of("--cpu-shares", "1", "busybox", "true"),
-                "the minimum allowed cpu-shares is 2: unknown"),
-            new Hostile("18", List.of("--pids-limit", "0", "busybox", "true"), null),
-            new Hostile("19", List.of("--pids-limit", "-1", "busybox", "true"), null),
-            new Hostile(
-                "20",
-                List.of("--restart", "sometimes", "busybox", "true"),
-                "invalid restart policy 'sometimes'"),
-            new Hostile(
-                "21",
-                List.of("--restart", "on-failure:x", "busybox", "true"),
-                "invalid restart policy format: maximum retry count must be an integer"),
-            new Hostile(
-                "22",
-                List.of("--restart", "always:3", "busybox", "true"),
-                "maximum retry count cannot be used with restart policy 'always'"),
-            new Hostile(
-                "23",
-                List.of("--restart", "on-failure:-1", "busybox", "true"),
-                "maximum retry count cannot be negative"),
-            new Hostile(
-                "24",
-                List.of("--rm", "--restart", "always", "busybox", "true"),
-                "conflicting options: cannot specify both --restart and --rm"),
-            new Hostile(
-                "25",
-                List.of("-w", "relative", "busybox", "pwd"),
-                "the working directory 'relative' is invalid, it needs to be an absolute path"),
-            new Hostile(
-                "26",
-                List.of("--security-opt", "nonsense", "busybox", "true"),
-                "Invalid --security-opt: \"nonsense\""),
-            new Hostile(
-                "27",
-                List.of("--entrypoint", "/nonexistent", "busybox"),
-                "exec: \"/nonexistent\": stat /nonexistent: no such file or directory: unknown"));
+            new Hostile("01", List.of("-u", "99999999", "busybox", "id"), false),
+            new Hostile("02", List.of("-u", "nosuchuser", "busybox", "id"), true),
+            new Hostile("03", List.of("-u", "nobody:nosuchgroup", "busybox", "id"), true),
+            new Hostile("04", List.of("-u", "1:2:3", "busybox", "id"), false),
+            new Hostile("05", List.of("-u", "-1", "busybox", "id"), true),
+            new Hostile("06", List.of("-w", "/etc/passwd", "busybox", "pwd"), true),
+            new Hostile("07", List.of("--cap-add", "NOPE", "busybox", "true"), true),
+            new Hostile("08", List.of("--cap-drop", "NOPE", "busybox", "true"), true),
+            new Hostile("09", List.of("--memory", "1", "busybox", "true"), true),
+            new Hostile("10", List.of("--memory", "5m", "busybox", "true"), true),
+            new Hostile("11", List.of("--memory", "6m", "busybox", "true"), false),
+            new Hostile("12", List.of("--memory", "abc", "busybox", "true"), true),
+            new Hostile("13", List.of("--cpus", "-1", "busybox", "true"), false),
+            new Hostile("15", List.of("--cpus", "abc", "busybox", "true"), true),
+            new Hostile("16", List.of("--cpu-shares", "-1", "busybox", "true"), true),
+            new Hostile("17", List.of("--cpu-shares", "1", "busybox", "true"), true),
+            new Hostile("18", List.of("--pids-limit", "0", "busybox", "true"), false),
+            new Hostile("19", List.of("--pids-limit", "-1", "busybox", "true"), false),
+            new Hostile("20", List.of("--restart", "sometimes", "busybox", "true"), true),
+            new Hostile("21", List.of("--restart", "on-failure:x", "busybox", "true"), true),
+            new Hostile("22", List.of("--restart", "always:3", "busybox", "true"), true),
+            new Hostile("23", List.of("--restart", "on-failure:-1", "busybox", "true"), true),
+            new Hostile("24", List.of("--rm", "--restart", "always", "busybox", "true"), true),
+            new Hostile("25", List.of("-w", "relative", "busybox", "pwd"), true),
+            new Hostile("26", List.of("--security-opt", "nonsense", "busybox", "true"), true),
+            new Hostile("27", List.of("--entrypoint", "/nonexistent", "busybox"), true));
     try (Jockerd d = new Jockerd(sandbox, dir).start()) {
+      List<String> unlike = new ArrayList<>();
       for (Hostile h : runs) {
         List<String> args = new ArrayList<>(List.of("run", "--name", "h" + h.number()));
         args.addAll(h.args());
         Jockerd.Result r = d.jocker(args.toArray(String[]::new));
         String name = h.number() + " " + String.join(" ", h.args());
-        assertEquals(
-            goldenExit("container-hostile", h.number() + "-28"),
-            r.exitCode(),
-            name + ": " + r.stderr());
-        if (h.says() != null) {
-          assertTrue(r.stderr().contains(h.says()), name + ": " + r.stderr());
+        int exit = goldenExit("container-hostile", h.number() + "-20");
+        String says =
+            golden("container-hostile", h.number() + "-20", "err")
+                .replace("docker", "jocker")
+                .lines()
+                .findFirst()
+                .orElse("");
+        String said = r.stderr().lines().findFirst().orElse("");
+        if (r.exitCode() != exit || (h.textIsDockers() && !said.equals(says))) {
+          unlike.add(name + ": " + r.exitCode() + " " + said + "\n  Docker: " + exit + " " + says);
         }
       }
+      assertTrue(unlike.isEmpty(), "unlike Docker 20.10's client:\n" + String.join("\n", unlike));
       // Docker's own list: what a create refused is not there; what a start refused stays created.
       List<String> docker = new ArrayList<>();
       for (String line : golden("container-hostile", "ps-a-after", "out").split("\n")) {
