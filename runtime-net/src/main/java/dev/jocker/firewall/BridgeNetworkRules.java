@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A bridge network's rules as Docker 20.10's bridge driver lays them out, selected by its options
- * ({@link BridgeNetworkOptions}): with the defaults they are {@link DefaultBridgeRules}'; {@code
+ * ({@link BridgeNetworkOptions}): with the defaults they are Docker's default bridge's; {@code
  * enable_ip_masquerade=false} leaves out the MASQUERADE and the DOCKER chain's RETURN for the
  * bridge; {@code enable_icc=false} turns the bridge-to-bridge ACCEPT into a DROP that Docker
  * appends to FORWARD; {@code --internal} keeps only the isolation DROPs for traffic leaving or
@@ -17,9 +17,6 @@ public final class BridgeNetworkRules {
 
   /** The rule set for a network with options {@code o}. */
   public static RuleSet of(BridgeNetworkOptions o) {
-    if (!o.internal() && o.icc() && o.ipMasquerade()) {
-      return DefaultBridgeRules.of(o.bridge(), o.subnet(), o.chainPrefix());
-    }
     String br = o.bridge();
     String docker = o.chainPrefix();
     String user = docker + "-USER";
