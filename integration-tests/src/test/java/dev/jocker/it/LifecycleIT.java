@@ -126,7 +126,14 @@ class LifecycleIT {
       d.ok("network", "create", "--subnet", "10.40.0.0/29", "small");
       for (int i = 0; i < 8; i++) {
         d.ok("run", "-d", "--name", "s" + i, "--network", "small", "busybox", "sh", "-c", LOOP);
-        assertEquals("10.40.0.2", ip(d, "s" + i));
+        assertEquals(
+            "10.40.0.2",
+            inspect(d, "s" + i)
+                .get("NetworkSettings")
+                .get("Networks")
+                .get("small")
+                .get("IPAddress")
+                .asText());
         d.ok("stop", "-t", "1", "s" + i);
       }
       d.ok("rm", "-f", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "c1", "c2", "fixed");

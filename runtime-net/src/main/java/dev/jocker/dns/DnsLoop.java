@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.xbill.DNS.Flags;
@@ -61,7 +62,10 @@ final class DnsLoop implements Runnable {
   private final long timeoutNanos;
   private final TcpOpener tcpOpener;
   private final Selector selector;
-  private final UpstreamSocket hostUdp;
+  private final Supplier<DatagramChannel> hostUdpOpener;
+  // Opened at the first query for a loopback upstream, so that no socket sits in the host's
+  // namespace for hosts (most) whose resolvers are not on loopback.
+  private UpstreamSocket hostUdp;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final Set<ClientConn> clients = new HashSet<>();
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(2 + 65535);
@@ -77,16 +81,14 @@ final class DnsLoop implements Runnable {
       String name,
       NameTable table,
       long timeoutNanos,
-      DatagramChannel hostUdp,
+      Supplier<DatagramChannel> hostUdpOpener,
       TcpOpener tcpOpener) {
     this.table = table;
     this.timeoutNanos = timeoutNanos;
+    this.hostUdpOpener = hostUdpOpener;
     this.tcpOpener = tcpOpener;
     try {
       this.selector = Selector.open();
-      hostUdp.configureBlocking(false);
-      this.hostUdp = new UpstreamSocket(hostUdp, null);
-      hostUdp.register(selector, SelectionKey.OP_READ, this.hostUdp);
     } catch (IOException e) {
       throw new UncheckedIOException("embedded DNS: cannot open its selector", e);
     }
@@ -569,8 +571,27 @@ final class DnsLoop implements Runnable {
     finish(f, f.last, f.lastWire);
   }
 
+  /** The socket loopback upstreams are asked through, opened on first use; null if it cannot be. */
+  private UpstreamSocket hostUdp() {
+    if (hostUdp == null) {
+      try {
+        DatagramChannel ch = hostUdpOpener.get();
+        ch.configureBlocking(false);
+        UpstreamSocket socket = new UpstreamSocket(ch, null);
+        ch.register(selector, SelectionKey.OP_READ, socket);
+        hostUdp = socket;
+      } catch (IOException | UncheckedIOException e) {
+        LOG.warn("embedded DNS: cannot open its socket for loopback upstreams: {}", e.getMessage());
+      }
+    }
+    return hostUdp;
+  }
+
   private boolean sendUdp(Forward f) {
-    UpstreamSocket socket = f.server.hostLoopback() ? hostUdp : f.owner.upstream;
+    UpstreamSocket socket = f.server.hostLoopback() ? hostUdp() : f.owner.upstream;
+    if (socket == null) {
+      return false;
+    }
     int id = socket.allocate(f);
     if (id < 0) {
       return false;

@@ -140,7 +140,7 @@ public final class EmbeddedDns implements AutoCloseable {
                 "jocker-dns-" + i,
                 table,
                 config.upstreamTimeout().toNanos(),
-                hostUdpSocket(),
+                this::hostUdpSocket,
                 this::openTcp));
       }
     } catch (RuntimeException e) {
