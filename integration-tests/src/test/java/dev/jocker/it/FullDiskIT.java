@@ -69,8 +69,13 @@ class FullDiskIT {
             d.ok("ps", "-a").contains("Exited (3)"),
             "the exit was recorded: " + d.ok("ps", "-a") + d.log());
         d.ok("run", "-d", "--name", "more", "busybox", "sh", "-c", LOOP);
-        assertTrue(
-            d.ok("exec", "keep", "ping", "-c", "1", "172.17.0.3").contains(" 0% packet loss"));
+        // Within a second: a first echo right after the start, on the address brief gave back, was
+        // once seen lost when run alone, and the next one answered.
+        long reachBy = System.currentTimeMillis() + 5_000;
+        while (d.jocker("exec", "keep", "ping", "-c", "1", "-W", "1", "172.17.0.3").exitCode()
+            != 0) {
+          assertTrue(System.currentTimeMillis() < reachBy, "more is reachable from keep");
+        }
         assertEquals(List.of(), Invariant.violations(sandbox, d, null));
       }
     } finally {
