@@ -46,9 +46,11 @@ awk '/<!-- ci:begin/ {on = 1} /<!-- ci:end/ {on = 0}
   on && /^```sh$/ {code = 1; next} /^```/ {code = 0; next} on && code' lab/LAB.md >"$work/steps.sh"
 grep -q 'jocker run' "$work/steps.sh" || fail "no commands between the ci marks of lab/LAB.md"
 export work
+# The exec root on the sandbox's own /run: a container's attach socket lives under it, and a unix
+# socket's path has 108 bytes at most.
 # shellcheck disable=SC2016 # the script is expanded by the inner shell, in the sandbox
 tools/sandbox-run sh -eu -c '
-  "$PREFIX/bin/jockerd" --data-root "$work/state" --exec-root "$work/exec" --log-dir "$work/log" \
+  "$PREFIX/bin/jockerd" --data-root "$work/state" --exec-root /run/jocker-lab --log-dir "$work/log" \
     >"$work/jockerd.out" 2>&1 &
   daemon=$!
   trap "kill $daemon; wait $daemon || true" EXIT
