@@ -75,9 +75,10 @@ exec "$root/tools/sandbox-run" sh -eu -c '
   ip netns exec bench-h3 ip link set lo up
   sock="$data/jocker.sock"
   # An exec root of its own: the reconcile of jockerd finds the processes of containers by that path,
-  # and the other processes of the machine are visible from the sandbox.
+  # and the other processes of the machine are visible from the sandbox. On the sandbox /run, and short:
+  # the attach socket of each container lives under it, and a unix socket path has 108 bytes at most.
   nsenter --net=/run/netns/bench-h3 -- "$dist/bin/jockerd" --data-root "$data/jockerd" \
-    --exec-root "$data/exec" --log-dir "$data/jockerd/log" -H "unix://$sock" \
+    --exec-root /run/jocker-bench --log-dir "$data/jockerd/log" -H "unix://$sock" \
     --cluster-store etcd://192.0.2.254:2379 \
     --cluster-advertise 192.0.2.3:2376 >"$data/jockerd.out" 2>&1 &
   echo $! >"$data/jockerd.pid"
