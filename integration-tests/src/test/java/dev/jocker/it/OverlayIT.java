@@ -446,18 +446,18 @@ class OverlayIT {
       assertTrue(pings(h1, "y1", "10.50.0.1"));
 
       // --ip on an overlay: the address's block becomes its host's; no other host gives out in it.
-      h2.ok(
-          "run",
-          "-d",
-          "--name",
-          "z2",
-          "--ip",
-          "10.50.0.200",
-          "--network",
-          "ovb",
-          "busybox",
-          "sleep",
-          "600");
+      // host2 rejoins the store on its own schedule (its client's reconnect back-off), so its
+      // create or start may have to wait for that, as y1's did.
+      List<String> z2 =
+          List.of(
+              "--name", "z2", "--ip", "10.50.0.200", "--network", "ovb", "busybox", "sleep", "600");
+      await(
+          "z2 starts once host2 is back in the cluster",
+          Duration.ofSeconds(30),
+          () ->
+              (h2.daemon.jocker("inspect", "z2").exitCode() == 0
+                      || h2.daemon.jocker(concat("create", z2)).exitCode() == 0)
+                  && h2.daemon.jocker("start", "z2").exitCode() == 0);
       assertEquals("10.50.0.200", address(h2, "z2", "ovb"));
       Jockerd.Result z1 =
           h1.daemon.jocker(
@@ -500,5 +500,11 @@ class OverlayIT {
     Jockerd.Result r = h.daemon.jocker(args);
     assertEquals(1, r.exitCode(), String.join(" ", args) + ": " + r.stdout());
     return r.stderr().strip();
+  }
+
+  private static String[] concat(String first, List<String> rest) {
+    List<String> all = new ArrayList<>(List.of(first));
+    all.addAll(rest);
+    return all.toArray(String[]::new);
   }
 }
