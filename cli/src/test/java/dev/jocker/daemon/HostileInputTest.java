@@ -7,16 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.engine.CreateRequest;
 import dev.jocker.testing.HostileRequests;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import dev.jocker.testing.RawHttp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterEach;
@@ -69,61 +63,8 @@ class HostileInputTest {
     server.stop();
   }
 
-  /** What came back: status and body, the body de-chunked. */
-  record Reply(int status, String head, String body) {}
-
-  /** Sends {@code bytes} as they are, half-closes, and reads the answer (10 s at most). */
-  private Reply raw(byte[] bytes) throws Exception {
-    try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      CompletableFuture<byte[]> answer =
-          CompletableFuture.supplyAsync(
-              () -> {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                ByteBuffer buf = ByteBuffer.allocate(65536);
-                try {
-                  while (ch.read(buf) > 0) {
-                    out.write(buf.array(), 0, buf.position());
-                    buf.clear();
-                  }
-                } catch (IOException closed) {
-                  // What was read is the answer.
-                }
-                return out.toByteArray();
-              });
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      try {
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.shutdownOutput();
-      } catch (IOException refusedEarly) {
-        // The server answered and closed before the whole request was sent.
-      }
-      String text = new String(answer.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
-      int split = text.indexOf("\r\n\r\n");
-      assertTrue(split > 0, "no HTTP answer: " + text);
-      String head = text.substring(0, split);
-      String body = text.substring(split + 4);
-      if (head.toLowerCase().contains("transfer-encoding: chunked")) {
-        body = dechunk(body);
-      }
-      return new Reply(Integer.parseInt(head.split(" ")[1]), head, body);
-    }
-  }
-
-  private static String dechunk(String s) {
-    StringBuilder out = new StringBuilder();
-    int at = 0;
-    while (at < s.length()) {
-      int eol = s.indexOf("\r\n", at);
-      int n = Integer.parseInt(s.substring(at, eol).trim(), 16);
-      if (n == 0) {
-        break;
-      }
-      out.append(s, eol + 2, eol + 2 + n);
-      at = eol + 2 + n + 2;
-    }
-    return out.toString();
+  private RawHttp.Reply raw(byte[] bytes) throws Exception {
+    return RawHttp.exchange(socket, bytes);
   }
 
   static Stream<Arguments> hostile() {
@@ -134,7 +75,7 @@ class HostileInputTest {
   @MethodSource("hostile")
   void answeredWithJson4xxAndNothingChanges(String name, byte[] request) throws Exception {
     long t0 = System.nanoTime();
-    Reply r = raw(request);
+    RawHttp.Reply r = raw(request);
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(
         r.status() >= 400 && r.status() < 500, name + ": status " + r.status() + " " + r.body());
@@ -151,7 +92,7 @@ class HostileInputTest {
 
   @Test
   void aRefusedOptionIsNamed() throws Exception {
-    Reply r =
+    RawHttp.Reply r =
         raw(
             HostileRequests.request(
                 "POST",
@@ -170,7 +111,7 @@ class HostileInputTest {
 
   @Test
   void dockersIpMessagesForTheDefaultBridge() throws Exception {
-    Reply r =
+    RawHttp.Reply r =
         raw(
             HostileRequests.request(
                 "POST",
@@ -184,14 +125,15 @@ class HostileInputTest {
 
   @Test
   void http10WithoutHostIsServed() throws Exception {
-    Reply r = raw("GET /_ping HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    RawHttp.Reply r = raw("GET /_ping HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     assertEquals(200, r.status(), r.body());
     assertEquals("OK", r.body());
   }
 
   @Test
   void aBlankHostIsServedAsDockers20Client() throws Exception {
-    Reply r = raw("GET /_ping HTTP/1.1\r\nHost: \r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    RawHttp.Reply r =
+        raw("GET /_ping HTTP/1.1\r\nHost: \r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     assertEquals(200, r.status());
   }
 }

@@ -1,26 +1,18 @@
 package dev.jocker.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.testing.HostileRequests;
 import dev.jocker.testing.Privileged;
+import dev.jocker.testing.RawHttp;
 import dev.jocker.testing.Sandbox;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,11 +36,10 @@ class HostileIT {
       String before = state(d, sandbox);
       List<String> wrong = new ArrayList<>();
       for (HostileRequests.Request r : HostileRequests.all()) {
-        String[] answer = send(d.socket(), r.bytes());
-        int status = Integer.parseInt(answer[0]);
-        String message = message(answer[1]);
-        if (status < 400 || status > 499 || message == null) {
-          wrong.add(r.name() + ": " + status + " " + answer[1]);
+        RawHttp.Reply answer = RawHttp.exchange(d.socket(), r.bytes());
+        String message = message(answer.body());
+        if (answer.status() < 400 || answer.status() > 499 || message == null) {
+          wrong.add(r.name() + ": " + answer.status() + " " + answer.body());
         }
       }
       assertEquals(List.of(), wrong, "answered otherwise than 4xx with a JSON message");
@@ -95,59 +86,5 @@ class HostileIT {
         .filter(l -> !l.startsWith("#") && !l.startsWith(":"))
         .forEach(l -> s.append(l).append('\n'));
     return s.toString();
-  }
-
-  /** Sends {@code bytes} as they are, half-closes, and reads the answer: status and JSON body. */
-  private static String[] send(Path socket, byte[] bytes) throws Exception {
-    try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      CompletableFuture<byte[]> answer =
-          CompletableFuture.supplyAsync(
-              () -> {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                ByteBuffer buf = ByteBuffer.allocate(65536);
-                try {
-                  while (ch.read(buf) > 0) {
-                    out.write(buf.array(), 0, buf.position());
-                    buf.clear();
-                  }
-                } catch (IOException closed) {
-                  // What was read is the answer.
-                }
-                return out.toByteArray();
-              });
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      try {
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.shutdownOutput();
-      } catch (IOException refusedEarly) {
-        // The server answered and closed before the whole request was sent.
-      }
-      String text = new String(answer.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
-      int split = text.indexOf("\r\n\r\n");
-      assertTrue(split > 0, "no HTTP answer: " + text);
-      String head = text.substring(0, split);
-      String body = text.substring(split + 4);
-      if (head.toLowerCase(Locale.ROOT).contains("transfer-encoding: chunked")) {
-        body = dechunk(body);
-      }
-      return new String[] {head.split(" ")[1], body};
-    }
-  }
-
-  private static String dechunk(String s) {
-    StringBuilder out = new StringBuilder();
-    int at = 0;
-    while (at < s.length()) {
-      int eol = s.indexOf("\r\n", at);
-      int n = Integer.parseInt(s.substring(at, eol).trim(), 16);
-      if (n == 0) {
-        break;
-      }
-      out.append(s, eol + 2, eol + 2 + n);
-      at = eol + 2 + n + 2;
-    }
-    return out.toString();
   }
 }
