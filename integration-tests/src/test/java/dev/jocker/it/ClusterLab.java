@@ -3,6 +3,7 @@ package dev.jocker.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jocker.cluster.EtcdServer;
+import dev.jocker.cluster.Underlay;
 import dev.jocker.testing.Sandbox;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -202,27 +203,7 @@ final class ClusterLab implements AutoCloseable {
     Sandbox.Namespace internet = sandbox.internet();
     internet.run("ip", "route", "add", "192.0.2.0/24", "via", Sandbox.UPLINK_ADDRESS);
     lan.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
-    lan.run("ip", "link", "add", "under0", "type", "bridge");
-    lan.run("ip", "addr", "add", ETCD + "/24", "dev", "under0");
-    lan.run("ip", "link", "set", "under0", "up");
-    // The test JVM's own leg into the lan: deleting the lan namespace deletes it too.
-    String jvmEnd = "jk-lan-" + tag;
-    Sandbox.Command.run(
-        List.of(
-            "ip",
-            "link",
-            "add",
-            jvmEnd,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "jvm0",
-            "netns",
-            lan.name()));
-    Sandbox.Command.run(List.of("ip", "addr", "add", "192.0.2.250/24", "dev", jvmEnd));
-    Sandbox.Command.run(List.of("ip", "link", "set", jvmEnd, "up"));
-    lan.run("ip", "link", "set", "jvm0", "master", "under0", "up");
+    Underlay.build(lan, tag, ETCD);
   }
 
   /** Starts etcd in the lan. */

@@ -116,27 +116,7 @@ final class OverlayLab implements AutoCloseable {
     this.sandbox = sandbox;
     this.lan = sandbox.host();
     this.tag = lan.name().substring(lan.name().length() - 6);
-    lan.run("ip", "link", "add", "under0", "type", "bridge");
-    lan.run("ip", "addr", "add", ETCD_ADDRESS + "/24", "dev", "under0");
-    lan.run("ip", "link", "set", "under0", "up");
-    // The test JVM's own leg into the lan: deleting the lan namespace deletes it too.
-    String jvmEnd = "jk-lan-" + tag;
-    Sandbox.Command.run(
-        List.of(
-            "ip",
-            "link",
-            "add",
-            jvmEnd,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "jvm0",
-            "netns",
-            lan.name()));
-    Sandbox.Command.run(List.of("ip", "addr", "add", "192.0.2.250/24", "dev", jvmEnd));
-    Sandbox.Command.run(List.of("ip", "link", "set", jvmEnd, "up"));
-    lan.run("ip", "link", "set", "jvm0", "master", "under0", "up");
+    Underlay.build(lan, tag, ETCD_ADDRESS);
   }
 
   /** Starts etcd in the lan. */
